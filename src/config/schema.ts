@@ -1,0 +1,285 @@
+import { isAbsolute, resolve } from "node:path";
+import { z } from "zod";
+import { parseDuration } from "./duration.js";
+
+/**
+ * The config file's one schema. `configFileSchema` describes the file exactly as written (snake_case,
+ * defaults, every check) and has no transforms, so `z.toJSONSchema(configFileSchema, { io: "input" })`
+ * can describe the file for editors. `heraldConfigSchema` pipes it into the camelCase `HeraldConfig`.
+ * Messages read "<what is wrong>; expected <what>"; the loader adds the key path and the wording
+ * of zod's built-in issues.
+ */
+
+// RFC 7622 §3.3: a localpart may not contain " & ' / : < > @; a domain has no "@" or "/".
+// Labels are non-empty, so "a..b" and ".example.org" are rejected.
+const BARE_JID = /^[^\s"&'/:<>@]+@[^\s@/.:]+(?:\.[^\s@/.:]+)*$/u;
+// No regex flags: JSON Schema patterns have none.
+const FEED_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/;
+// A nick or resource: no control characters and no leading or trailing space.
+const PLAIN_TEXT = /^[^\p{Cc}\s](?:[^\p{Cc}]*[^\p{Cc}\s])?$/u;
+const LISTEN = /^(?:\[([0-9a-f:.]+)\]|([^\s:[\]]+)):(\d{1,5})$/i;
+const MIN_INTERVAL_MS = 1000;
+
+function bareJid(what: string) {
+  return z.string().regex(BARE_JID, {
+    error: (issue) => {
+      const text = String(issue.input);
+      if (text.includes("/")) return `"${text}" has a resource; expected a bare JID (${what}) without "/…"`;
+      if (!text.includes("@")) return `"${text}" has no "@"; expected a bare JID like ${what}`;
+      return `"${text}" is not a valid bare JID; expected ${what}`;
+    },
+  });
+}
+
+function plainText(what: string) {
+  return z.string().regex(PLAIN_TEXT, {
+    error: `is empty, has leading/trailing spaces or control characters; expected ${what}`,
+  });
+}
+
+/** A duration as text ("10m") or a bare number of seconds, at least `min` milliseconds. */
+function duration(min: number) {
+  const expected = "a duration like 30s, 10m or 1h30m (a bare number means seconds)";
+  return z
+    .union([z.string(), z.number()], { error: `is not text or a number; expected ${expected}` })
+    .superRefine((value, ctx) => {
+      const ms = parseDuration(String(value));
+      if (ms === undefined) ctx.addIssue({ code: "custom", message: `"${value}" is not a duration; expected ${expected}` });
+      else if (ms < min) ctx.addIssue({ code: "custom", message: `"${value}" is too short; expected at least ${min / 1000}s` });
+    });
+}
+
+/** "127.0.0.1:9464" or "[::1]:9464" → host and port; undefined when malformed. */
+export function parseListen(text: string): { host: string; port: number } | undefined {
+  const match = LISTEN.exec(text);
+  if (match === null) return undefined;
+  const port = Number(match[3]);
+  if (port < 1 || port > 65535) return undefined;
+  return { host: (match[1] ?? match[2])!, port };
+}
+
+/** What is wrong with an XMPP service URL, or undefined. Never echoes the text: it may hold credentials. */
+function serviceProblem(text: string): string | undefined {
+  const expected = "expected xmpp://host[:port] (STARTTLS) or xmpps://host[:port] (direct TLS)";
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return `is not a URL; ${expected}`;
+  }
+  if (url.protocol !== "xmpp:" && url.protocol !== "xmpps:") return `has scheme "${url.protocol}"; ${expected}`;
+  if (url.hostname === "") return `has no host; ${expected}`;
+  if (url.port === "0") return `has port 0; ${expected}`;
+  const extra = url.username || url.password || url.search || url.hash || !["", "/"].includes(url.pathname);
+  if (extra) return `has a user, path, query or fragment; ${expected}`;
+  return undefined;
+}
+
+const xmppSchema = z.strictObject({
+  jid: bareJid("herald@example.org"),
+  password: z.string().min(1).optional(),
+  password_file: z.string().min(1).optional(),
+  service: z
+    .string()
+    .superRefine((text, ctx) => {
+      const problem = serviceProblem(text);
+      if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
+    })
+    .optional(),
+  resource: plainText("a resource like herald").default("herald"),
+});
+
+const feedSchema = z.strictObject({
+  name: z.string().regex(FEED_NAME, {
+    error: (issue) =>
+      `"${String(issue.input)}" is not a feed name; expected 1–32 letters, digits, "-" or "_", starting with a letter or digit`,
+  }),
+  url: z.url({
+    protocol: /^https?$/,
+    error: (issue) => `"${String(issue.input)}" is not an absolute http(s) URL; expected e.g. https://example.org/feed.xml`,
+  }),
+  interval: duration(MIN_INTERVAL_MS).default("10m"),
+});
+
+const roomSchema = z.strictObject({
+  jid: bareJid("news@conference.example.org"),
+  feeds: z.array(z.string()).default([]),
+  password: z.string().min(1).optional(),
+  nick: plainText("a nick like Herald").optional(),
+});
+
+const httpSchema = z.strictObject({
+  listen: z.string().refine((text) => parseListen(text) !== undefined, {
+    error: (issue) => `"${String(issue.input)}" is not host:port; expected e.g. 127.0.0.1:9464 or [::1]:9464`,
+  }),
+});
+
+const fetchSchema = z.strictObject({
+  timeout: duration(MIN_INTERVAL_MS).default("30s"),
+  user_agent_contact: plainText("a contact for feed owners, like mailto:ops@example.org").optional(),
+});
+
+export const configFileSchema = z
+  .strictObject({
+    xmpp: xmppSchema,
+    nick: plainText("a nick like Herald").default("Herald"),
+    admins: z.array(bareJid("admin@example.org")).default([]),
+    store: z.string().min(1).default("data/herald.db"),
+    feeds: z.array(feedSchema).default([]),
+    rooms: z.array(roomSchema).default([]),
+    http: httpSchema.optional(),
+    fetch: fetchSchema.prefault({}),
+  })
+  // Runs even when other keys are invalid (so every problem is reported at once); hence the
+  // defensive reads: entries may have any shape here.
+  .superRefine((file, ctx) => checkCrossReferences(file, ctx), { when: (payload) => isRecord(payload.value) });
+
+export type ConfigFile = z.output<typeof configFileSchema>;
+
+function checkCrossReferences(file: unknown, ctx: z.RefinementCtx): void {
+  const feedNames = new Map<string, number>();
+  listAt(file, "feeds").forEach((feed, index) => {
+    const name = stringAt(feed, "name");
+    if (name === undefined) return;
+    const first = feedNames.get(name);
+    if (first === undefined) feedNames.set(name, index);
+    else ctx.addIssue({ code: "custom", path: ["feeds", index, "name"], message: `"${name}" is also the name of feeds[${first}]; expected unique feed names` });
+  });
+  const defined = [...feedNames.keys()];
+  const roomJids = new Map<string, number>();
+  listAt(file, "rooms").forEach((room, index) => {
+    const jid = stringAt(room, "jid")?.toLowerCase();
+    const first = jid === undefined ? undefined : roomJids.get(jid);
+    if (jid !== undefined && first === undefined) roomJids.set(jid, index);
+    else if (first !== undefined) ctx.addIssue({ code: "custom", path: ["rooms", index, "jid"], message: `"${jid}" is also rooms[${first}]; expected each room once` });
+    const seen = new Set<string>();
+    listAt(room, "feeds").forEach((name, position) => {
+      if (typeof name !== "string") return;
+      const path = ["rooms", index, "feeds", position];
+      if (seen.has(name)) ctx.addIssue({ code: "custom", path, message: `feed "${name}" is listed twice; expected each feed once per room` });
+      else if (!feedNames.has(name)) ctx.addIssue({ code: "custom", path, message: unknownFeedMessage(name, defined) });
+      seen.add(name);
+    });
+  });
+}
+
+function unknownFeedMessage(name: string, defined: string[]): string {
+  if (defined.length === 0) return `unknown feed "${name}"; expected a feed defined under feeds (none are defined)`;
+  const guess = closest(name, defined);
+  const hint = guess === undefined ? "" : ` (did you mean "${guess}"?)`;
+  return `unknown feed "${name}"${hint}; expected one of the defined feeds: ${defined.join(", ")}`;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+function listAt(value: unknown, key: string): unknown[] {
+  const list = isRecord(value) ? value[key] : undefined;
+  return Array.isArray(list) ? list : [];
+}
+function stringAt(value: unknown, key: string): string | undefined {
+  const text = isRecord(value) ? value[key] : undefined;
+  return typeof text === "string" ? text : undefined;
+}
+
+/** The close known word for a misspelt `word` (typo, case, snake/camel mix-up), if there is one. */
+export function closest(word: string, known: readonly string[]): string | undefined {
+  const squash = (text: string) => text.toLowerCase().replace(/[-_]/g, "");
+  let best: { candidate: string; distance: number } | undefined;
+  for (const candidate of known) {
+    const distance = squash(word) === squash(candidate) ? 0 : editDistance(word.toLowerCase(), candidate.toLowerCase());
+    if (distance <= (candidate.length > 4 ? 2 : 1) && (best === undefined || distance < best.distance)) best = { candidate, distance };
+  }
+  return best?.candidate;
+}
+
+/** Optimal string alignment distance: insertions, deletions, substitutions and adjacent swaps. */
+function editDistance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
+  for (let j = 0; j <= b.length; j++) d[0]![j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let value = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) value = Math.min(value, d[i - 2]![j - 2]! + 1);
+      d[i]![j] = value;
+    }
+  }
+  return d[a.length]![b.length]!;
+}
+
+export interface FeedConfig {
+  readonly name: string;
+  readonly url: string;
+  readonly intervalMs: number;
+}
+
+export interface RoomConfig {
+  readonly jid: string;
+  readonly feeds: readonly string[];
+  readonly password?: string;
+  readonly nick?: string;
+}
+
+export interface HeraldConfig {
+  readonly xmpp: {
+    readonly jid: string;
+    readonly username: string;
+    readonly domain: string;
+    readonly password: string;
+    /** xmpp://host[:port] or xmpps://host[:port]; xmpp://<domain> when unset (xmpp.js then resolves SRV). */
+    readonly service: string;
+    readonly resource: string;
+  };
+  readonly nick: string;
+  /** Bare JIDs, lower case, without duplicates. */
+  readonly admins: readonly string[];
+  /** Absolute path of the SQLite file (or ":memory:"). */
+  readonly store: string;
+  readonly feeds: readonly FeedConfig[];
+  readonly rooms: readonly RoomConfig[];
+  readonly http?: { readonly host: string; readonly port: number };
+  readonly fetch: { readonly timeoutMs: number; readonly userAgentContact?: string };
+}
+
+/** What the file cannot say: where relative paths start, and the password from its source. */
+export interface ConfigContext {
+  readonly cwd: string;
+  readonly password: string;
+}
+
+export function heraldConfigSchema(context: ConfigContext) {
+  return configFileSchema.transform((file): HeraldConfig => toHeraldConfig(file, context));
+}
+
+function toHeraldConfig(file: ConfigFile, context: ConfigContext): HeraldConfig {
+  const jid = file.xmpp.jid.toLowerCase();
+  const [username, domain] = jid.split("@") as [string, string];
+  const http = file.http === undefined ? undefined : parseListen(file.http.listen);
+  return {
+    xmpp: {
+      jid,
+      username,
+      domain,
+      password: context.password,
+      service: file.xmpp.service ?? `xmpp://${domain}`,
+      resource: file.xmpp.resource,
+    },
+    nick: file.nick,
+    admins: [...new Set(file.admins.map((admin) => admin.toLowerCase()))],
+    store: file.store === ":memory:" || isAbsolute(file.store) ? file.store : resolve(context.cwd, file.store),
+    feeds: file.feeds.map((feed) => ({ name: feed.name, url: feed.url, intervalMs: durationMs(feed.interval) })),
+    rooms: file.rooms.map((room) => ({ ...room, jid: room.jid.toLowerCase() })),
+    ...(http === undefined ? {} : { http }),
+    fetch: {
+      timeoutMs: durationMs(file.fetch.timeout),
+      ...(file.fetch.user_agent_contact === undefined ? {} : { userAgentContact: file.fetch.user_agent_contact }),
+    },
+  };
+}
+
+function durationMs(value: string | number): number {
+  const ms = parseDuration(String(value));
+  if (ms === undefined) throw new Error(`unvalidated duration ${String(value)}`); // the schema checked it
+  return ms;
+}
