@@ -1,0 +1,156 @@
+import type { Logger } from "../log.js";
+import type { EntryStore } from "../store/entries.js";
+import type { FeedStateStore } from "../store/feed-state.js";
+import { FetchError, type FetchFeed } from "./http-fetch.js";
+import { FeedParseError, type ParsedFeed } from "./parse-feed.js";
+
+export interface FeedSpec {
+  readonly name: string;
+  readonly url: string;
+  readonly intervalMs: number;
+}
+
+export type PollOutcome =
+  | { readonly result: "baseline"; readonly entries: number }
+  | { readonly result: "new"; readonly added: number; readonly queued: number }
+  | { readonly result: "unchanged" }
+  | { readonly result: "not-modified" }
+  | { readonly result: "error"; readonly error: string; readonly temporary: boolean };
+
+export interface PollerDeps {
+  readonly fetchFeed: FetchFeed;
+  readonly parseFeed: (text: string, baseUrl: string) => Promise<ParsedFeed>;
+  readonly feedState: FeedStateStore;
+  readonly entries: EntryStore;
+  /** The rooms subscribed to a feed right now. */
+  readonly roomsFor: (feed: string) => readonly string[];
+  /** Called after announcements were queued, so delivery can start at once. */
+  readonly onQueued: (feed: string, rooms: readonly string[]) => void;
+  readonly log: Logger;
+  readonly now: () => number;
+  /** Longest wait between polls of a failing feed. */
+  readonly maxBackoffMs?: number;
+}
+
+interface Scheduled {
+  spec: FeedSpec;
+  timer: NodeJS.Timeout | undefined;
+  running: Promise<PollOutcome> | undefined;
+  failures: number;
+}
+
+export type Poller = ReturnType<typeof createPoller>;
+
+/**
+ * Polls each feed on its own timer and records what it finds. The poller only polls and records;
+ * formatting and sending belong to delivery. The first successful fetch of a feed is its baseline:
+ * its entries are remembered, never announced, so adding a feed cannot flood a room.
+ */
+export function createPoller(deps: PollerDeps) {
+  const { log } = deps;
+  const feeds = new Map<string, Scheduled>();
+  let started = false;
+
+  async function poll(spec: FeedSpec): Promise<PollOutcome> {
+    const startedAt = deps.now();
+    const state = deps.feedState.open(spec.name, spec.url);
+    let outcome: PollOutcome;
+    try {
+      const fetched = await deps.fetchFeed(spec.url, state.validators);
+      if (fetched.kind === "not-modified") {
+        deps.feedState.recordNotModified(spec.name, deps.now());
+        outcome = { result: "not-modified" };
+      } else {
+        const parsed = await deps.parseFeed(fetched.text, fetched.url);
+        const baseline = state.baselineAt === undefined;
+        const rooms = deps.roomsFor(spec.name);
+        const recorded = deps.entries.record(spec.name, parsed.entries, rooms, baseline, deps.now());
+        deps.feedState.recordFetched(spec.name, parsed.title, fetched.validators, deps.now());
+        if (baseline) outcome = { result: "baseline", entries: recorded.added.length };
+        else if (recorded.added.length === 0) outcome = { result: "unchanged" };
+        else outcome = { result: "new", added: recorded.added.length, queued: recorded.queued };
+        if (recorded.queued > 0) deps.onQueued(spec.name, rooms);
+      }
+    } catch (err) {
+      const temporary = err instanceof FetchError ? err.temporary : !(err instanceof FeedParseError);
+      const error = err instanceof Error ? err.message : String(err);
+      deps.feedState.recordError(spec.name, error, deps.now());
+      outcome = { result: "error", error, temporary };
+    }
+    const fields = { feed: spec.name, ms: deps.now() - startedAt, ...outcome };
+    if (outcome.result === "error") log.warn(fields, "poll failed");
+    else if (outcome.result === "new" || outcome.result === "baseline") log.info(fields, "polled");
+    else log.debug(fields, "polled");
+    return outcome;
+  }
+
+  function schedule(item: Scheduled, delay: number): void {
+    if (!started) return;
+    clearTimeout(item.timer);
+    item.timer = setTimeout(() => void runNow(item), delay);
+  }
+
+  function nextDelay(item: Scheduled, outcome: PollOutcome): number {
+    if (outcome.result !== "error") {
+      item.failures = 0;
+      return item.spec.intervalMs;
+    }
+    // Exponential backoff with jitter, so a failing feed is asked less and less often.
+    item.failures++;
+    const max = Math.max(item.spec.intervalMs, deps.maxBackoffMs ?? 3_600_000);
+    const delay = Math.min(max, item.spec.intervalMs * 2 ** Math.min(item.failures, 16));
+    return delay * (0.9 + Math.random() * 0.2);
+  }
+
+  function runNow(item: Scheduled): Promise<PollOutcome> {
+    if (item.running) return item.running;
+    clearTimeout(item.timer);
+    item.running = poll(item.spec)
+      .catch((err: unknown): PollOutcome => {
+        log.error({ feed: item.spec.name, err: String(err) }, "poll crashed");
+        return { result: "error", error: String(err), temporary: true };
+      })
+      .then((outcome) => {
+        item.running = undefined;
+        if (feeds.get(item.spec.name) === item) schedule(item, nextDelay(item, outcome));
+        return outcome;
+      });
+    return item.running;
+  }
+
+  return {
+    /** Sets the feeds to watch; new ones are polled at once, removed ones stop. */
+    setFeeds(specs: readonly FeedSpec[]): void {
+      const wanted = new Map(specs.map((s) => [s.name, s]));
+      for (const [name, item] of feeds) {
+        if (!wanted.has(name)) {
+          clearTimeout(item.timer);
+          feeds.delete(name);
+        }
+      }
+      for (const spec of specs) {
+        const existing = feeds.get(spec.name);
+        if (existing && existing.spec.url === spec.url && existing.spec.intervalMs === spec.intervalMs) continue;
+        if (existing) clearTimeout(existing.timer);
+        const item: Scheduled = { spec, timer: undefined, running: undefined, failures: 0 };
+        feeds.set(spec.name, item);
+        if (started) void runNow(item);
+      }
+    },
+    start(): void {
+      started = true;
+      for (const item of feeds.values()) void runNow(item);
+    },
+    /** Polls one feed now (an admin's "feed poll", or a test). */
+    pollNow(name: string): Promise<PollOutcome> | undefined {
+      const item = feeds.get(name);
+      return item ? runNow(item) : undefined;
+    },
+    /** Stops all timers and waits for polls under way. */
+    async stop(): Promise<void> {
+      started = false;
+      for (const item of feeds.values()) clearTimeout(item.timer);
+      await Promise.all([...feeds.values()].map((i) => i.running));
+    },
+  };
+}

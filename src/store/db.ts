@@ -1,0 +1,47 @@
+import Database from "better-sqlite3";
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { migrations } from "./migrations.js";
+
+export type Db = Database.Database;
+
+/** The database was written by a newer Herald; running older code on it could corrupt it. */
+export class DatabaseTooNewError extends Error {
+  constructor(path: string, found: number, known: number) {
+    super(
+      `database ${path} is at schema version ${found}, but this Herald only knows up to ${known}; ` +
+        `upgrade Herald or point "store" at another file`,
+    );
+    this.name = "DatabaseTooNewError";
+  }
+}
+
+/**
+ * Opens (creating if needed) the SQLite file and applies pending migrations.
+ * Migrations are an ordered list applied by PRAGMA user_version, each in its own transaction,
+ * so a crash mid-migration leaves the previous version intact.
+ */
+export function openDatabase(path: string): Db {
+  if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path);
+  // WAL: readers (commands) never block the poller's writes; NORMAL sync is durable across
+  // process crashes (SIGKILL), which is what "never lose a post" needs here.
+  db.pragma("journal_mode = WAL");
+  db.pragma("synchronous = NORMAL");
+  db.pragma("foreign_keys = ON");
+  db.pragma("busy_timeout = 5000");
+  migrate(db, path);
+  return db;
+}
+
+function migrate(db: Db, path: string): void {
+  const current = db.pragma("user_version", { simple: true }) as number;
+  if (current > migrations.length) throw new DatabaseTooNewError(path, current, migrations.length);
+  for (let version = current; version < migrations.length; version++) {
+    const step = migrations[version]!;
+    db.transaction(() => {
+      db.exec(step);
+      db.pragma(`user_version = ${version + 1}`);
+    })();
+  }
+}

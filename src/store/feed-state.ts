@@ -1,0 +1,82 @@
+import type { Db } from "./db.js";
+import type { Validators } from "../sources/http-fetch.js";
+
+export interface FeedState {
+  readonly feed: string;
+  readonly url: string;
+  readonly title: string | undefined;
+  readonly validators: Validators;
+  readonly baselineAt: number | undefined;
+  readonly lastPolledAt: number | undefined;
+  readonly lastOkAt: number | undefined;
+  readonly lastError: string | undefined;
+  readonly errorSince: number | undefined;
+}
+
+interface Row {
+  feed: string;
+  url: string;
+  title: string | null;
+  etag: string | null;
+  last_modified: string | null;
+  baseline_at: number | null;
+  last_polled_at: number | null;
+  last_ok_at: number | null;
+  last_error: string | null;
+  error_since: number | null;
+}
+
+export type FeedStateStore = ReturnType<typeof createFeedStateStore>;
+
+export function createFeedStateStore(db: Db) {
+  const get = db.prepare<[string], Row>("SELECT * FROM feed_state WHERE feed = ?");
+  const ensure = db.prepare("INSERT INTO feed_state (feed, url) VALUES (?, ?) ON CONFLICT (feed) DO NOTHING");
+  // The validators only make sense for the URL they came from: a changed URL starts over.
+  const setUrl = db.prepare(
+    "UPDATE feed_state SET url = @url, etag = NULL, last_modified = NULL WHERE feed = @feed AND url <> @url",
+  );
+  const ok = db.prepare(`UPDATE feed_state SET title = COALESCE(@title, title), etag = @etag, last_modified = @lastModified,
+      last_polled_at = @now, last_ok_at = @now, last_error = NULL, error_since = NULL,
+      baseline_at = COALESCE(baseline_at, @now) WHERE feed = @feed`);
+  const notModified = db.prepare(
+    "UPDATE feed_state SET last_polled_at = @now, last_ok_at = @now, last_error = NULL, error_since = NULL WHERE feed = @feed",
+  );
+  const failed = db.prepare(`UPDATE feed_state SET last_polled_at = @now, last_error = @error,
+      error_since = COALESCE(error_since, @now) WHERE feed = @feed`);
+
+  return {
+    /** Returns the state of a feed, creating it on first sight (or after its URL changed). */
+    open(feed: string, url: string): FeedState {
+      ensure.run(feed, url);
+      setUrl.run({ feed, url });
+      return toState(get.get(feed)!);
+    },
+    get(feed: string): FeedState | undefined {
+      const row = get.get(feed);
+      return row ? toState(row) : undefined;
+    },
+    recordFetched(feed: string, title: string | undefined, validators: Validators, now: number): void {
+      ok.run({ feed, title: title ?? null, etag: validators.etag ?? null, lastModified: validators.lastModified ?? null, now });
+    },
+    recordNotModified(feed: string, now: number): void {
+      notModified.run({ feed, now });
+    },
+    recordError(feed: string, error: string, now: number): void {
+      failed.run({ feed, error, now });
+    },
+  };
+}
+
+function toState(row: Row): FeedState {
+  return {
+    feed: row.feed,
+    url: row.url,
+    title: row.title ?? undefined,
+    validators: { etag: row.etag ?? undefined, lastModified: row.last_modified ?? undefined },
+    baselineAt: row.baseline_at ?? undefined,
+    lastPolledAt: row.last_polled_at ?? undefined,
+    lastOkAt: row.last_ok_at ?? undefined,
+    lastError: row.last_error ?? undefined,
+    errorSince: row.error_since ?? undefined,
+  };
+}

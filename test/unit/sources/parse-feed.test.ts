@@ -1,0 +1,64 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseFeed, FeedParseError, entryKey } from "../../../src/sources/parse-feed.js";
+
+const fixture = (name: string) => readFileSync(join(__dirname, "../../fixtures/feeds", name), "utf8");
+
+test("RSS 2.0: guid identity, relative links resolved, author, categories, dates", async () => {
+  const feed = await parseFeed(fixture("rss2.xml"), "https://blog.example.org/feed.xml");
+  expect(feed.title).toBe("Example & Co blog");
+  const [second, noGuid, bare] = feed.entries;
+  expect(second).toMatchObject({
+    key: "id:post-2",
+    title: "Second post",
+    link: "https://blog.example.org/2026/02/second/",
+    author: "Ada Lovelace",
+    categories: ["release", "xmpp"],
+    summaryHtml: "<p>Hello &amp; welcome</p>",
+  });
+  expect(second!.published?.toISOString()).toBe("2026-02-02T10:00:00.000Z");
+  // No guid: the link is the identity; an unparsable date is simply unknown.
+  expect(noGuid).toMatchObject({ key: "link:https://blog.example.org/2026/01/first/", published: undefined });
+  // Neither guid nor link: a hash of title and date, stable across fetches.
+  expect(bare!.key).toMatch(/^hash:[0-9a-f]{32}$/);
+  expect(bare!.title).toBe("");
+  const again = await parseFeed(fixture("rss2.xml"), "https://blog.example.org/feed.xml");
+  expect(again.entries[2]!.key).toBe(bare!.key);
+});
+
+test("Atom 1.0: id identity, alternate link, author name, category term", async () => {
+  const feed = await parseFeed(fixture("atom.xml"), "https://atom.example.org/feed");
+  expect(feed.entries).toHaveLength(1);
+  expect(feed.entries[0]).toMatchObject({
+    key: "id:tag:atom.example.org,2026:1",
+    title: "Atom entry",
+    link: "https://atom.example.org/posts/atom-entry",
+    author: "Grace Hopper",
+    categories: ["news"],
+    summaryHtml: "<b>Bold</b> summary",
+  });
+});
+
+test("RSS 1.0 (RDF) and RSS 0.91 are read", async () => {
+  const rdf = await parseFeed(fixture("rss1.rdf"), "https://rdf.example.org/rss");
+  expect(rdf.entries.map((e) => e.title)).toEqual(["RDF item"]);
+  const old = await parseFeed(fixture("rss091.xml"), "http://old.example.org/rss");
+  expect(old.entries.map((e) => [e.title, e.link])).toEqual([["Café opens", "http://old.example.org/cafe"]]);
+});
+
+test("an HTML page is refused with a reason", async () => {
+  await expect(parseFeed(fixture("not-a-feed.html"), "https://x/")).rejects.toThrow(FeedParseError);
+  await expect(parseFeed("", "https://x/")).rejects.toThrow(/not/);
+});
+
+test("a javascript: link is dropped rather than announced", async () => {
+  const xml = `<rss version="2.0"><channel><title>t</title><item><title>x</title><link>javascript:alert(1)</link><guid>g</guid></item></channel></rss>`;
+  const feed = await parseFeed(xml, "https://x/");
+  expect(feed.entries[0]!.link).toBeUndefined();
+});
+
+test("entry identity prefers id, then link, then a hash", () => {
+  expect(entryKey("g", "https://l", "t", undefined)).toBe("id:g");
+  expect(entryKey(undefined, "https://l", "t", undefined)).toBe("link:https://l");
+  expect(entryKey(undefined, undefined, "t", new Date(0))).not.toBe(entryKey(undefined, undefined, "t", new Date(1)));
+});

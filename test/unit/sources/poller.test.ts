@@ -1,0 +1,69 @@
+import { openDatabase } from "../../../src/store/db.js";
+import { createFeedStateStore } from "../../../src/store/feed-state.js";
+import { createEntryStore } from "../../../src/store/entries.js";
+import { createOutbox } from "../../../src/store/outbox.js";
+import { createPoller } from "../../../src/sources/poller.js";
+import { parseFeed } from "../../../src/sources/parse-feed.js";
+import { FetchError, type FetchResult } from "../../../src/sources/http-fetch.js";
+import { pino } from "pino";
+
+const rss = (...ids: string[]) =>
+  `<rss version="2.0"><channel><title>T</title>${ids.map((id) => `<item><guid>${id}</guid><title>${id}</title></item>`).join("")}</channel></rss>`;
+
+function setup(responses: (FetchResult | Error)[]) {
+  const db = openDatabase(":memory:");
+  const outbox = createOutbox(db);
+  const queued: string[] = [];
+  const calls: unknown[] = [];
+  const poller = createPoller({
+    fetchFeed: async (_url, validators) => {
+      calls.push(validators);
+      const next = responses.shift();
+      if (!next) throw new Error("no more responses");
+      if (next instanceof Error) throw next;
+      return next;
+    },
+    parseFeed,
+    feedState: createFeedStateStore(db),
+    entries: createEntryStore(db),
+    roomsFor: () => ["room@muc"],
+    onQueued: (feed) => queued.push(feed),
+    log: pino({ level: "silent" }),
+    now: () => 1000,
+  });
+  poller.setFeeds([{ name: "blog", url: "http://x/feed", intervalMs: 60_000 }]);
+  return { poller, outbox, queued, calls };
+}
+
+const fetched = (text: string, etag?: string): FetchResult => ({
+  kind: "fetched",
+  text,
+  url: "http://x/feed",
+  bytes: text.length,
+  validators: { etag, lastModified: undefined },
+});
+
+test("baseline first, then only new entries are queued; validators are sent back", async () => {
+  const { poller, outbox, queued, calls } = setup([fetched(rss("a", "b"), '"1"'), { kind: "not-modified" }, fetched(rss("c", "a", "b"), '"2"')]);
+  expect(await poller.pollNow("blog")).toEqual({ result: "baseline", entries: 2 });
+  expect(await poller.pollNow("blog")).toEqual({ result: "not-modified" });
+  expect(await poller.pollNow("blog")).toEqual({ result: "new", added: 1, queued: 1 });
+  expect(calls[1]).toEqual({ etag: '"1"', lastModified: undefined });
+  expect(queued).toEqual(["blog"]);
+  expect(outbox.pending("room@muc", 10).map((a) => a.entry.key)).toEqual(["id:c"]);
+  await poller.stop();
+});
+
+test("a fetch error is recorded as temporary or not, and the next good fetch is still a baseline", async () => {
+  const { poller, outbox } = setup([new FetchError("HTTP 503", true, 503), fetched("<html>nope</html>"), fetched(rss("a"))]);
+  expect(await poller.pollNow("blog")).toEqual({ result: "error", error: "HTTP 503", temporary: true });
+  expect(await poller.pollNow("blog")).toMatchObject({ result: "error", temporary: false });
+  expect(await poller.pollNow("blog")).toEqual({ result: "baseline", entries: 1 });
+  expect(outbox.depth()).toBe(0);
+  await poller.stop();
+});
+
+test("an unknown feed name polls nothing", () => {
+  const { poller } = setup([]);
+  expect(poller.pollNow("nope")).toBeUndefined();
+});
