@@ -1,0 +1,74 @@
+/**
+ * The default announcement of an entry: plain text with XEP-0393 (Message Styling) markup.
+ *
+ *   *Title* — Author
+ *   Summary of the post, on one line…
+ *   https://example.org/post
+ *
+ * Each part is one line; lines with nothing to say are left out.
+ */
+import type { Entry } from "../sources/entry.js";
+import { foldToOneLine, htmlToPlainText, removeForbiddenChars } from "./plain-text.js";
+import { DEFAULT_SUMMARY_CHARS, summarize, truncateAtWord } from "./summary.js";
+
+export const MAX_TITLE_CHARS = 200;
+export const MAX_AUTHOR_CHARS = 100;
+export const UNTITLED = "(untitled)";
+
+export interface AnnouncementOptions {
+  /** Summary length budget in characters; 0 leaves the summary out. Default 300. */
+  readonly summaryChars?: number;
+}
+
+export function formatAnnouncement(entry: Entry, options: AnnouncementOptions = {}): string {
+  const author = cleanLine(entry.author ?? "", MAX_AUTHOR_CHARS);
+  const lines = [author === "" ? boldTitle(entry.title) : `${boldTitle(entry.title)} — ${author}`];
+  const summary = summarize(entry.summaryHtml, options.summaryChars ?? DEFAULT_SUMMARY_CHARS);
+  if (summary !== "") lines.push(guardBlockStart(summary));
+  const link = safeLink(entry.link);
+  if (link !== undefined) lines.push(link);
+  return lines.join("\n");
+}
+
+/**
+ * XEP-0393 §6.2: a span's opening "*" must not be followed by whitespace, its closing "*" must
+ * not be preceded by whitespace, and spans match lazily, so any "*" inside the title (not
+ * preceded by whitespace) would end the bold span early. The title is trimmed and never empty,
+ * and each "*" in it becomes U+2217 ASTERISK OPERATOR, which looks the same and styles nothing.
+ */
+function boldTitle(title: string): string {
+  // After cleaning: "&#42;" is an asterisk too.
+  const clean = cleanLine(title, MAX_TITLE_CHARS).replace(/\*/g, "\u2217");
+  return `*${clean === "" ? UNTITLED : clean}*`;
+}
+
+function cleanLine(text: string, maxChars: number): string {
+  // Titles and author names are not Markdown: "# of users" is not a heading.
+  return truncateAtWord(foldToOneLine(htmlToPlainText(text, { markdown: false })), maxChars);
+}
+
+/**
+ * XEP-0393 §6.1.3: a line starting with ">" is a quotation; §6.1.2: a line starting with "```"
+ * opens a preformatted block that runs to the end of the message and would swallow the link.
+ * The summary is prose, so its first character is swapped for the fullwidth look-alike
+ * (U+FF1E "＞", U+FF40 "｀"), which no client parses as a directive. Visible and unambiguous,
+ * unlike a zero-width prefix that clients may strip.
+ */
+function guardBlockStart(line: string): string {
+  if (line.startsWith(">")) return `\uFF1E${line.slice(1)}`;
+  if (line.startsWith("```")) return `\uFF40${line.slice(1)}`;
+  return line;
+}
+
+/** The link as a normalised http(s) URL (no whitespace or controls survive), else undefined. */
+function safeLink(link: string | undefined): string | undefined {
+  if (link === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(link.trim());
+  } catch {
+    return undefined;
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") return undefined;
+  return removeForbiddenChars(url.href);
+}
