@@ -1,0 +1,114 @@
+import { randomUUID } from "node:crypto";
+import type { Logger } from "../log.js";
+import type { Outbox, PendingAnnouncement } from "../store/outbox.js";
+
+export interface DeliveryDeps {
+  readonly outbox: Outbox;
+  readonly isJoined: (room: string) => boolean;
+  /** Sends a groupchat message carrying `id` as its XEP-0359 origin-id. */
+  readonly sendToRoom: (room: string, body: string, id: string) => Promise<void>;
+  readonly render: (announcement: PendingAnnouncement) => string;
+  readonly log: Logger;
+  readonly now: () => number;
+  /** How long to wait for the room to reflect a message before leaving it for the next session. */
+  readonly reflectTimeoutMs?: number;
+}
+
+export type Delivery = ReturnType<typeof createDelivery>;
+
+/**
+ * Sends pending announcements to joined rooms, one at a time per room and oldest first.
+ * An announcement becomes "sent" only when the room reflects it back to us (XEP-0045 §7.2.14
+ * with our XEP-0359 origin-id): a message written into a connection that was already dead is
+ * never counted as delivered, so it is sent again after the next join.
+ */
+export function createDelivery(deps: DeliveryDeps) {
+  const { log } = deps;
+  const reflectTimeoutMs = deps.reflectTimeoutMs ?? 15_000;
+  /** Announcements sent in this session and not yet confirmed; not sent again in this session. */
+  const inFlight = new Set<number>();
+  const waiting = new Map<string, (reflected: boolean) => void>();
+  const flushing = new Map<string, Promise<void>>();
+  const again = new Set<string>();
+  let stopped = false;
+
+  function awaitReflection(id: string): Promise<boolean> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        waiting.delete(id);
+        resolve(false);
+      }, reflectTimeoutMs);
+      waiting.set(id, (ok) => {
+        clearTimeout(timer);
+        waiting.delete(id);
+        resolve(ok);
+      });
+    });
+  }
+
+  async function flushRoom(room: string): Promise<void> {
+    while (!stopped && deps.isJoined(room)) {
+      const batch = deps.outbox.pending(room, 20 + inFlight.size).filter((a) => !inFlight.has(a.id));
+      if (batch.length === 0) return;
+      for (const announcement of batch) {
+        if (stopped || !deps.isJoined(room)) return;
+        const id = `herald-${announcement.id}-${randomUUID().slice(0, 8)}`;
+        inFlight.add(announcement.id);
+        const reflected = awaitReflection(id);
+        try {
+          await deps.sendToRoom(room, deps.render(announcement), id);
+        } catch (err) {
+          // Not written at all: it stays pending and may be sent again.
+          inFlight.delete(announcement.id);
+          waiting.get(id)?.(false);
+          log.warn({ room, feed: announcement.feed, entry: announcement.entry.key, err: String(err) }, "announcement not sent");
+          return;
+        }
+        if (!(await reflected)) {
+          log.warn({ room, feed: announcement.feed, entry: announcement.entry.key }, "room did not confirm announcement; will resend next session");
+          return;
+        }
+        deps.outbox.markSent(announcement.id, deps.now(), undefined);
+        inFlight.delete(announcement.id);
+        log.info({ room, feed: announcement.feed, entry: announcement.entry.key, title: announcement.entry.title }, "announced");
+      }
+    }
+  }
+
+  return {
+    /** Starts sending a room's pending announcements unless that is already under way. */
+    kick(room: string): Promise<void> {
+      const running = flushing.get(room);
+      if (running) {
+        // Whatever was queued after this flush read the outbox is picked up by one more pass.
+        again.add(room);
+        return running;
+      }
+      const run = (async () => {
+        do {
+          again.delete(room);
+          await flushRoom(room);
+        } while (again.has(room) && !stopped);
+      })()
+        .catch((err: unknown) => log.error({ room, err: String(err) }, "delivery failed"))
+        .finally(() => flushing.delete(room));
+      flushing.set(room, run);
+      return run;
+    },
+    reflected(originId: string): void {
+      waiting.get(originId)?.(true);
+    },
+    /** A new session: unconfirmed messages of the old one may be lost, so they are sent again. */
+    newSession(): void {
+      inFlight.clear();
+      for (const resolve of [...waiting.values()]) resolve(false);
+    },
+    /** Waits (bounded) for the flushes under way, then stops. */
+    async stop(timeoutMs: number): Promise<void> {
+      const all = Promise.all([...flushing.values()]);
+      await Promise.race([all, new Promise((r) => setTimeout(r, timeoutMs).unref())]);
+      stopped = true;
+      for (const resolve of [...waiting.values()]) resolve(false);
+    },
+  };
+}

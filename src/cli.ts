@@ -1,0 +1,134 @@
+#!/usr/bin/env node
+import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { ConfigError, loadConfig, resolveConfigPath } from "./config/load.js";
+import { createLogger } from "./log.js";
+import { startHerald } from "./main.js";
+import { FatalConnectionError } from "./xmpp/connection.js";
+import { DatabaseTooNewError } from "./store/db.js";
+
+/** Exit codes: 0 done, 1 runtime failure (login refused, untrusted certificate), 2 bad config or usage. */
+const EXIT_FAILURE = 1;
+const EXIT_USAGE = 2;
+
+const version = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
+
+const USAGE = `Usage: herald <command> [options]
+
+Commands:
+  run [--config PATH]            run the bot (default config: config/herald.yaml, or $HERALD_CONFIG)
+  check-config [--config PATH]   validate the config file and exit
+  --version                      print the version
+
+Environment:
+  HERALD_CONFIG          config file path (--config wins)
+  HERALD_XMPP_PASSWORD   the bot account's password (overrides the config file)
+  LOG_LEVEL              trace, debug, info (default), warn, error
+  XMPP_DEBUG=1           log every XMPP stanza (@xmpp/debug)
+  NODE_EXTRA_CA_CERTS    a PEM file of extra CAs to trust (a private CA for your XMPP server)
+`;
+
+async function main(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { config: { type: "string", short: "c" }, version: { type: "boolean" }, help: { type: "boolean", short: "h" } },
+    });
+  } catch (err) {
+    process.stderr.write(`herald: ${(err as Error).message}\n\n${USAGE}`);
+    return EXIT_USAGE;
+  }
+  const { values, positionals } = parsed;
+  if (values.version) {
+    process.stdout.write(`herald ${version}\n`);
+    return 0;
+  }
+  const command = positionals[0];
+  if (values.help || command === "help") {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (command !== "run" && command !== "check-config") {
+    process.stderr.write(`herald: ${command ? `unknown command "${command}"` : "no command given"}\n\n${USAGE}`);
+    return EXIT_USAGE;
+  }
+
+  const path = resolveConfigPath(values.config, process.env);
+  let loaded;
+  try {
+    loaded = loadConfig(path, process.env, process.cwd());
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`herald: ${err.message}\n`);
+      return EXIT_USAGE;
+    }
+    throw err;
+  }
+  for (const warning of loaded.warnings) process.stderr.write(`herald: warning: ${warning}\n`);
+  if (command === "check-config") {
+    const { config } = loaded;
+    process.stdout.write(`${path}: OK (${config.feeds.length} feeds, ${config.rooms.length} rooms, store ${config.store})\n`);
+    return 0;
+  }
+  return run(loaded.config);
+}
+
+async function run(config: Parameters<typeof startHerald>[0]["config"]): Promise<number> {
+  const log = createLogger();
+  log.info({ version, jid: config.xmpp.jid, feeds: config.feeds.length, rooms: config.rooms.length }, "starting");
+  let signals = 0;
+  let stopRequested: (() => void) | undefined;
+  const stopSignal = new Promise<void>((resolve) => (stopRequested = resolve));
+  const onSignal = (signal: string) => {
+    signals++;
+    // A second signal means "now": the operator does not want to wait for a clean stop.
+    if (signals > 1) process.exit(130);
+    log.info({ signal }, "stopping");
+    stopRequested?.();
+  };
+  process.on("SIGTERM", () => onSignal("SIGTERM"));
+  process.on("SIGINT", () => onSignal("SIGINT"));
+
+  let herald;
+  try {
+    herald = startHerald({ config, log, version, xmppDebug: isSet(process.env.XMPP_DEBUG) });
+  } catch (err) {
+    // Opening the store is the only synchronous step that can fail (permissions, a newer schema).
+    const reason = err instanceof DatabaseTooNewError ? err.message : `cannot open the database ${config.store}: ${(err as Error).message}`;
+    log.error({ err: reason }, "cannot start");
+    process.stderr.write(`herald: ${reason}\n`);
+    return EXIT_FAILURE;
+  }
+  try {
+    await Promise.race([herald.ready, stopSignal]);
+  } catch (err) {
+    await herald.stop();
+    if (err instanceof FatalConnectionError) {
+      log.error({ err: err.message }, "cannot start");
+      process.stderr.write(`herald: ${err.message}\n`);
+      return EXIT_FAILURE;
+    }
+    throw err;
+  }
+  const outcome = await Promise.race([herald.fatal, stopSignal.then(() => undefined)]);
+  await herald.stop();
+  if (outcome) {
+    process.stderr.write(`herald: ${outcome.message}\n`);
+    return EXIT_FAILURE;
+  }
+  return 0;
+}
+
+function isSet(value: string | undefined): boolean {
+  return !!value && value !== "0" && value.toLowerCase() !== "false";
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`herald: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(EXIT_FAILURE);
+  },
+);

@@ -1,0 +1,260 @@
+import { EventEmitter } from "node:events";
+import type { Element } from "@xmpp/client";
+import type { Logger } from "../log.js";
+import {
+  instantRoomForm,
+  joinPresence,
+  leavePresence,
+  parseMucPresence,
+  parseRoomMessage,
+  type MucPresence,
+  type RoomMessage,
+} from "../xmpp/muc-stanzas.js";
+
+export interface RoomSpec {
+  readonly jid: string;
+  readonly password?: string | undefined;
+  readonly nick?: string | undefined;
+}
+
+export interface RoomEvents {
+  joined: [room: string];
+  left: [room: string];
+  /** The room echoed our message back: it has it (XEP-0045 §7.2.14). */
+  reflected: [room: string, originId: string];
+  /** The room bounced a message of ours. */
+  bounced: [room: string, id: string, condition: string];
+  /** A live message from another occupant (not history, not our own). */
+  message: [message: RoomMessage];
+}
+
+type Status = "idle" | "joining" | "joined" | "gave-up";
+
+interface RoomState {
+  spec: RoomSpec;
+  status: Status;
+  nick: string;
+  nickAttempt: number;
+  retries: number;
+  timer: NodeJS.Timeout | undefined;
+}
+
+export interface RoomManagerDeps {
+  readonly send: (stanza: Element) => Promise<void>;
+  readonly defaultNick: string;
+  readonly log: Logger;
+  readonly joinTimeoutMs?: number;
+  readonly retryMs?: { readonly first: number; readonly max: number };
+}
+
+/** How many fallback nicks to try after a conflict: Herald, Herald_, Herald_2, … */
+const MAX_NICK_ATTEMPTS = 5;
+
+// XEP-0045 error conditions on join that no retry fixes without a person acting.
+const PERMANENT_JOIN_ERRORS = new Set(["forbidden", "not-authorized", "registration-required", "not-allowed", "jid-malformed"]);
+
+export type RoomManager = ReturnType<typeof createRoomManager>;
+
+/**
+ * Joins the configured rooms on every new session and keeps track of which ones we are in.
+ * Rooms are remembered by bare JID in lower case (XEP-0045 room JIDs are case-insensitive
+ * in their local part as far as the service is concerned; RFC 7622 nodeprep).
+ */
+export function createRoomManager(deps: RoomManagerDeps) {
+  const { log } = deps;
+  const events = new EventEmitter<RoomEvents>();
+  const rooms = new Map<string, RoomState>();
+  const joinTimeoutMs = deps.joinTimeoutMs ?? 30_000;
+  const retryFirst = deps.retryMs?.first ?? 5_000;
+  const retryMax = deps.retryMs?.max ?? 300_000;
+  let online = false;
+  let iqCounter = 0;
+
+  function baseNick(state: RoomState): string {
+    return state.spec.nick ?? deps.defaultNick;
+  }
+
+  function nickFor(state: RoomState): string {
+    const base = baseNick(state);
+    return state.nickAttempt === 0 ? base : state.nickAttempt === 1 ? `${base}_` : `${base}_${state.nickAttempt}`;
+  }
+
+  function clearTimer(state: RoomState): void {
+    if (state.timer) clearTimeout(state.timer);
+    state.timer = undefined;
+  }
+
+  function join(state: RoomState): void {
+    if (!online) return;
+    clearTimer(state);
+    state.status = "joining";
+    state.nick = nickFor(state);
+    log.debug({ room: state.spec.jid, nick: state.nick }, "joining room");
+    deps.send(joinPresence(state.spec.jid, state.nick, state.spec.password)).catch((err: unknown) => {
+      log.warn({ room: state.spec.jid, err: String(err) }, "could not send join");
+    });
+    // A join the room never answers (lost on a dying connection) is tried again.
+    state.timer = setTimeout(() => {
+      if (state.status === "joining") retryLater(state, "no answer to the join request");
+    }, joinTimeoutMs);
+  }
+
+  function retryLater(state: RoomState, reason: string): void {
+    clearTimer(state);
+    state.status = "idle";
+    const delay = Math.min(retryMax, retryFirst * 2 ** state.retries) * (0.8 + Math.random() * 0.4);
+    state.retries++;
+    log.warn({ room: state.spec.jid, reason, retryInMs: Math.round(delay) }, "will try the room again");
+    state.timer = setTimeout(() => join(state), delay);
+  }
+
+  function giveUp(state: RoomState, reason: string): void {
+    clearTimer(state);
+    state.status = "gave-up";
+    log.error({ room: state.spec.jid, reason }, "not joining this room until an admin acts");
+  }
+
+  function setLeft(state: RoomState): void {
+    const wasJoined = state.status === "joined";
+    state.status = "idle";
+    if (wasJoined) events.emit("left", state.spec.jid);
+  }
+
+  function onPresence(p: MucPresence, state: RoomState): void {
+    const isSelf = p.codes.has("110") || p.nick === state.nick;
+    if (p.type === "error") {
+      if (state.status !== "joining") return;
+      if (p.errorCondition === "conflict" && state.nickAttempt + 1 < MAX_NICK_ATTEMPTS) {
+        state.nickAttempt++;
+        log.warn({ room: state.spec.jid, taken: state.nick, next: nickFor(state) }, "nick in use; trying a fallback nick");
+        join(state);
+      } else if (p.errorCondition && PERMANENT_JOIN_ERRORS.has(p.errorCondition)) {
+        giveUp(state, `${p.errorCondition}${p.errorText ? `: ${p.errorText}` : ""}`);
+      } else {
+        retryLater(state, `${p.errorCondition ?? "error"}${p.errorText ? `: ${p.errorText}` : ""}`);
+      }
+      return;
+    }
+    if (!isSelf) return;
+    if (p.type === "available") {
+      if (p.codes.has("201")) {
+        // XEP-0045 §10.1.2: we created the room and it stays locked until configured.
+        deps.send(instantRoomForm(state.spec.jid, `herald-room-${++iqCounter}`)).catch(() => undefined);
+        log.info({ room: state.spec.jid }, "created room with the default configuration");
+      }
+      if (state.status !== "joined") {
+        clearTimer(state);
+        state.status = "joined";
+        state.retries = 0;
+        state.nick = p.nick;
+        log.info({ room: state.spec.jid, nick: p.nick }, "joined room");
+        events.emit("joined", state.spec.jid);
+      }
+      return;
+    }
+    // Our own unavailable presence: we are out of the room.
+    if (p.codes.has("303")) return; // nick change, a new self-presence follows
+    setLeft(state);
+    if (p.codes.has("301")) giveUp(state, "banned from the room");
+    else if (p.destroyed) giveUp(state, "the room was destroyed");
+    else if (p.codes.has("321") || p.codes.has("322")) giveUp(state, "membership was removed or the room became members-only");
+    else if (p.codes.has("332")) log.warn({ room: state.spec.jid }, "room service is shutting down; will rejoin on reconnect");
+    else retryLater(state, p.codes.has("307") ? "kicked" : "removed from the room");
+  }
+
+  function onMessage(m: RoomMessage, state: RoomState): void {
+    if (m.isError) {
+      if (m.id) events.emit("bounced", state.spec.jid, m.id, "error");
+      return;
+    }
+    if (m.delayed) return; // XEP-0203 history: never act on what was said before we came.
+    if (m.nick === state.nick) {
+      if (m.originId) events.emit("reflected", state.spec.jid, m.originId);
+      else if (m.id) events.emit("reflected", state.spec.jid, m.id);
+      return;
+    }
+    if (m.nick && m.body !== undefined) events.emit("message", m);
+  }
+
+  return {
+    events,
+    /** Replaces the set of rooms to be in. Rooms no longer listed are left. */
+    setRooms(specs: readonly RoomSpec[]): void {
+      const wanted = new Map(specs.map((s) => [s.jid.toLowerCase(), s]));
+      for (const [jid, state] of rooms) {
+        if (wanted.has(jid)) continue;
+        clearTimer(state);
+        if (online && state.status === "joined") deps.send(leavePresence(jid, state.nick)).catch(() => undefined);
+        rooms.delete(jid);
+        setLeft(state);
+      }
+      for (const [jid, spec] of wanted) {
+        const existing = rooms.get(jid);
+        if (existing) {
+          existing.spec = { ...spec, jid };
+          continue;
+        }
+        const state: RoomState = { spec: { ...spec, jid }, status: "idle", nick: "", nickAttempt: 0, retries: 0, timer: undefined };
+        rooms.set(jid, state);
+        join(state);
+      }
+    },
+    /** A new session: the server forgot our rooms, so every room is joined again. */
+    onOnline(): void {
+      online = true;
+      for (const state of rooms.values()) {
+        state.nickAttempt = 0;
+        state.retries = 0;
+        if (state.status !== "gave-up") join(state);
+      }
+    },
+    onOffline(): void {
+      online = false;
+      for (const state of rooms.values()) {
+        clearTimer(state);
+        if (state.status !== "gave-up") setLeft(state);
+      }
+    },
+    /** Routes a stanza to its room. Returns true when it was a room's. */
+    handleStanza(stanza: Element): boolean {
+      const from = String(stanza.attrs.from ?? "");
+      const room = from.split("/")[0]!.toLowerCase();
+      const state = rooms.get(room);
+      if (!state) return false;
+      const presence = parseMucPresence(stanza);
+      if (presence) {
+        onPresence(presence, state);
+        return true;
+      }
+      const message = parseRoomMessage(stanza);
+      if (message) {
+        onMessage(message, state);
+        return true;
+      }
+      return false;
+    },
+    isJoined(room: string): boolean {
+      return rooms.get(room.toLowerCase())?.status === "joined";
+    },
+    joinedRooms(): string[] {
+      return [...rooms.values()].filter((s) => s.status === "joined").map((s) => s.spec.jid);
+    },
+    rooms(): string[] {
+      return [...rooms.keys()];
+    },
+    /** Leaves every room with an unavailable presence (XEP-0045 §7.14) and stops all timers. */
+    async leaveAll(): Promise<void> {
+      const leaving: Promise<void>[] = [];
+      for (const state of rooms.values()) {
+        clearTimer(state);
+        if (online && state.status === "joined") leaving.push(deps.send(leavePresence(state.spec.jid, state.nick)).catch(() => undefined));
+        setLeft(state);
+      }
+      await Promise.all(leaving);
+      online = false;
+    },
+    stop(): void {
+      for (const state of rooms.values()) clearTimer(state);
+    },
+  };
+}

@@ -1,0 +1,188 @@
+import { EventEmitter } from "node:events";
+import { client, xml, type Element } from "@xmpp/client";
+import debug from "@xmpp/debug";
+import type { Logger } from "../log.js";
+
+export interface ConnectionOptions {
+  readonly service: string;
+  readonly domain: string;
+  readonly username: string;
+  readonly password: string;
+  readonly resource: string;
+  /** Turn on @xmpp/debug's stanza log (XMPP_DEBUG=1). */
+  readonly debug: boolean;
+  readonly log: Logger;
+  /** Backoff for a server that is down at start-up: first and maximum delay. */
+  readonly retryMs?: { readonly first: number; readonly max: number };
+  /** How often to ping the server to find a dead connection (XEP-0199). */
+  readonly keepaliveMs?: number;
+}
+
+/** An error no retry can fix: wrong credentials, or a certificate we must not trust. */
+export class FatalConnectionError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "FatalConnectionError";
+  }
+}
+
+export interface ConnectionEvents {
+  /** A new session: rooms must be joined again (a resumed stream does not emit this). */
+  online: [jid: string];
+  offline: [];
+  stanza: [stanza: Element];
+  /** An unrecoverable error after start-up, e.g. the password was changed on the server. */
+  fatal: [error: FatalConnectionError];
+}
+
+export type Connection = ReturnType<typeof createConnection>;
+
+/**
+ * The bot's XMPP session: start-up with backoff, fatal errors told apart from temporary ones,
+ * and events for a new session. xmpp.js reconnects by itself after a session was established
+ * (fixed 1 s delay); it does not rejoin rooms, which is why `online` is re-emitted.
+ */
+export function createConnection(options: ConnectionOptions) {
+  const { log } = options;
+  const events = new EventEmitter<ConnectionEvents>();
+  const xmpp = client({
+    service: options.service,
+    domain: options.domain,
+    username: options.username,
+    password: options.password,
+    resource: options.resource,
+  });
+  if (options.debug) debug(xmpp, true);
+
+  let online = false;
+  let stopping = false;
+  let everOnline = false;
+  let lastErrorLogged = "";
+  /** Ends the start-up backoff wait early when stop() is called. */
+  let wake: (() => void) | undefined;
+
+  xmpp.on("online", (address) => {
+    online = true;
+    everOnline = true;
+    lastErrorLogged = "";
+    log.info({ jid: address.toString() }, "online");
+    events.emit("online", address.toString());
+  });
+  xmpp.on("offline", () => {
+    online = false;
+  });
+  xmpp.on("disconnect", () => {
+    if (online) log.warn("connection lost; reconnecting");
+    if (online) events.emit("offline");
+    online = false;
+  });
+  xmpp.on("stanza", (stanza) => events.emit("stanza", stanza));
+  xmpp.on("error", (err) => {
+    const fatal = classify(err);
+    if (fatal && everOnline && !stopping) {
+      log.error({ err: fatal.message }, "fatal connection error");
+      events.emit("fatal", fatal);
+      return;
+    }
+    // Reconnection attempts repeat the same error every second: log each kind once.
+    const text = describe(err);
+    if (text !== lastErrorLogged && !stopping) log.warn({ err: text }, "connection error");
+    lastErrorLogged = text;
+  });
+  // No XEP-0198 stream management: xmpp.js 0.14 resets its inbound counter only after an `await`
+  // once <enabled/> arrives and keeps the old session's count after a failed resumption, so an <r/>
+  // in the same read is answered with a too-high h and Prosody closes the stream ("Client
+  // acknowledged more stanzas than sent by server"). Delivery does not need it: an announcement is
+  // confirmed by the room's reflection (XEP-0045), and a dead link is found by the ping below.
+  xmpp.prependListener("element", (element: Element) => {
+    if (!element.is("features", "http://etherx.jabber.org/streams")) return;
+    element.children = element.children.filter((c) => typeof c === "string" || !c.is("sm", "urn:xmpp:sm:3"));
+  });
+
+  // XEP-0199 keepalive: a silent TCP connection can be dead for minutes before the OS notices.
+  const keepaliveMs = options.keepaliveMs ?? 60_000;
+  const keepalive = setInterval(() => {
+    if (!online) return;
+    const ping = xml("iq", { type: "get", to: options.domain }, xml("ping", { xmlns: "urn:xmpp:ping" }));
+    xmpp.iqCaller.request(ping, Math.min(keepaliveMs, 20_000)).catch((err: unknown) => {
+      // A stanza error still proves the link is alive; only silence means it is dead.
+      if ((err as { name?: string }).name !== "TimeoutError") return;
+      log.warn("server did not answer a ping; reconnecting");
+      xmpp.disconnect().catch(() => undefined);
+    });
+  }, keepaliveMs);
+  keepalive.unref();
+
+  async function start(): Promise<void> {
+    const first = options.retryMs?.first ?? 1000;
+    const max = options.retryMs?.max ?? 60_000;
+    for (let attempt = 0; !stopping; attempt++) {
+      try {
+        await xmpp.start();
+        return;
+      } catch (err) {
+        // A failed first start() leaves xmpp.js's reconnect loop running; stop it before deciding.
+        await xmpp.stop().catch(() => undefined);
+        const fatal = classify(err);
+        if (fatal) throw fatal;
+        const delay = Math.min(max, first * 2 ** attempt) * (0.8 + Math.random() * 0.4);
+        log.warn({ err: describe(err), retryInMs: Math.round(delay) }, "cannot reach the XMPP server; retrying");
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, delay);
+          wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        wake = undefined;
+      }
+    }
+  }
+
+  return {
+    events,
+    start,
+    async stop(): Promise<void> {
+      stopping = true;
+      online = false;
+      clearInterval(keepalive);
+      wake?.();
+      await xmpp.stop().catch(() => undefined);
+    },
+    /** Sends a stanza; throws when there is no connection (xmpp.js queues nothing). */
+    async send(stanza: Element): Promise<void> {
+      await xmpp.send(stanza);
+    },
+    get online(): boolean {
+      return online;
+    },
+    get jid(): string | undefined {
+      return xmpp.jid?.toString();
+    },
+    iqCallee: xmpp.iqCallee,
+    iqCaller: xmpp.iqCaller,
+  };
+}
+
+const CERT_CODES = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER/;
+
+function classify(err: unknown): FatalConnectionError | undefined {
+  const e = err as { name?: string; condition?: string; code?: string; message?: string };
+  if (e?.name === "SASLError") {
+    return new FatalConnectionError(
+      `the XMPP server refused the login (${e.condition ?? e.message}): check xmpp.jid and the password`,
+    );
+  }
+  if (typeof e?.code === "string" && CERT_CODES.test(e.code)) {
+    return new FatalConnectionError(
+      `the server's TLS certificate is not trusted (${e.code}: ${e.message}). ` +
+        "For a private CA, start Herald with NODE_EXTRA_CA_CERTS=/path/to/ca.pem",
+    );
+  }
+  return undefined;
+}
+
+function describe(err: unknown): string {
+  const e = err as { code?: string; message?: string };
+  return [e?.code, e?.message].filter(Boolean).join(": ") || String(err);
+}

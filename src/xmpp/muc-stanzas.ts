@@ -1,0 +1,115 @@
+import { xml, type Element } from "@xmpp/client";
+
+/** Namespaces of XEP-0045 (Multi-User Chat) and friends. */
+export const NS = {
+  muc: "http://jabber.org/protocol/muc",
+  mucUser: "http://jabber.org/protocol/muc#user",
+  mucOwner: "http://jabber.org/protocol/muc#owner",
+  dataForms: "jabber:x:data",
+  delay: "urn:xmpp:delay",
+  stanzaErrors: "urn:ietf:params:xml:ns:xmpp-stanzas",
+  sid: "urn:xmpp:sid:0",
+} as const;
+
+/** XEP-0045 §7.2: enter a room as room@service/nick; §7.2.6: maxchars='0' asks for no history. */
+export function joinPresence(room: string, nick: string, password: string | undefined): Element {
+  return xml(
+    "presence",
+    { to: `${room}/${nick}` },
+    xml("x", { xmlns: NS.muc }, xml("history", { maxchars: "0" }), password ? xml("password", {}, password) : null),
+  );
+}
+
+export function leavePresence(room: string, nick: string): Element {
+  return xml("presence", { to: `${room}/${nick}`, type: "unavailable" });
+}
+
+/** XEP-0045 §10.1.2: accept the default configuration, unlocking a room we just created. */
+export function instantRoomForm(room: string, id: string): Element {
+  return xml(
+    "iq",
+    { to: room, type: "set", id },
+    xml("query", { xmlns: NS.mucOwner }, xml("x", { xmlns: NS.dataForms, type: "submit" })),
+  );
+}
+
+/**
+ * A room message carrying an XEP-0359 origin-id, so we can recognise the room's reflection of it
+ * (XEP-0045 §7.2.14 reflects every message to its sender) even if the room rewrites the id.
+ */
+export function groupchatMessage(room: string, body: string, id: string): Element {
+  return xml(
+    "message",
+    { to: room, type: "groupchat", id },
+    xml("body", {}, body),
+    xml("origin-id", { xmlns: NS.sid, id }),
+  );
+}
+
+export interface MucPresence {
+  readonly room: string;
+  readonly nick: string;
+  readonly type: "available" | "unavailable" | "error";
+  /** XEP-0045 status codes: 110 self, 201 created, 307 kicked, 301 banned, 303 nick change… */
+  readonly codes: ReadonlySet<string>;
+  readonly errorCondition: string | undefined;
+  readonly errorText: string | undefined;
+  readonly destroyed: boolean;
+  readonly realJid: string | undefined;
+  readonly role: string | undefined;
+  readonly affiliation: string | undefined;
+}
+
+/** Parses a presence from a room occupant, or undefined when it is not one. */
+export function parseMucPresence(stanza: Element): MucPresence | undefined {
+  if (stanza.name !== "presence") return undefined;
+  const from = stanza.attrs.from as string | undefined;
+  const slash = from?.indexOf("/") ?? -1;
+  if (!from || slash < 0) return undefined;
+  const x = stanza.getChild("x", NS.mucUser);
+  const type = stanza.attrs.type === "unavailable" ? "unavailable" : stanza.attrs.type === "error" ? "error" : "available";
+  if (!x && type !== "error") return undefined;
+  const error = stanza.getChild("error");
+  const condition = error?.children.find((c): c is Element => typeof c !== "string" && c.attrs.xmlns === NS.stanzaErrors && c.name !== "text");
+  const item = x?.getChild("item");
+  return {
+    room: from.slice(0, slash).toLowerCase(),
+    nick: from.slice(slash + 1),
+    type,
+    codes: new Set((x?.getChildren("status") ?? []).map((s) => String(s.attrs.code))),
+    errorCondition: condition?.name,
+    errorText: error?.getChildText("text", NS.stanzaErrors) ?? undefined,
+    destroyed: !!x?.getChild("destroy"),
+    realJid: item?.attrs.jid as string | undefined,
+    role: item?.attrs.role as string | undefined,
+    affiliation: item?.attrs.affiliation as string | undefined,
+  };
+}
+
+export interface RoomMessage {
+  readonly room: string;
+  readonly nick: string;
+  readonly body: string | undefined;
+  readonly id: string | undefined;
+  readonly originId: string | undefined;
+  /** XEP-0203: history the room replays on join; never a live message. */
+  readonly delayed: boolean;
+  readonly isError: boolean;
+}
+
+export function parseRoomMessage(stanza: Element): RoomMessage | undefined {
+  if (stanza.name !== "message") return undefined;
+  const type = stanza.attrs.type as string | undefined;
+  if (type !== "groupchat" && type !== "error") return undefined;
+  const from = (stanza.attrs.from as string | undefined) ?? "";
+  const slash = from.indexOf("/");
+  return {
+    room: (slash < 0 ? from : from.slice(0, slash)).toLowerCase(),
+    nick: slash < 0 ? "" : from.slice(slash + 1),
+    body: stanza.getChildText("body") ?? undefined,
+    id: stanza.attrs.id as string | undefined,
+    originId: stanza.getChild("origin-id", NS.sid)?.attrs.id as string | undefined,
+    delayed: !!stanza.getChild("delay", NS.delay),
+    isError: type === "error",
+  };
+}

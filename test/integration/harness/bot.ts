@@ -1,0 +1,112 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { stringify } from "yaml";
+
+/** The built CLI; `npm test` builds it before Jest runs. */
+export const CLI = resolve(__dirname, "../../../dist/cli.js");
+
+export interface LogLine {
+  level: number;
+  msg: string;
+  [key: string]: unknown;
+}
+
+/** Writes a config file (YAML) into a fresh temp dir and returns its path. */
+export function writeConfig(config: Record<string, unknown>, dir = mkdtempSync(join(tmpdir(), "herald-cfg-"))): string {
+  const path = join(dir, "herald.yaml");
+  writeFileSync(path, stringify(config));
+  return path;
+}
+
+/**
+ * Herald as a real child process (`node dist/cli.js run`), its JSON log lines collected so a test
+ * can wait for what the bot says it did. stderr is kept for diagnostics and error messages.
+ */
+export class BotProcess {
+  readonly logs: LogLine[] = [];
+  stdout = "";
+  stderr = "";
+  readonly exited: Promise<number | null>;
+  private readonly child: ChildProcess;
+  private readonly waiters: { pred: (l: LogLine) => boolean; resolve: (l: LogLine) => void }[] = [];
+
+  constructor(args: string[], env: NodeJS.ProcessEnv = {}) {
+    this.child = spawn(process.execPath, [CLI, ...args], {
+      env: { ...process.env, LOG_LEVEL: "debug", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let partial = "";
+    this.child.stdout!.setEncoding("utf8").on("data", (chunk: string) => {
+      this.stdout += chunk;
+      partial += chunk;
+      const lines = partial.split("\n");
+      partial = lines.pop()!;
+      for (const line of lines) this.onLine(line);
+    });
+    this.child.stderr!.setEncoding("utf8").on("data", (chunk: string) => (this.stderr += chunk));
+    this.exited = new Promise((resolve) => this.child.on("exit", (code) => resolve(code)));
+  }
+
+  static run(configPath: string, env: NodeJS.ProcessEnv = {}): BotProcess {
+    return new BotProcess(["run", "--config", configPath], env);
+  }
+
+  private onLine(line: string): void {
+    let parsed: LogLine;
+    try {
+      parsed = JSON.parse(line) as LogLine;
+    } catch {
+      return;
+    }
+    this.logs.push(parsed);
+    for (const w of [...this.waiters]) {
+      if (w.pred(parsed)) {
+        this.waiters.splice(this.waiters.indexOf(w), 1);
+        w.resolve(parsed);
+      }
+    }
+  }
+
+  /** Resolves with the first log line (from `since` on) that matches. */
+  waitForLog(pred: (l: LogLine) => boolean, since = 0, timeoutMs = 30_000): Promise<LogLine> {
+    const found = this.logs.slice(since).find(pred);
+    if (found) return Promise.resolve(found);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(new Error(`bot did not log a matching line within ${timeoutMs} ms. stderr:\n${this.stderr}\nlast logs:\n${this.stdout.slice(-3000)}`));
+      }, timeoutMs);
+      this.waiters.push({
+        pred,
+        resolve: (l) => {
+          clearTimeout(timer);
+          resolve(l);
+        },
+      });
+      void this.exited.then((code) => {
+        clearTimeout(timer);
+        reject(new Error(`bot exited (${code}) before logging a matching line. stderr:\n${this.stderr}\nlast logs:\n${this.stdout.slice(-3000)}`));
+      });
+    });
+  }
+
+  waitForMsg(msg: string, fields: Record<string, unknown> = {}, since = 0, timeoutMs?: number): Promise<LogLine> {
+    return this.waitForLog((l) => l.msg === msg && Object.entries(fields).every(([k, v]) => l[k] === v), since, timeoutMs);
+  }
+
+  count(msg: string): number {
+    return this.logs.filter((l) => l.msg === msg).length;
+  }
+
+  /** SIGTERM and wait for the exit code. */
+  async stop(): Promise<number | null> {
+    if (this.child.exitCode === null) this.child.kill("SIGTERM");
+    return this.exited;
+  }
+
+  async kill(): Promise<void> {
+    if (this.child.exitCode === null) this.child.kill("SIGKILL");
+    await this.exited;
+  }
+}
