@@ -173,6 +173,13 @@ function classify(err: unknown): FatalConnectionError | undefined {
       `the XMPP server refused the login (${e.condition ?? e.message}): check xmpp.jid and the password`,
     );
   }
+  if (e?.code === "ERR_TLS_CERT_ALTNAME_INVALID") {
+    // xmpp.js checks a direct-TLS certificate against the host in the service URL, not the JID's domain.
+    return new FatalConnectionError(
+      `the server's TLS certificate does not name the host Herald connected to (${e.message}). ` +
+        "Use a host name in xmpp.service that the certificate covers (for xmpps://, the URL's host is what is checked)",
+    );
+  }
   if (typeof e?.code === "string" && CERT_CODES.test(e.code)) {
     return new FatalConnectionError(
       `the server's TLS certificate is not trusted (${e.code}: ${e.message}). ` +

@@ -24,14 +24,20 @@ beforeAll(async () => {
   feeds = new FeedServer();
   await feeds.start();
   feeds.setFeed("/blog.atom", "atom", [makePost("Old post one"), makePost("Old post two"), makePost("Old post three")]);
+  feeds.setPage("/page.html", "<!DOCTYPE html><html><body><p>Not a feed</p></body></html>");
   const dir = mkdtempSync(join(tmpdir(), "herald-core-"));
   configPath = writeConfig(
     {
       xmpp: { jid: "herald@localhost", password: "bot-secret", service: server.service, resource: `core-${process.pid}` },
       nick: "Herald",
       store: join(dir, "herald.db"),
-      feeds: [{ name: "blog", url: feeds.url("/blog.atom"), interval: "1s" }],
-      rooms: [{ jid: room, feeds: ["blog"] }],
+      feeds: [
+        { name: "blog", url: feeds.url("/blog.atom"), interval: "1s" },
+        // Broken neighbours: they must cost nothing but a logged reason.
+        { name: "gone", url: feeds.url("/gone.atom"), interval: "1s" },
+        { name: "html", url: feeds.url("/page.html"), interval: "1s" },
+      ],
+      rooms: [{ jid: room, feeds: ["blog", "gone", "html"] }],
     },
     dir,
   );
@@ -58,6 +64,14 @@ test("first start takes a baseline and floods nothing; a new post is announced w
   expect(message.body).toBe("*Herald ships* — Ada\nThe first & best bot. It has links.\nhttps://blog.example.org/herald-ships/");
   // Nothing from the baseline was announced: the new post is the bot's first message in the room.
   expect(alice.messages.filter(fromBot).map((m) => m.body)).toEqual([message.body]);
+});
+
+test("broken feeds are reported with their reason and do not stop the others", async () => {
+  const gone = await bot!.waitForMsg("poll failed", { feed: "gone" });
+  expect(gone).toMatchObject({ error: "HTTP 404 Not Found", temporary: false });
+  const html = await bot!.waitForMsg("poll failed", { feed: "html" });
+  expect(html.error).toMatch(/^not (a readable RSS or Atom|an RSS or Atom) feed/);
+  expect(bot!.logs.some((l) => l.msg === "polled" && l.feed === "blog")).toBe(true);
 });
 
 test("a restarted bot repeats nothing and announces the next post once", async () => {

@@ -23,6 +23,7 @@ export interface FeedRequest {
  * with an ETag and Last-Modified so that conditional GET (RFC 9110 §13) can be observed.
  */
 export class FeedServer {
+  private readonly pages = new Map<string, string>();
   private readonly feeds = new Map<string, { format: "atom" | "rss"; posts: Post[]; modified: Date }>();
   readonly requests: FeedRequest[] = [];
   private readonly waiters: { pred: (r: FeedRequest) => boolean; resolve: (r: FeedRequest) => void }[] = [];
@@ -35,6 +36,11 @@ export class FeedServer {
 
   setFeed(path: string, format: "atom" | "rss", posts: Post[]): void {
     this.feeds.set(path, { format, posts: [...posts], modified: new Date(Math.floor(Date.now() / 1000) * 1000) });
+  }
+
+  /** Serves a fixed body as text/html (a web page where a feed was expected). */
+  setPage(path: string, html: string): void {
+    this.pages.set(path, html);
   }
 
   /** Adds a post at the top of the feed, as a blog does when a post is published. */
@@ -68,7 +74,11 @@ export class FeedServer {
       const feed = this.feeds.get(path);
       let status: number;
       const conditional = !!(req.headers["if-none-match"] || req.headers["if-modified-since"]);
-      if (!feed) {
+      const page = this.pages.get(path);
+      if (page !== undefined) {
+        status = 200;
+        res.writeHead(200, { "content-type": "text/html; charset=utf-8" }).end(page);
+      } else if (!feed) {
         status = 404;
         res.writeHead(404, { "content-type": "text/plain" }).end("not found");
       } else {

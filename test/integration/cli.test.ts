@@ -1,0 +1,73 @@
+// The command line as an operator meets it: the built CLI in a child process.
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { CLI } from "./harness/bot.js";
+
+const herald = (args: string[], env: NodeJS.ProcessEnv = {}) => {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8", env: { ...process.env, ...env }, cwd: mkdtempSync(join(tmpdir(), "herald-cwd-")) });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+};
+
+const file = (text: string) => {
+  const path = join(mkdtempSync(join(tmpdir(), "herald-cli-")), "herald.yaml");
+  writeFileSync(path, text);
+  return path;
+};
+
+test("--version prints the package version", () => {
+  const r = herald(["--version"]);
+  expect(r.code).toBe(0);
+  expect(r.out).toMatch(/^herald \d+\.\d+\.\d+\n$/);
+});
+
+test("check-config accepts the documented example", () => {
+  const r = herald(["check-config", "--config", join(__dirname, "../../config/herald.example.yaml")]);
+  expect(r).toMatchObject({ code: 0, err: "" });
+  expect(r.out).toMatch(/OK \(1 feeds, 1 rooms/);
+});
+
+test("a config with several mistakes lists every one of them and exits 2", () => {
+  const path = file(`xmpp:\n  jid: herald\nfeeds:\n  - name: blog\n    url: ftp://x\n    intreval: 5m\nrooms:\n  - jid: news@muc\n    feeds: [blgo]\n`);
+  const r = herald(["check-config", "--config", path]);
+  expect(r.code).toBe(2);
+  expect(r.err).toContain("xmpp.jid:");
+  expect(r.err).toContain("feeds[0].url:");
+  expect(r.err).toContain('unknown key "intreval" (did you mean "interval"?)');
+  expect(r.err).toContain('rooms[0].feeds[0]: unknown feed "blgo"');
+  expect(r.err).toContain("xmpp.password: missing");
+  expect(r.err).not.toMatch(/\n\s+at /); // no stack trace
+});
+
+test("run with a config that does not parse exits 2 with the line number, before connecting anywhere", () => {
+  const r = herald(["run", "--config", file("xmpp:\n  jid: [unclosed\n")]);
+  expect(r.code).toBe(2);
+  expect(r.err).toMatch(/herald\.yaml:\d+:\d+/);
+});
+
+test("HERALD_CONFIG names the file when --config is absent; a missing file says how to start", () => {
+  const r = herald(["check-config"], { HERALD_CONFIG: "/nonexistent/herald.yaml" });
+  expect(r.code).toBe(2);
+  expect(r.err).toContain("/nonexistent/herald.yaml");
+  expect(r.err).toContain("herald.example.yaml");
+});
+
+test("an unknown command exits 2 with the usage", () => {
+  const r = herald(["frobnicate"]);
+  expect(r.code).toBe(2);
+  expect(r.err).toContain('unknown command "frobnicate"');
+  expect(r.err).toContain("Usage: herald <command>");
+});
+
+test("a database from a newer Herald is refused with a clear message and exit 1", async () => {
+  const Database = (await import("better-sqlite3")).default;
+  const dir = mkdtempSync(join(tmpdir(), "herald-db-"));
+  const db = new Database(join(dir, "herald.db"));
+  db.pragma("user_version = 999");
+  db.close();
+  const path = file(`xmpp:\n  jid: herald@localhost\n  password: x\n  service: xmpp://127.0.0.1:1\nstore: ${join(dir, "herald.db")}\n`);
+  const r = herald(["run", "--config", path]);
+  expect(r.code).toBe(1);
+  expect(r.err).toMatch(/schema version 999.*upgrade Herald/);
+});
