@@ -68,6 +68,8 @@ export function createRoomManager(deps: RoomManagerDeps) {
   const retryFirst = deps.retryMs?.first ?? 5_000;
   const retryMax = deps.retryMs?.max ?? 300_000;
   let online = false;
+  /** Set by leaveAll(): the server's answers to our own leave must not trigger rejoins. */
+  let closing = false;
   let iqCounter = 0;
 
   function baseNick(state: RoomState): string {
@@ -121,6 +123,7 @@ export function createRoomManager(deps: RoomManagerDeps) {
   }
 
   function onPresence(p: MucPresence, state: RoomState): void {
+    if (closing) return;
     const isSelf = p.codes.has("110") || p.nick === state.nick;
     if (p.type === "error") {
       if (state.status !== "joining") return;
@@ -244,6 +247,7 @@ export function createRoomManager(deps: RoomManagerDeps) {
     },
     /** Leaves every room with an unavailable presence (XEP-0045 §7.14) and stops all timers. */
     async leaveAll(): Promise<void> {
+      closing = true;
       const leaving: Promise<void>[] = [];
       for (const state of rooms.values()) {
         clearTimer(state);

@@ -1,0 +1,25 @@
+# Herald: multi-stage build. The build stage compiles TypeScript and the native SQLite addon;
+# the runtime stage carries only production dependencies and runs as a non-root user.
+FROM node:24-bookworm-slim AS build
+WORKDIR /app
+RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
+COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
+COPY types ./types
+COPY src ./src
+RUN npm ci --ignore-scripts && npm rebuild better-sqlite3 && npx tsc -p tsconfig.build.json \
+ && npm prune --omit=dev
+
+FROM node:24-bookworm-slim
+ENV NODE_ENV=production HERALD_CONFIG=/config/herald.yaml
+WORKDIR /app
+COPY --from=build /app/package.json ./
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY config/herald.example.yaml ./config/herald.example.yaml
+RUN mkdir -p /data /config && chown node:node /data
+USER node
+VOLUME ["/data"]
+# The container's config should set `store: /data/herald.db`.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s CMD node dist/cli.js check-config >/dev/null || exit 1
+ENTRYPOINT ["node", "dist/cli.js"]
+CMD ["run"]
