@@ -6,7 +6,7 @@ RUN apt-get update && apt-get install -y --no-install-recommends python3 make g+
 COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
 COPY types ./types
 COPY src ./src
-RUN npm ci --ignore-scripts && npm rebuild better-sqlite3 && npx tsc -p tsconfig.build.json \
+RUN npm install --ignore-scripts --no-audit --no-fund && npm rebuild better-sqlite3 && npx tsc -p tsconfig.build.json \
  && npm prune --omit=dev
 
 FROM node:24-bookworm-slim

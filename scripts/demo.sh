@@ -10,5 +10,5 @@ if ! command -v prosody >/dev/null 2>&1 || ! command -v openssl >/dev/null 2>&1;
     exit 1
   fi
 fi
-[ -d node_modules ] || npm ci --no-audit --no-fund
+[ -d node_modules ] || npm install --no-audit --no-fund
 npm run -s demo

@@ -64,6 +64,12 @@ test("first start takes a baseline and floods nothing; a new post is announced w
   expect(message.body).toBe("*Herald ships* — Ada\nThe first & best bot. It has links.\nhttps://blog.example.org/herald-ships/");
   // Nothing from the baseline was announced: the new post is the bot's first message in the room.
   expect(alice.messages.filter(fromBot).map((m) => m.body)).toEqual([message.body]);
+  // Polls name Herald and are conditional after the first: unchanged polls cost a 304.
+  await feeds.waitForRequest((r) => r.path === "/blog.atom" && r.status === 304);
+  const polls = feeds.requests.filter((r) => r.path === "/blog.atom");
+  expect(polls.every((r) => /^Herald\/\d+\.\d+\.\d+ /.test(r.userAgent ?? ""))).toBe(true);
+  expect(polls[0]!.conditional).toBe(false);
+  expect(polls.slice(1).every((r) => r.conditional)).toBe(true);
 });
 
 test("broken feeds are reported with their reason and do not stop the others", async () => {
