@@ -5,7 +5,7 @@ import { createFeedStateStore } from "./store/feed-state.js";
 import { createEntryStore } from "./store/entries.js";
 import { createOutbox } from "./store/outbox.js";
 import { createHttpFetcher } from "./sources/http-fetch.js";
-import { parseFeed } from "./sources/parse-feed.js";
+import { httpFeedSource } from "./sources/feed-source.js";
 import { createPoller } from "./sources/poller.js";
 import { createConnection, type FatalConnectionError } from "./xmpp/connection.js";
 import { groupchatMessage } from "./xmpp/muc-stanzas.js";
@@ -67,9 +67,8 @@ export function startHerald(options: HeraldOptions): Herald {
     timeoutMs: config.fetch.timeoutMs,
     maxBytes: 20 * 1024 * 1024,
   });
+  const limitedFetch = limitConcurrency(fetchFeed, FETCH_CONCURRENCY);
   const poller = createPoller({
-    fetchFeed: limitConcurrency(fetchFeed, FETCH_CONCURRENCY),
-    parseFeed,
     feedState,
     entries,
     roomsFor: subscribers,
@@ -90,7 +89,14 @@ export function startHerald(options: HeraldOptions): Herald {
   const fatal = new Promise<FatalConnectionError>((resolve) => connection.events.once("fatal", resolve));
 
   rooms.setRooms(config.rooms);
-  poller.setFeeds(config.feeds);
+  poller.setFeeds(
+    config.feeds.map((feed) => ({
+      name: feed.name,
+      location: feed.url,
+      intervalMs: feed.intervalMs,
+      read: httpFeedSource(feed.url, limitedFetch),
+    })),
+  );
   // Polling starts before the server answers: posts found meanwhile wait in the outbox.
   poller.start();
   const ready = connection.start();

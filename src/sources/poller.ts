@@ -1,13 +1,15 @@
 import type { Logger } from "../log.js";
 import type { EntryStore } from "../store/entries.js";
 import type { FeedStateStore } from "../store/feed-state.js";
-import { FetchError, type FetchFeed } from "./http-fetch.js";
-import { FeedParseError, type ParsedFeed } from "./parse-feed.js";
+import { FeedParseError } from "./parse-feed.js";
+import type { ReadSource } from "./source.js";
 
 export interface FeedSpec {
   readonly name: string;
-  readonly url: string;
+  /** Where the feed lives (URL or folder); stored so that a changed location starts afresh. */
+  readonly location: string;
   readonly intervalMs: number;
+  readonly read: ReadSource;
 }
 
 export type PollOutcome =
@@ -18,8 +20,6 @@ export type PollOutcome =
   | { readonly result: "error"; readonly error: string; readonly temporary: boolean };
 
 export interface PollerDeps {
-  readonly fetchFeed: FetchFeed;
-  readonly parseFeed: (text: string, baseUrl: string) => Promise<ParsedFeed>;
   readonly feedState: FeedStateStore;
   readonly entries: EntryStore;
   /** The rooms subscribed to a feed right now. */
@@ -53,26 +53,26 @@ export function createPoller(deps: PollerDeps) {
 
   async function poll(spec: FeedSpec): Promise<PollOutcome> {
     const startedAt = deps.now();
-    const state = deps.feedState.open(spec.name, spec.url);
+    const state = deps.feedState.open(spec.name, spec.location);
     let outcome: PollOutcome;
     try {
-      const fetched = await deps.fetchFeed(spec.url, state.validators);
-      if (fetched.kind === "not-modified") {
+      const read = await spec.read(state.validators);
+      if (read.kind === "not-modified") {
         deps.feedState.recordNotModified(spec.name, deps.now());
         outcome = { result: "not-modified" };
       } else {
-        const parsed = await deps.parseFeed(fetched.text, fetched.url);
         const baseline = state.baselineAt === undefined;
         const rooms = deps.roomsFor(spec.name);
-        const recorded = deps.entries.record(spec.name, parsed.entries, rooms, baseline, deps.now());
-        deps.feedState.recordFetched(spec.name, parsed.title, fetched.validators, deps.now());
+        const recorded = deps.entries.record(spec.name, read.entries, rooms, baseline, deps.now());
+        deps.feedState.recordFetched(spec.name, read.title, read.validators, deps.now());
         if (baseline) outcome = { result: "baseline", entries: recorded.added.length };
         else if (recorded.added.length === 0) outcome = { result: "unchanged" };
         else outcome = { result: "new", added: recorded.added.length, queued: recorded.queued };
         if (recorded.queued > 0) deps.onQueued(spec.name, rooms);
       }
     } catch (err) {
-      const temporary = err instanceof FetchError ? err.temporary : !(err instanceof FeedParseError);
+      const flagged = (err as { temporary?: unknown }).temporary;
+      const temporary = typeof flagged === "boolean" ? flagged : !(err instanceof FeedParseError);
       const error = err instanceof Error ? err.message : String(err);
       deps.feedState.recordError(spec.name, error, deps.now());
       outcome = { result: "error", error, temporary };
@@ -130,7 +130,10 @@ export function createPoller(deps: PollerDeps) {
       }
       for (const spec of specs) {
         const existing = feeds.get(spec.name);
-        if (existing && existing.spec.url === spec.url && existing.spec.intervalMs === spec.intervalMs) continue;
+        if (existing && existing.spec.location === spec.location && existing.spec.intervalMs === spec.intervalMs) {
+          existing.spec = spec;
+          continue;
+        }
         if (existing) clearTimeout(existing.timer);
         const item: Scheduled = { spec, timer: undefined, running: undefined, failures: 0 };
         feeds.set(spec.name, item);

@@ -3,7 +3,7 @@ import { createFeedStateStore } from "../../../src/store/feed-state.js";
 import { createEntryStore } from "../../../src/store/entries.js";
 import { createOutbox } from "../../../src/store/outbox.js";
 import { createPoller } from "../../../src/sources/poller.js";
-import { parseFeed } from "../../../src/sources/parse-feed.js";
+import { httpFeedSource } from "../../../src/sources/feed-source.js";
 import { FetchError, type FetchResult } from "../../../src/sources/http-fetch.js";
 import { pino } from "pino";
 
@@ -15,15 +15,14 @@ function setup(responses: (FetchResult | Error)[]) {
   const outbox = createOutbox(db);
   const queued: string[] = [];
   const calls: unknown[] = [];
+  const fetchFeed = async (_url: string, validators: unknown) => {
+    calls.push(validators);
+    const next = responses.shift();
+    if (!next) throw new Error("no more responses");
+    if (next instanceof Error) throw next;
+    return next;
+  };
   const poller = createPoller({
-    fetchFeed: async (_url, validators) => {
-      calls.push(validators);
-      const next = responses.shift();
-      if (!next) throw new Error("no more responses");
-      if (next instanceof Error) throw next;
-      return next;
-    },
-    parseFeed,
     feedState: createFeedStateStore(db),
     entries: createEntryStore(db),
     roomsFor: () => ["room@muc"],
@@ -31,7 +30,7 @@ function setup(responses: (FetchResult | Error)[]) {
     log: pino({ level: "silent" }),
     now: () => 1000,
   });
-  poller.setFeeds([{ name: "blog", url: "http://x/feed", intervalMs: 60_000 }]);
+  poller.setFeeds([{ name: "blog", location: "http://x/feed", intervalMs: 60_000, read: httpFeedSource("http://x/feed", fetchFeed) }]);
   return { poller, outbox, queued, calls };
 }
 

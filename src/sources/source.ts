@@ -1,0 +1,19 @@
+import type { Entry } from "./entry.js";
+import type { Validators } from "./http-fetch.js";
+
+/** What one read of a source found. Every kind of source (HTTP feed, Markdown folder) answers this. */
+export type SourceRead =
+  | { readonly kind: "not-modified" }
+  | {
+      readonly kind: "entries";
+      readonly title: string | undefined;
+      readonly entries: readonly Entry[];
+      /** Remembered and handed back on the next read, for conditional requests. */
+      readonly validators: Validators;
+    };
+
+/**
+ * Reads a source once. Throws FetchError / FeedParseError (or another Error) when the source
+ * cannot be read; the error's `temporary` flag, when present, says whether retrying may help.
+ */
+export type ReadSource = (validators: Validators) => Promise<SourceRead>;
