@@ -1,5 +1,5 @@
 import type { Logger } from "../log.js";
-import type { EntryStore } from "../store/entries.js";
+import type { EntryStore, Target } from "../store/entries.js";
 import type { FeedStateStore } from "../store/feed-state.js";
 import { FeedParseError } from "./parse-feed.js";
 import type { ReadSource } from "./source.js";
@@ -22,10 +22,10 @@ export type PollOutcome =
 export interface PollerDeps {
   readonly feedState: FeedStateStore;
   readonly entries: EntryStore;
-  /** The rooms subscribed to a feed right now. */
-  readonly roomsFor: (feed: string) => readonly string[];
+  /** The rooms and users subscribed to a feed right now. */
+  readonly targetsFor: (feed: string) => readonly Target[];
   /** Called after announcements were queued, so delivery can start at once. */
-  readonly onQueued: (feed: string, rooms: readonly string[]) => void;
+  readonly onQueued: (feed: string, targets: readonly Target[]) => void;
   readonly log: Logger;
   readonly now: () => number;
   /** Longest wait between polls of a failing feed. */
@@ -62,13 +62,13 @@ export function createPoller(deps: PollerDeps) {
         outcome = { result: "not-modified" };
       } else {
         const baseline = state.baselineAt === undefined;
-        const rooms = deps.roomsFor(spec.name);
-        const recorded = deps.entries.record(spec.name, read.entries, rooms, baseline, deps.now());
+        const targets = deps.targetsFor(spec.name);
+        const recorded = deps.entries.record(spec.name, read.entries, targets, baseline, deps.now());
         deps.feedState.recordFetched(spec.name, read.title, read.validators, deps.now());
         if (baseline) outcome = { result: "baseline", entries: recorded.added.length };
         else if (recorded.added.length === 0) outcome = { result: "unchanged" };
         else outcome = { result: "new", added: recorded.added.length, queued: recorded.queued };
-        if (recorded.queued > 0) deps.onQueued(spec.name, rooms);
+        if (recorded.queued > 0) deps.onQueued(spec.name, targets);
       }
     } catch (err) {
       const flagged = (err as { temporary?: unknown }).temporary;

@@ -40,7 +40,8 @@ function migrate(db: Db, path: string): void {
   for (let version = current; version < migrations.length; version++) {
     const step = migrations[version]!;
     db.transaction(() => {
-      db.exec(step);
+      if (typeof step === "string") db.exec(step);
+      else step(db);
       db.pragma(`user_version = ${version + 1}`);
     })();
   }

@@ -1,8 +1,11 @@
+import type { Db } from "./db.js";
+import { htmlToPlainText } from "../announce/plain-text.js";
+
 /**
  * Numbered schema migrations: entry N (0-based) takes the database from user_version N to N+1.
- * Never edit a released entry; append a new one.
+ * SQL text, or a function for steps that need code. Never edit a released entry; append a new one.
  */
-export const migrations: readonly string[] = [
+export const migrations: readonly (string | ((db: Db) => void))[] = [
   // 1: feeds' polling state, the entries seen per feed, and the per-room announcement outbox.
   `
   CREATE TABLE feed_state (
@@ -46,4 +49,39 @@ export const migrations: readonly string[] = [
   );
   CREATE INDEX announcements_pending ON announcements (room, state, id);
   `,
+  // 2: the live configuration (feeds and rooms admins change at runtime), personal subscriptions,
+  // and full-text search over entries.
+  (db) => {
+    db.exec(`
+    CREATE TABLE feeds (
+      name        TEXT PRIMARY KEY,
+      spec        TEXT NOT NULL,          -- JSON: the feed's definition (url or path, interval, ...)
+      origin      TEXT NOT NULL CHECK (origin IN ('file', 'admin')),
+      file_hash   TEXT,                   -- the file's definition when last applied; NULL for admin-made
+      removed     INTEGER NOT NULL DEFAULT 0,
+      changed_at  INTEGER NOT NULL
+    );
+    CREATE TABLE rooms (
+      jid         TEXT PRIMARY KEY,
+      spec        TEXT NOT NULL,          -- JSON: nick, password, feeds, settings
+      origin      TEXT NOT NULL CHECK (origin IN ('file', 'admin')),
+      file_hash   TEXT,
+      removed     INTEGER NOT NULL DEFAULT 0,
+      changed_at  INTEGER NOT NULL
+    );
+    CREATE TABLE subscriptions (
+      jid         TEXT NOT NULL,          -- a user's bare JID
+      feed        TEXT NOT NULL,
+      created_at  INTEGER NOT NULL,
+      PRIMARY KEY (jid, feed)
+    );
+    -- The outbox serves users (personal subscriptions) as well as rooms.
+    ALTER TABLE announcements ADD COLUMN kind TEXT NOT NULL DEFAULT 'room' CHECK (kind IN ('room', 'user'));
+    CREATE VIRTUAL TABLE entries_fts USING fts5(title, body, tokenize = 'unicode61 remove_diacritics 2');
+    `);
+    // Index what is already stored, as plain text (the same text a summary is cut from).
+    const rows = db.prepare<[], { rowid: number; title: string; summary_html: string }>("SELECT rowid, title, summary_html FROM entries");
+    const insert = db.prepare("INSERT INTO entries_fts (rowid, title, body) VALUES (?, ?, ?)");
+    for (const row of rows.iterate()) insert.run(row.rowid, htmlToPlainText(row.title), htmlToPlainText(row.summary_html));
+  },
 ];

@@ -30,6 +30,7 @@ export function createOutbox(db: Db) {
       FROM announcements a JOIN entries e ON e.feed = a.feed AND e.entry_key = a.entry_key
       WHERE a.room = ? AND a.state = 'pending' ORDER BY a.id LIMIT ?`);
   const sent = db.prepare("UPDATE announcements SET state = 'sent', sent_at = ?, stanza_id = ? WHERE id = ? AND state = 'pending'");
+  const targets = db.prepare<[], { room: string }>("SELECT DISTINCT room FROM announcements WHERE state = 'pending'");
   const countPending = db.prepare<[], { n: number }>("SELECT COUNT(*) AS n FROM announcements WHERE state = 'pending'");
 
   return {
@@ -39,6 +40,10 @@ export function createOutbox(db: Db) {
     },
     markSent(id: number, now: number, stanzaId: string | undefined): void {
       sent.run(now, stanzaId ?? null, id);
+    },
+    /** Rooms and users with announcements waiting. */
+    targetsWithPending(): string[] {
+      return targets.all().map((r) => r.room);
     },
     depth(): number {
       return countPending.get()!.n;

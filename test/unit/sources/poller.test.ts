@@ -25,7 +25,7 @@ function setup(responses: (FetchResult | Error)[]) {
   const poller = createPoller({
     feedState: createFeedStateStore(db),
     entries: createEntryStore(db),
-    roomsFor: () => ["room@muc"],
+    targetsFor: () => [{ kind: "room", jid: "room@muc" }],
     onQueued: (feed) => queued.push(feed),
     log: pino({ level: "silent" }),
     now: () => 1000,

@@ -19,6 +19,8 @@ const entry = (key: string, title = key): Entry => ({
   categories: ["a"],
 });
 
+const room = (jid: string) => ({ kind: "room" as const, jid });
+
 const dbPath = () => join(mkdtempSync(join(tmpdir(), "herald-store-")), "sub", "herald.db");
 
 test("migrations bring a new file to the latest version and reopening keeps the data", () => {
@@ -46,12 +48,12 @@ test("a baseline records entries without queueing announcements; later entries q
   const db = openDatabase(":memory:");
   const entries = createEntryStore(db);
   const outbox = createOutbox(db);
-  const base = entries.record("blog", [entry("b"), entry("a")], ["r1@muc", "r2@muc"], true, 1);
+  const base = entries.record("blog", [entry("b"), entry("a")], [room("r1@muc"), room("r2@muc")], true, 1);
   expect(base).toEqual({ added: [entry("b"), entry("a")], queued: 0 });
   expect(outbox.depth()).toBe(0);
 
   // The feed lists newest first: d is newer than c.
-  const next = entries.record("blog", [entry("d"), entry("c"), entry("b"), entry("a")], ["r1@muc", "r2@muc"], false, 2);
+  const next = entries.record("blog", [entry("d"), entry("c"), entry("b"), entry("a")], [room("r1@muc"), room("r2@muc")], false, 2);
   expect(next.added.map((e) => e.key)).toEqual(["d", "c"]);
   expect(next.queued).toBe(4);
   expect(outbox.pending("r1@muc", 10).map((a) => a.entry.key)).toEqual(["c", "d"]);
@@ -62,10 +64,10 @@ test("an entry seen before is never queued again, and a duplicated guid within o
   const db = openDatabase(":memory:");
   const entries = createEntryStore(db);
   const outbox = createOutbox(db);
-  entries.record("blog", [], ["r@muc"], true, 1);
-  const first = entries.record("blog", [entry("x", "first"), entry("x", "dupe")], ["r@muc"], false, 2);
+  entries.record("blog", [], [room("r@muc")], true, 1);
+  const first = entries.record("blog", [entry("x", "first"), entry("x", "dupe")], [room("r@muc")], false, 2);
   expect(first.added.map((e) => e.title)).toEqual(["first"]);
-  expect(entries.record("blog", [entry("x")], ["r@muc"], false, 3).queued).toBe(0);
+  expect(entries.record("blog", [entry("x")], [room("r@muc")], false, 3).queued).toBe(0);
   expect(outbox.depth()).toBe(1);
 });
 
@@ -73,8 +75,8 @@ test("a sent announcement leaves the pending list and the stored entry round-tri
   const db = openDatabase(":memory:");
   const entries = createEntryStore(db);
   const outbox = createOutbox(db);
-  entries.record("blog", [], ["r@muc"], true, 1);
-  entries.record("blog", [entry("x")], ["r@muc"], false, 2);
+  entries.record("blog", [], [room("r@muc")], true, 1);
+  entries.record("blog", [entry("x")], [room("r@muc")], false, 2);
   const [pending] = outbox.pending("r@muc", 5);
   expect(pending!.entry).toEqual(entry("x"));
   outbox.markSent(pending!.id, 3, undefined);
@@ -93,4 +95,19 @@ test("feed state keeps validators per URL and tracks errors since when", () => {
   expect(state.get("blog")).toMatchObject({ lastError: "HTTP 502", errorSince: 20 });
   // A new URL must not send the old URL's validators.
   expect(state.open("blog", "http://b/feed").validators).toEqual({ etag: undefined, lastModified: undefined });
+});
+
+test("search matches words anywhere in title or text, by prefix, with user input never parsed as a query", () => {
+  const db = openDatabase(":memory:");
+  const entries = createEntryStore(db);
+  entries.record("blog", [
+    { ...entry("a", "Stream management explained"), summaryHtml: "<p>How XEP-0198 &amp; resumption work</p>", published: new Date(1000) },
+    { ...entry("b", "Café MUC news"), summaryHtml: "<p>Rooms</p>", published: new Date(2000) },
+  ], [], true, 1);
+  expect(entries.search(["resump"], 5).map((e) => e.key)).toEqual(["a"]);
+  expect(entries.search(["cafe"], 5).map((e) => e.key)).toEqual(["b"]); // diacritics folded
+  expect(entries.search(["stream", "xep"], 5).map((e) => e.key)).toEqual(["a"]);
+  expect(entries.search(['"', "NEAR(", "title:x", "*"], 5)).toEqual([]);
+  expect(entries.latest(5).map((e) => e.key)).toEqual(["b", "a"]);
+  expect(entries.latest(5, "other")).toEqual([]);
 });

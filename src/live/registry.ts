@@ -1,0 +1,170 @@
+import { EventEmitter } from "node:events";
+import type { FeedConfig, RoomConfig } from "../config/schema.js";
+import { createLiveTable, fingerprint, type LiveRow } from "../store/live-config.js";
+import type { Db } from "../store/db.js";
+
+export interface RoomSettings {
+  /** Characters of summary in announcements; 0 = no summary. */
+  readonly summaryChars: number;
+  /** A muted room is joined but gets no announcements (they are not queued for it). */
+  readonly mute: boolean;
+  /** A custom announcement template, or undefined for the default. */
+  readonly template: string | undefined;
+}
+
+export const DEFAULT_ROOM_SETTINGS: RoomSettings = { summaryChars: 300, mute: false, template: undefined };
+
+export interface LiveRoom {
+  readonly jid: string;
+  readonly nick?: string | undefined;
+  readonly password?: string | undefined;
+  readonly feeds: readonly string[];
+  readonly settings: RoomSettings;
+}
+
+export type LiveFeed = FeedConfig;
+
+export interface RegistryEvents {
+  feeds: [];
+  rooms: [];
+}
+
+export interface ReconcileReport {
+  readonly added: string[];
+  readonly updatedFromFile: string[];
+  readonly removed: string[];
+}
+
+export type Registry = ReturnType<typeof createRegistry>;
+
+/**
+ * The live configuration of feeds and rooms, kept in the database so that what admins change at
+ * runtime survives restarts. How it combines with the config file (see README, "Config file and
+ * runtime changes"): on start, an item that is new in the file, or whose definition in the file
+ * changed since it was last applied, takes the file's definition; an item the file still defines
+ * unchanged keeps whatever admins made of it (including having been removed); an item that came
+ * from the file and is no longer in it is removed; items admins created are the file's business
+ * only once the file defines them too.
+ */
+export function createRegistry(db: Db, now: () => number) {
+  const events = new EventEmitter<RegistryEvents>();
+  const feedTable = createLiveTable<LiveFeed>(db, "feeds", now);
+  const roomTable = createLiveTable<LiveRoom>(db, "rooms", now);
+  let feeds = new Map<string, LiveRow<LiveFeed>>();
+  let rooms = new Map<string, LiveRow<LiveRoom>>();
+
+  function load(): void {
+    feeds = new Map(feedTable.all().map((r) => [r.key, r]));
+    rooms = new Map(roomTable.all().map((r) => [r.key, r]));
+  }
+
+  function reconcileTable<F, T>(
+    table: ReturnType<typeof createLiveTable<T>>,
+    current: Map<string, LiveRow<T>>,
+    fromFile: readonly F[],
+    keyOf: (f: F) => string,
+    toSpec: (f: F, previous: T | undefined) => T,
+  ): ReconcileReport {
+    const report: ReconcileReport = { added: [], updatedFromFile: [], removed: [] };
+    table.transaction(() => {
+      const inFile = new Set<string>();
+      for (const item of fromFile) {
+        const key = keyOf(item);
+        inFile.add(key);
+        const hash = fingerprint(item);
+        const row = current.get(key);
+        if (row && row.fileHash === hash) continue; // unchanged in the file: runtime changes stand
+        table.put({ key, spec: toSpec(item, row?.removed ? undefined : row?.spec), origin: "file", fileHash: hash, removed: false });
+        (row ? report.updatedFromFile : report.added).push(key);
+      }
+      for (const row of current.values()) {
+        if (row.origin === "file" && !inFile.has(row.key)) {
+          table.delete(row.key);
+          report.removed.push(row.key);
+        }
+      }
+    });
+    return report;
+  }
+
+  load();
+
+  return {
+    events,
+    /** Applies the config file's feeds and rooms (see the rules above). */
+    reconcile(fileFeeds: readonly FeedConfig[], fileRooms: readonly RoomConfig[]): { feeds: ReconcileReport; rooms: ReconcileReport } {
+      const feedReport = reconcileTable(feedTable, feeds, fileFeeds, (f) => f.name, (f) => f);
+      const roomReport = reconcileTable(roomTable, rooms, fileRooms, (r) => r.jid.toLowerCase(), (r, previous) => ({
+        jid: r.jid.toLowerCase(),
+        nick: r.nick,
+        password: r.password,
+        feeds: [...r.feeds],
+        // Settings are not in the file: a changed file definition keeps the admins' settings.
+        settings: previous?.settings ?? DEFAULT_ROOM_SETTINGS,
+      }));
+      load();
+      return { feeds: feedReport, rooms: roomReport };
+    },
+    feeds(): LiveFeed[] {
+      return [...feeds.values()].filter((r) => !r.removed).map((r) => r.spec);
+    },
+    feed(name: string): LiveFeed | undefined {
+      const row = feeds.get(name);
+      return row && !row.removed ? row.spec : undefined;
+    },
+    rooms(): LiveRoom[] {
+      return [...rooms.values()].filter((r) => !r.removed).map((r) => r.spec);
+    },
+    room(jid: string): LiveRoom | undefined {
+      const row = rooms.get(jid.toLowerCase());
+      return row && !row.removed ? row.spec : undefined;
+    },
+    /** Rooms (not muted) that announce a feed. */
+    roomsAnnouncing(feed: string): string[] {
+      return this.rooms()
+        .filter((r) => r.feeds.includes(feed) && !r.settings.mute)
+        .map((r) => r.jid);
+    },
+    putFeed(feed: LiveFeed): void {
+      const row = feeds.get(feed.name);
+      // A file-made feed edited by an admin stays the file's: removing it from the file removes it.
+      feedTable.put({ key: feed.name, spec: feed, origin: row?.origin ?? "admin", fileHash: row?.fileHash, removed: false });
+      load();
+      events.emit("feeds");
+    },
+    /** Removes a feed and takes it out of every room's list. Returns the rooms that announced it. */
+    removeFeed(name: string): string[] {
+      const row = feeds.get(name);
+      if (!row || row.removed) return [];
+      const affected = this.rooms().filter((r) => r.feeds.includes(name));
+      feedTable.transaction(() => {
+        // A file-made item is marked removed (so an unchanged file does not bring it back); an
+        // admin-made one is simply deleted.
+        if (row.origin === "file") feedTable.put({ ...row, removed: true });
+        else feedTable.delete(name);
+        for (const room of affected) this.putRoom({ ...room, feeds: room.feeds.filter((f) => f !== name) }, false);
+      });
+      load();
+      events.emit("feeds");
+      if (affected.length > 0) events.emit("rooms");
+      return affected.map((r) => r.jid);
+    },
+    putRoom(room: LiveRoom, notify = true): void {
+      const jid = room.jid.toLowerCase();
+      const row = rooms.get(jid);
+      roomTable.put({ key: jid, spec: { ...room, jid }, origin: row?.origin ?? "admin", fileHash: row?.fileHash, removed: false });
+      load();
+      if (notify) events.emit("rooms");
+    },
+    removeRoom(jid: string): boolean {
+      const key = jid.toLowerCase();
+      const row = rooms.get(key);
+      if (!row || row.removed) return false;
+      if (row.origin === "file") roomTable.put({ ...row, removed: true });
+      else roomTable.delete(key);
+      load();
+      events.emit("rooms");
+      return true;
+    },
+  };
+}
