@@ -2,16 +2,27 @@ import type { HeraldConfig } from "./config/schema.js";
 import type { Logger } from "./log.js";
 import { openDatabase } from "./store/db.js";
 import { createFeedStateStore } from "./store/feed-state.js";
-import { createEntryStore } from "./store/entries.js";
-import { createOutbox } from "./store/outbox.js";
+import { createEntryStore, type Target } from "./store/entries.js";
+import { createOutbox, type PendingAnnouncement } from "./store/outbox.js";
+import { createSubscriptionStore } from "./store/subscriptions.js";
+import { createRegistry, type LiveFeed } from "./live/registry.js";
 import { createHttpFetcher } from "./sources/http-fetch.js";
 import { httpFeedSource } from "./sources/feed-source.js";
-import { createPoller } from "./sources/poller.js";
+import { createPoller, type FeedSpec } from "./sources/poller.js";
 import { createConnection, type FatalConnectionError } from "./xmpp/connection.js";
 import { groupchatMessage } from "./xmpp/muc-stanzas.js";
+import { chatMessage } from "./xmpp/chat.js";
+import { createAdhoc } from "./xmpp/adhoc.js";
+import { registerServiceDiscovery } from "./xmpp/service-discovery.js";
 import { createRoomManager } from "./rooms/room-manager.js";
 import { createDelivery } from "./announce/delivery.js";
 import { formatAnnouncement } from "./announce/format.js";
+import { renderTemplate } from "./announce/template.js";
+import { commandTable } from "./commands/table.js";
+import type { CommandServices } from "./commands/services.js";
+import { createDispatcher } from "./commands/dispatcher.js";
+import { adhocCommands } from "./commands/adhoc-commands.js";
+import { createInbound } from "./bot/inbound.js";
 import { limitConcurrency } from "./util/limit.js";
 
 export interface HeraldOptions {
@@ -31,72 +42,141 @@ export interface Herald {
 
 /** How many feed fetches may be under way at once. */
 const FETCH_CONCURRENCY = 32;
+/** How long "join" waits for the room's answer before replying. */
+const JOIN_WAIT_MS = 15_000;
 
 /** The composition root: builds every part with its real dependencies and starts them. */
 export function startHerald(options: HeraldOptions): Herald {
   const { config, log } = options;
   const now = () => Date.now();
+  const startedAt = now();
+  const admins = new Set(config.admins);
+  const isAdmin = (jid: string | undefined) => jid !== undefined && admins.has(jid.toLowerCase());
+
   const db = openDatabase(config.store);
   const feedState = createFeedStateStore(db);
   const entries = createEntryStore(db);
   const outbox = createOutbox(db);
+  const subscriptions = createSubscriptionStore(db, now);
+  const registry = createRegistry(db, now);
+  const reconciled = registry.reconcile(config.feeds, config.rooms);
+  log.info({ feeds: reconciled.feeds, rooms: reconciled.rooms }, "configuration applied");
 
-  const connection = createConnection({
-    ...config.xmpp,
-    debug: options.xmppDebug,
-    log: log.child({ part: "xmpp" }),
-  });
-  const rooms = createRoomManager({
-    send: (stanza) => connection.send(stanza),
-    defaultNick: config.nick,
-    log: log.child({ part: "rooms" }),
-  });
+  const connection = createConnection({ ...config.xmpp, debug: options.xmppDebug, log: log.child({ part: "xmpp" }) });
+  const send = (stanza: Parameters<typeof connection.send>[0]) => connection.send(stanza);
+  const rooms = createRoomManager({ send, defaultNick: config.nick, log: log.child({ part: "rooms" }) });
+  const isRoom = (jid: string) => registry.room(jid) !== undefined || rooms.rooms().includes(jid);
+
+  const render = (a: PendingAnnouncement): string => {
+    const room = registry.room(a.room);
+    if (!room) return formatAnnouncement(a.entry);
+    const { template, summaryChars } = room.settings;
+    return template ? renderTemplate(template, a.entry, { feed: a.feed, summaryChars }) : formatAnnouncement(a.entry, { summaryChars });
+  };
   const delivery = createDelivery({
     outbox,
-    isJoined: (room) => rooms.isJoined(room),
-    sendToRoom: (room, body, id) => connection.send(groupchatMessage(room, body, id)),
-    render: (announcement) => formatAnnouncement(announcement.entry),
+    isReady: (target) => (isRoom(target) ? rooms.isJoined(target) : connection.online),
+    async send(target, body, id) {
+      if (isRoom(target)) {
+        await connection.send(groupchatMessage(target, body, id));
+        return "await-reflection";
+      }
+      await connection.send(chatMessage(target, body, id));
+      return "confirmed";
+    },
+    render,
     log: log.child({ part: "delivery" }),
     now,
   });
 
-  const subscribers = (feed: string) => config.rooms.filter((r) => r.feeds.includes(feed)).map((r) => r.jid.toLowerCase());
-  const fetchFeed = createHttpFetcher({
-    // Feed owners see who polls them and how to reach whoever runs this bot.
-    userAgent: `Herald/${options.version} (XMPP feed bot${config.fetch.userAgentContact ? `; ${config.fetch.userAgentContact}` : ""})`,
-    timeoutMs: config.fetch.timeoutMs,
-    maxBytes: 20 * 1024 * 1024,
-  });
-  const limitedFetch = limitConcurrency(fetchFeed, FETCH_CONCURRENCY);
+  const targetsFor = (feed: string): Target[] => [
+    ...registry.roomsAnnouncing(feed).map((jid) => ({ kind: "room" as const, jid })),
+    ...subscriptions.subscribersOf(feed).map((jid) => ({ kind: "user" as const, jid })),
+  ];
+  const fetchFeed = limitConcurrency(
+    createHttpFetcher({
+      // Feed owners see who polls them and how to reach whoever runs this bot.
+      userAgent: `Herald/${options.version} (XMPP feed bot${config.fetch.userAgentContact ? `; ${config.fetch.userAgentContact}` : ""})`,
+      timeoutMs: config.fetch.timeoutMs,
+      maxBytes: 20 * 1024 * 1024,
+    }),
+    FETCH_CONCURRENCY,
+  );
+  const toSpec = (feed: LiveFeed): FeedSpec => ({ name: feed.name, location: feed.url, intervalMs: feed.intervalMs, read: httpFeedSource(feed.url, fetchFeed) });
   const poller = createPoller({
     feedState,
     entries,
-    roomsFor: subscribers,
-    onQueued: (_feed, queuedRooms) => queuedRooms.forEach((room) => void delivery.kick(room)),
+    targetsFor,
+    onQueued: (_feed, targets) => targets.forEach((t) => void delivery.kick(t.jid)),
     log: log.child({ part: "poller" }),
     now,
+  });
+
+  const notifyAdmins = (text: string) => {
+    if (!connection.online) return;
+    for (const admin of admins) void connection.send(chatMessage(admin, text)).catch(() => undefined);
+  };
+  const services: CommandServices = {
+    version: options.version,
+    startedAt,
+    now,
+    entries,
+    feedState,
+    outbox,
+    registry,
+    subscriptions,
+    pollNow: (feed) => poller.pollNow(feed),
+    joinedRooms: () => rooms.joinedRooms(),
+    awaitJoin: (room) => rooms.awaitJoin(room, JOIN_WAIT_MS),
+    tryFeed: (url) => httpFeedSource(url, fetchFeed)({ etag: undefined, lastModified: undefined }),
+  };
+  const table = commandTable(services, config.nick);
+  const dispatcher = createDispatcher({ commands: table, log: log.child({ part: "commands" }), now });
+  // Ad-hoc commands run the chat commands' executors.
+  const adhoc = createAdhoc(adhocCommands(services, table), now);
+  registerServiceDiscovery({
+    iqCallee: connection.iqCallee,
+    adhoc,
+    version: options.version,
+    ownJid: () => connection.jid ?? config.xmpp.jid,
+    requester: (from) => {
+      if (!from) return undefined;
+      const bare = from.split("/")[0]!.toLowerCase();
+      return { jid: from, bare, isAdmin: isAdmin(bare) };
+    },
+  });
+  const inbound = createInbound({
+    dispatcher,
+    registry,
+    isAdmin,
+    nickIn: (room) => rooms.nickIn(room) ?? config.nick,
+    isRoom,
+    send,
+    notifyAdmins,
+    log: log.child({ part: "inbound" }),
   });
 
   connection.events.on("online", () => {
     delivery.newSession();
     rooms.onOnline();
+    // Personal subscribers get what waited while we were offline.
+    for (const jid of outbox.targetsWithPending()) if (!isRoom(jid)) void delivery.kick(jid);
   });
   connection.events.on("offline", () => rooms.onOffline());
-  connection.events.on("stanza", (stanza) => rooms.handleStanza(stanza));
+  connection.events.on("stanza", (stanza) => {
+    if (!rooms.handleStanza(stanza)) void inbound.handleStanza(stanza).catch((err: unknown) => log.error({ err: String(err) }, "inbound failed"));
+  });
   rooms.events.on("joined", (room) => void delivery.kick(room));
   rooms.events.on("reflected", (_room, originId) => delivery.reflected(originId));
+  rooms.events.on("message", (message, realJid) => void inbound.onRoomMessage(message, realJid).catch((err: unknown) => log.error({ err: String(err) }, "room command failed")));
+  rooms.events.on("failed", (room, reason) => notifyAdmins(`I stopped trying to join ${room}: ${reason}.`));
+  registry.events.on("rooms", () => rooms.setRooms(registry.rooms()));
+  registry.events.on("feeds", () => poller.setFeeds(registry.feeds().map(toSpec)));
 
   const fatal = new Promise<FatalConnectionError>((resolve) => connection.events.once("fatal", resolve));
 
-  rooms.setRooms(config.rooms);
-  poller.setFeeds(
-    config.feeds.map((feed) => ({
-      name: feed.name,
-      location: feed.url,
-      intervalMs: feed.intervalMs,
-      read: httpFeedSource(feed.url, limitedFetch),
-    })),
-  );
+  rooms.setRooms(registry.rooms());
+  poller.setFeeds(registry.feeds().map(toSpec));
   // Polling starts before the server answers: posts found meanwhile wait in the outbox.
   poller.start();
   const ready = connection.start();

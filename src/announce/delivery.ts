@@ -4,21 +4,25 @@ import type { Outbox, PendingAnnouncement } from "../store/outbox.js";
 
 export interface DeliveryDeps {
   readonly outbox: Outbox;
-  readonly isJoined: (room: string) => boolean;
-  /** Sends a groupchat message carrying `id` as its XEP-0359 origin-id. */
-  readonly sendToRoom: (room: string, body: string, id: string) => Promise<void>;
+  /** Whether a target can be sent to now: a room we are in, or a user while we are online. */
+  readonly isReady: (target: string) => boolean;
+  /**
+   * Sends to a target with `id` as its XEP-0359 origin-id. Resolves "await-reflection" for a room
+   * (the room will echo it), "confirmed" when there is nothing more to wait for (a direct message).
+   */
+  readonly send: (target: string, body: string, id: string) => Promise<"await-reflection" | "confirmed">;
   readonly render: (announcement: PendingAnnouncement) => string;
   readonly log: Logger;
   readonly now: () => number;
-  /** How long to wait for the room to reflect a message before leaving it for the next session. */
+  /** How long to wait for a room to reflect a message before leaving it for the next session. */
   readonly reflectTimeoutMs?: number;
 }
 
 export type Delivery = ReturnType<typeof createDelivery>;
 
 /**
- * Sends pending announcements to joined rooms, one at a time per room and oldest first.
- * An announcement becomes "sent" only when the room reflects it back to us (XEP-0045 §7.2.14
+ * Sends pending announcements to joined rooms and subscribed users, one at a time per target,
+ * oldest first. A room announcement becomes "sent" only when the room reflects it back to us (XEP-0045 §7.2.14
  * with our XEP-0359 origin-id): a message written into a connection that was already dead is
  * never counted as delivered, so it is sent again after the next join.
  */
@@ -46,53 +50,53 @@ export function createDelivery(deps: DeliveryDeps) {
     });
   }
 
-  async function flushRoom(room: string): Promise<void> {
-    while (!stopped && deps.isJoined(room)) {
-      const batch = deps.outbox.pending(room, 20 + inFlight.size).filter((a) => !inFlight.has(a.id));
+  async function flushTarget(target: string): Promise<void> {
+    while (!stopped && deps.isReady(target)) {
+      const batch = deps.outbox.pending(target, 20 + inFlight.size).filter((a) => !inFlight.has(a.id));
       if (batch.length === 0) return;
       for (const announcement of batch) {
-        if (stopped || !deps.isJoined(room)) return;
+        if (stopped || !deps.isReady(target)) return;
         const id = `herald-${announcement.id}-${randomUUID().slice(0, 8)}`;
         inFlight.add(announcement.id);
         const reflected = awaitReflection(id);
         try {
-          await deps.sendToRoom(room, deps.render(announcement), id);
+          if ((await deps.send(target, deps.render(announcement), id)) === "confirmed") waiting.get(id)?.(true);
         } catch (err) {
           // Not written at all: it stays pending and may be sent again.
           inFlight.delete(announcement.id);
           waiting.get(id)?.(false);
-          log.warn({ room, feed: announcement.feed, entry: announcement.entry.key, err: String(err) }, "announcement not sent");
+          log.warn({ target, feed: announcement.feed, entry: announcement.entry.key, err: String(err) }, "announcement not sent");
           return;
         }
         if (!(await reflected)) {
-          log.warn({ room, feed: announcement.feed, entry: announcement.entry.key }, "room did not confirm announcement; will resend next session");
+          log.warn({ target, feed: announcement.feed, entry: announcement.entry.key }, "room did not confirm announcement; will resend next session");
           return;
         }
         deps.outbox.markSent(announcement.id, deps.now(), undefined);
         inFlight.delete(announcement.id);
-        log.info({ room, feed: announcement.feed, entry: announcement.entry.key, title: announcement.entry.title }, "announced");
+        log.info({ target, feed: announcement.feed, entry: announcement.entry.key, title: announcement.entry.title }, "announced");
       }
     }
   }
 
   return {
-    /** Starts sending a room's pending announcements unless that is already under way. */
-    kick(room: string): Promise<void> {
-      const running = flushing.get(room);
+    /** Starts sending a target's pending announcements unless that is already under way. */
+    kick(target: string): Promise<void> {
+      const running = flushing.get(target);
       if (running) {
         // Whatever was queued after this flush read the outbox is picked up by one more pass.
-        again.add(room);
+        again.add(target);
         return running;
       }
       const run = (async () => {
         do {
-          again.delete(room);
-          await flushRoom(room);
-        } while (again.has(room) && !stopped);
+          again.delete(target);
+          await flushTarget(target);
+        } while (again.has(target) && !stopped);
       })()
-        .catch((err: unknown) => log.error({ room, err: String(err) }, "delivery failed"))
-        .finally(() => flushing.delete(room));
-      flushing.set(room, run);
+        .catch((err: unknown) => log.error({ target, err: String(err) }, "delivery failed"))
+        .finally(() => flushing.delete(target));
+      flushing.set(target, run);
       return run;
     },
     reflected(originId: string): void {

@@ -24,8 +24,10 @@ export interface RoomEvents {
   reflected: [room: string, originId: string];
   /** The room bounced a message of ours. */
   bounced: [room: string, id: string, condition: string];
-  /** A live message from another occupant (not history, not our own). */
-  message: [message: RoomMessage];
+  /** A live message from another occupant (not history, not our own), with their real JID if the room shows it. */
+  message: [message: RoomMessage, realJid: string | undefined];
+  /** We stopped trying to join a room; a person must act. */
+  failed: [room: string, reason: string];
 }
 
 type Status = "idle" | "joining" | "joined" | "gave-up";
@@ -37,6 +39,8 @@ interface RoomState {
   nickAttempt: number;
   retries: number;
   timer: NodeJS.Timeout | undefined;
+  /** Occupants by nick, with the real bare JID when the room shows it (non-anonymous rooms). */
+  occupants: Map<string, string | undefined>;
 }
 
 export interface RoomManagerDeps {
@@ -114,17 +118,24 @@ export function createRoomManager(deps: RoomManagerDeps) {
     clearTimer(state);
     state.status = "gave-up";
     log.error({ room: state.spec.jid, reason }, "not joining this room until an admin acts");
+    events.emit("failed", state.spec.jid, reason);
   }
 
   function setLeft(state: RoomState): void {
     const wasJoined = state.status === "joined";
     state.status = "idle";
+    state.occupants.clear();
     if (wasJoined) events.emit("left", state.spec.jid);
   }
 
   function onPresence(p: MucPresence, state: RoomState): void {
     if (closing) return;
     const isSelf = p.codes.has("110") || p.nick === state.nick;
+    if (p.type !== "error" && !isSelf) {
+      // XEP-0045 §7.2.3: an occupant's real JID is in <item jid=.../> only when the room shows it to us.
+      if (p.type === "unavailable" && !p.codes.has("303")) state.occupants.delete(p.nick);
+      else if (p.type === "available") state.occupants.set(p.nick, p.realJid?.split("/")[0]?.toLowerCase());
+    }
     if (p.type === "error") {
       if (state.status !== "joining") return;
       if (p.errorCondition === "conflict" && state.nickAttempt + 1 < MAX_NICK_ATTEMPTS) {
@@ -176,7 +187,7 @@ export function createRoomManager(deps: RoomManagerDeps) {
       else if (m.id) events.emit("reflected", state.spec.jid, m.id);
       return;
     }
-    if (m.nick && m.body !== undefined) events.emit("message", m);
+    if (m.nick && m.body !== undefined) events.emit("message", m, state.occupants.get(m.nick));
   }
 
   return {
@@ -194,10 +205,17 @@ export function createRoomManager(deps: RoomManagerDeps) {
       for (const [jid, spec] of wanted) {
         const existing = rooms.get(jid);
         if (existing) {
+          const changed = existing.spec.nick !== spec.nick || existing.spec.password !== spec.password;
           existing.spec = { ...spec, jid };
+          // A new nick or password, or an admin asking again after we gave up: try again now.
+          if (changed || existing.status === "gave-up") {
+            existing.nickAttempt = 0;
+            existing.retries = 0;
+            join(existing);
+          }
           continue;
         }
-        const state: RoomState = { spec: { ...spec, jid }, status: "idle", nick: "", nickAttempt: 0, retries: 0, timer: undefined };
+        const state: RoomState = { spec: { ...spec, jid }, status: "idle", nick: "", nickAttempt: 0, retries: 0, timer: undefined, occupants: new Map() };
         rooms.set(jid, state);
         join(state);
       }
@@ -235,6 +253,30 @@ export function createRoomManager(deps: RoomManagerDeps) {
         return true;
       }
       return false;
+    },
+    /** Resolves when the room is joined or given up, or after `timeoutMs` with the state then. */
+    awaitJoin(room: string, timeoutMs: number): Promise<{ ok: true; nick: string } | { ok: false; reason: string }> {
+      const jid = room.toLowerCase();
+      const now = rooms.get(jid);
+      if (now?.status === "joined") return Promise.resolve({ ok: true, nick: now.nick });
+      return new Promise((resolve) => {
+        const done = (result: { ok: true; nick: string } | { ok: false; reason: string }) => {
+          clearTimeout(timer);
+          events.off("joined", onJoined);
+          events.off("failed", onFailed);
+          resolve(result);
+        };
+        const onJoined = (r: string) => r === jid && done({ ok: true, nick: rooms.get(jid)?.nick ?? "" });
+        const onFailed = (r: string, reason: string) => r === jid && done({ ok: false, reason });
+        const timer = setTimeout(() => done({ ok: false, reason: online ? "no answer from the room yet (I keep trying)" : "I am not connected right now (I will join when I am)" }), timeoutMs);
+        events.on("joined", onJoined);
+        events.on("failed", onFailed);
+      });
+    },
+    /** Our nick in a room we are in. */
+    nickIn(room: string): string | undefined {
+      const state = rooms.get(room.toLowerCase());
+      return state?.status === "joined" ? state.nick : undefined;
     },
     isJoined(room: string): boolean {
       return rooms.get(room.toLowerCase())?.status === "joined";

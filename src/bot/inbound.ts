@@ -1,0 +1,103 @@
+import { xml, type Element } from "@xmpp/client";
+import type { Logger } from "../log.js";
+import type { Dispatcher } from "../commands/dispatcher.js";
+import type { Registry } from "../live/registry.js";
+import { DEFAULT_ROOM_SETTINGS } from "../live/registry.js";
+import type { RoomMessage } from "../xmpp/muc-stanzas.js";
+import { chatMessage, parseDirectMessage } from "../xmpp/chat.js";
+import { declineInvitation, parseInvitation } from "../rooms/invitations.js";
+
+export interface InboundDeps {
+  readonly dispatcher: Dispatcher;
+  readonly registry: Registry;
+  readonly isAdmin: (bareJid: string | undefined) => boolean;
+  /** The bot's nick in a room (it may be a fallback nick). */
+  readonly nickIn: (room: string) => string;
+  readonly isRoom: (bareJid: string) => boolean;
+  readonly send: (stanza: Element) => Promise<void>;
+  readonly notifyAdmins: (text: string) => void;
+  readonly log: Logger;
+}
+
+export type Inbound = ReturnType<typeof createInbound>;
+
+/**
+ * What people say to the bot: direct messages (commands), addressed lines in rooms (read-only
+ * commands), and invitations. Authority always comes from an address the server verified: the
+ * `from` of a direct message, or the real JID a room shows; never from a nick.
+ */
+export function createInbound(deps: InboundDeps) {
+  const { log } = deps;
+
+  async function reply(stanza: Element, what: string): Promise<void> {
+    await deps.send(stanza).catch((err: unknown) => log.warn({ err: String(err), what }, "reply not sent"));
+  }
+
+  async function onInvitation(stanza: Element): Promise<boolean> {
+    const invitation = parseInvitation(stanza);
+    if (!invitation) return false;
+    const inviter = invitation.inviter.split("/")[0]!.toLowerCase();
+    if (deps.isAdmin(inviter)) {
+      const before = deps.registry.room(invitation.room);
+      deps.registry.putRoom({
+        jid: invitation.room,
+        nick: before?.nick,
+        password: invitation.password ?? before?.password,
+        feeds: before?.feeds ?? [],
+        settings: before?.settings ?? DEFAULT_ROOM_SETTINGS,
+      });
+      log.info({ room: invitation.room, inviter, kind: invitation.kind }, "invited by an admin; joining");
+      await reply(chatMessage(inviter, `Joining ${invitation.room} as you asked. “room ${invitation.room} add <feed>” makes it announce a feed.`), "invitation");
+      return true;
+    }
+    log.warn({ room: invitation.room, inviter, kind: invitation.kind }, "declined an invitation from a non-admin");
+    if (invitation.kind === "mediated") {
+      await reply(declineInvitation(invitation.room, invitation.inviter, "Only Herald's admins can invite me into rooms."), "decline");
+    } else {
+      await reply(chatMessage(invitation.inviter, `Only Herald's admins can invite me into rooms; I told them you asked for ${invitation.room}.`), "decline");
+    }
+    deps.notifyAdmins(`${inviter} invited me to ${invitation.room}; I declined. “join ${invitation.room}” if you want me there.`);
+    return true;
+  }
+
+  return {
+    /** A stanza the room manager did not take. */
+    async handleStanza(stanza: Element): Promise<void> {
+      if (stanza.name !== "message") return;
+      if (await onInvitation(stanza)) return;
+      const dm = parseDirectMessage(stanza, deps.isRoom);
+      if (!dm) return;
+      const answer = await deps.dispatcher.handle(stripPrefix(dm.body), { sender: dm.bare, isAdmin: deps.isAdmin(dm.bare), place: { kind: "dm" } });
+      if (answer !== undefined) await reply(chatMessage(dm.from, answer), "command reply");
+    },
+
+    /** A live line in a room: answered only when addressed to the bot ("!cmd" or "Nick: cmd"). */
+    async onRoomMessage(message: RoomMessage, realJid: string | undefined): Promise<void> {
+      const line = addressedLine(message.body ?? "", deps.nickIn(message.room));
+      if (line === undefined) return;
+      const answer = await deps.dispatcher.handle(line, {
+        sender: realJid,
+        // An admin is recognised in a room only by the real JID the room shows, never by nick.
+        isAdmin: deps.isAdmin(realJid),
+        place: { kind: "room", room: message.room, nick: message.nick },
+      });
+      if (answer === undefined) return;
+      await reply(xml("message", { to: message.room, type: "groupchat" }, xml("body", {}, `${message.nick}: ${answer}`)), "room reply");
+    },
+  };
+}
+
+/** "!latest" or "Herald: latest" / "Herald, latest" → "latest"; anything else → undefined. */
+export function addressedLine(body: string, nick: string): string | undefined {
+  const text = body.trim();
+  if (text.startsWith("!")) return text.slice(1);
+  const lower = text.toLowerCase();
+  const n = nick.toLowerCase();
+  if (lower.startsWith(n) && /^[:,]\s*/.test(text.slice(n.length))) return text.slice(n.length).replace(/^[:,]\s*/, "");
+  return undefined;
+}
+
+/** In a direct message "!latest" and "/latest" mean the same as "latest". */
+function stripPrefix(body: string): string {
+  return body.trim().replace(/^[!/]/, "");
+}

@@ -1,0 +1,136 @@
+import type { AdhocCommand, Requester, Step } from "../xmpp/adhoc.js";
+import { isTrue, type FormSpec } from "../xmpp/forms.js";
+import { DEFAULT_ROOM_SETTINGS } from "../live/registry.js";
+import { checkTemplate } from "../announce/template.js";
+import { UserError, type Command, type CommandContext } from "./command.js";
+import type { CommandServices } from "./services.js";
+
+/**
+ * The admin operations and "latest" as XEP-0050 commands with XEP-0004 forms, for clients'
+ * command menus. Each one runs the same executor as the chat command, so checks and messages
+ * are the same whichever way an admin asks.
+ */
+export function adhocCommands(s: CommandServices, table: readonly Command[]): AdhocCommand[] {
+  const run = async (name: string, who: Requester, args: string[], rest = ""): Promise<Step> => {
+    const cmd = table.find((c) => c.name === name);
+    if (!cmd) throw new Error(`no command ${name}`);
+    const ctx: CommandContext = { sender: who.bare, isAdmin: who.isAdmin, place: { kind: "dm" } };
+    try {
+      return { kind: "done", note: await cmd.run(ctx, args, rest) };
+    } catch (err) {
+      if (err instanceof UserError) return { kind: "done", note: err.message, error: true };
+      throw err;
+    }
+  };
+  const one = (values: Map<string, string[]>, name: string): string => values.get(name)?.[0]?.trim() ?? "";
+  const feedOptions = () => s.registry.feeds().map((f) => ({ label: f.name, value: f.name }));
+  const roomOptions = () => s.registry.rooms().map((r) => ({ label: r.jid, value: r.jid }));
+  const form = (f: FormSpec, state?: unknown): Step => ({ kind: "form", form: f, state });
+
+  return [
+    {
+      node: "latest",
+      name: "Latest posts",
+      admin: false,
+      start: () =>
+        form({
+          title: "Latest posts",
+          fields: [
+            { var: "feed", type: "list-single", label: "Feed", values: [""], options: [{ label: "All feeds", value: "" }, ...feedOptions()] },
+            { var: "count", type: "list-single", label: "How many", values: ["3"], options: ["1", "3", "5", "10"].map((v) => ({ value: v })) },
+          ],
+        }),
+      submit: (who, v) => run("latest", who, [one(v, "count") || "3", one(v, "feed")].filter(Boolean)),
+    },
+    {
+      node: "join",
+      name: "Join a room",
+      admin: true,
+      start: () =>
+        form({
+          title: "Join a room",
+          instructions: "Herald joins the room and remembers it across restarts.",
+          fields: [
+            { var: "room", type: "jid-single", label: "Room address", required: true },
+            { var: "nick", type: "text-single", label: "Nickname (optional)" },
+            { var: "password", type: "text-private", label: "Room password (optional)" },
+          ],
+        }),
+      submit: (who, v) => run("join", who, [one(v, "room"), one(v, "nick") || "", one(v, "password")].filter((x, i) => i === 0 || x !== "")),
+    },
+    {
+      node: "leave",
+      name: "Leave a room",
+      admin: true,
+      start: () => form({ title: "Leave a room", fields: [{ var: "room", type: "list-single", label: "Room", required: true, options: roomOptions() }] }),
+      submit: (who, v) => run("leave", who, [one(v, "room")]),
+    },
+    {
+      node: "feed-add",
+      name: "Add a feed",
+      admin: true,
+      start: () =>
+        form({
+          title: "Add a feed",
+          instructions: "The feed is read first; posts already in it are not announced.",
+          fields: [
+            { var: "name", type: "text-single", label: "Short name", required: true },
+            { var: "url", type: "text-single", label: "Feed URL (http or https)", required: true },
+            { var: "interval", type: "text-single", label: "Check every", values: ["10m"] },
+          ],
+        }),
+      submit: (who, v) => run("feed add", who, [one(v, "name"), one(v, "url"), one(v, "interval") || "10m"]),
+    },
+    {
+      node: "feed-remove",
+      name: "Remove a feed",
+      admin: true,
+      start: () => form({ title: "Remove a feed", fields: [{ var: "feed", type: "list-single", label: "Feed", required: true, options: feedOptions() }] }),
+      submit: (who, v) => run("feed remove", who, [one(v, "feed")]),
+    },
+    {
+      node: "room-config",
+      name: "Configure a room",
+      admin: true,
+      start: () => form({ title: "Configure a room", fields: [{ var: "room", type: "list-single", label: "Room", required: true, options: roomOptions() }] }, { stage: 1 }),
+      submit(_who, v, state) {
+        if ((state as { stage?: number }).stage === 1) {
+          const room = s.registry.room(one(v, "room"));
+          if (!room) return { kind: "done", note: `I am not configured for “${one(v, "room")}”.`, error: true };
+          const { summaryChars, mute, template } = room.settings;
+          return form(
+            {
+              title: `Configure ${room.jid}`,
+              fields: [
+                { var: "feeds", type: "list-multi", label: "Feeds announced here", options: feedOptions(), values: room.feeds },
+                { var: "summary", type: "text-single", label: "Summary length (0 = none)", values: [String(summaryChars)] },
+                { var: "mute", type: "boolean", label: "Mute announcements", values: [mute ? "1" : "0"] },
+                { var: "template", type: "text-multi", label: "Template (empty = default)", desc: "{title} {link} {summary} {author} {date} {feed} {categories}", values: template ? template.split("\n") : [] },
+              ],
+            },
+            { stage: 2, room: room.jid },
+          );
+        }
+        const room = s.registry.room((state as { room: string }).room);
+        if (!room) return { kind: "done", note: "That room was removed meanwhile.", error: true };
+        const feeds = v.get("feeds") ?? [...room.feeds];
+        const unknown = feeds.filter((f) => !s.registry.feed(f));
+        if (unknown.length) return { kind: "done", note: `Unknown feeds: ${unknown.join(", ")}.`, error: true };
+        const summaryText = one(v, "summary") || String(DEFAULT_ROOM_SETTINGS.summaryChars);
+        const summaryChars = Number(summaryText);
+        if (!/^\d+$/.test(summaryText) || (summaryChars !== 0 && (summaryChars < 40 || summaryChars > 1000))) {
+          return { kind: "done", note: "Summary length must be 0 or 40 to 1000 characters.", error: true };
+        }
+        const templateText = (v.get("template") ?? []).join("\n").trim();
+        let template: string | undefined;
+        if (templateText) {
+          const check = checkTemplate(templateText);
+          if (!check.ok) return { kind: "done", note: `Template not set: ${check.error}.`, error: true };
+          template = check.template;
+        }
+        s.registry.putRoom({ ...room, feeds, settings: { summaryChars, mute: isTrue(one(v, "mute")), template } });
+        return { kind: "done", note: `Saved ${room.jid}: feeds ${feeds.join(", ") || "(none)"}; summary ${summaryChars || "off"}; mute ${isTrue(one(v, "mute")) ? "on" : "off"}; template ${template ? "custom" : "default"}.` };
+      },
+    },
+  ];
+}

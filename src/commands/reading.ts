@@ -1,0 +1,91 @@
+import { command, UserError, type Command } from "./command.js";
+import type { CommandServices } from "./services.js";
+import { day, duration, entryList } from "./text.js";
+
+export const MAX_LATEST = 10;
+export const MAX_SEARCH = 5;
+
+/** Commands everyone may use, in a room too: they only read. */
+export function readingCommands(s: CommandServices): Command[] {
+  return [
+    command({
+      name: "latest",
+      args: "[N] [feed]",
+      summary: `the N newest posts (default 3, at most ${MAX_LATEST}), newest first`,
+      details: ["Examples: “latest”, “latest 5”, “latest xsf”, “latest 1 xsf” (one post also shows its summary)."],
+      admin: false,
+      inRooms: true,
+      run(_ctx, args) {
+        let count = 3;
+        let feed: string | undefined;
+        for (const arg of args) {
+          if (/^\d+$/.test(arg)) count = Math.min(MAX_LATEST, Math.max(1, Number(arg)));
+          else feed = arg;
+        }
+        if (feed !== undefined && !s.registry.feed(feed)) throw new UserError(unknownFeed(s, feed));
+        const entries = s.entries.latest(count, feed);
+        if (entries.length === 0) return feed ? `No posts from ${feed} yet.` : "No posts yet.";
+        return entryList(entries);
+      },
+    }),
+    command({
+      name: "search",
+      args: "<words>",
+      summary: `posts whose title or text contain all the words, newest first (at most ${MAX_SEARCH})`,
+      admin: false,
+      inRooms: true,
+      run(_ctx, args) {
+        const words = args.flatMap((a) => a.split(/[^\p{L}\p{N}]+/u)).filter(Boolean).slice(0, 8);
+        if (words.length === 0) throw new UserError("Search for what? Example: “search stream management”.");
+        const found = s.entries.search(words, MAX_SEARCH);
+        return found.length === 0 ? `Nothing matches “${words.join(" ")}”.` : entryList(found);
+      },
+    }),
+    command({
+      name: "feeds",
+      summary: "each feed: name, title, address, newest post and health",
+      admin: false,
+      inRooms: true,
+      run() {
+        const feeds = s.registry.feeds();
+        if (feeds.length === 0) return "No feeds are configured.";
+        const newest = s.entries.newestByFeed();
+        return feeds
+          .map((f) => {
+            const state = s.feedState.get(f.name);
+            const health = state?.lastError
+              ? `failing since ${day(state.errorSince)}: ${state.lastError}`
+              : state?.lastOkAt
+                ? "OK"
+                : "not polled yet";
+            const title = state?.title ? ` “${state.title}”` : "";
+            return `${f.name}${title} ${f.url}\n   newest post ${day(newest.get(f.name))}; ${health}`;
+          })
+          .join("\n");
+      },
+    }),
+    command({
+      name: "status",
+      summary: "version, uptime, rooms joined, feeds healthy and failing",
+      admin: false,
+      inRooms: true,
+      run() {
+        const feeds = s.registry.feeds();
+        const failing = feeds.filter((f) => s.feedState.get(f.name)?.lastError).length;
+        const rooms = s.registry.rooms();
+        const joined = new Set(s.joinedRooms());
+        return [
+          `Herald ${s.version}, up ${duration(s.now() - s.startedAt)}`,
+          `rooms: ${rooms.filter((r) => joined.has(r.jid)).length} of ${rooms.length} joined`,
+          `feeds: ${feeds.length - failing} OK, ${failing} failing`,
+          `announcements waiting: ${s.outbox.depth()}`,
+        ].join("\n");
+      },
+    }),
+  ];
+}
+
+export function unknownFeed(s: CommandServices, name: string): string {
+  const names = s.registry.feeds().map((f) => f.name);
+  return names.length === 0 ? `There is no feed “${name}”; no feeds are configured.` : `There is no feed “${name}”; feeds: ${names.join(", ")}.`;
+}

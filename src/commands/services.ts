@@ -1,0 +1,27 @@
+import type { EntryStore } from "../store/entries.js";
+import type { FeedStateStore } from "../store/feed-state.js";
+import type { Outbox } from "../store/outbox.js";
+import type { SubscriptionStore } from "../store/subscriptions.js";
+import type { Registry } from "../live/registry.js";
+import type { PollOutcome } from "../sources/poller.js";
+import type { SourceRead } from "../sources/source.js";
+
+export type JoinOutcome = { readonly ok: true; readonly nick: string } | { readonly ok: false; readonly reason: string };
+
+/** What commands may use: the bot's parts, by name, so commands can be tested with real stores. */
+export interface CommandServices {
+  readonly version: string;
+  readonly startedAt: number;
+  readonly now: () => number;
+  readonly entries: EntryStore;
+  readonly feedState: FeedStateStore;
+  readonly outbox: Outbox;
+  readonly registry: Registry;
+  readonly subscriptions: SubscriptionStore;
+  readonly pollNow: (feed: string) => Promise<PollOutcome> | undefined;
+  readonly joinedRooms: () => readonly string[];
+  /** Waits (bounded) until the room manager joined the room or gave up. */
+  readonly awaitJoin: (room: string) => Promise<JoinOutcome>;
+  /** Reads a feed URL once, without recording anything: to vet a feed before adding it. */
+  readonly tryFeed: (url: string) => Promise<SourceRead>;
+}

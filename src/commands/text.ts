@@ -1,0 +1,42 @@
+import { summarize } from "../announce/summary.js";
+import { foldToOneLine, htmlToPlainText } from "../announce/plain-text.js";
+import type { StoredEntry } from "../store/entries.js";
+import { UserError } from "./command.js";
+
+/** A date as people read it in a chat: 2026-03-04 (UTC). */
+export function day(ms: number | Date | undefined): string {
+  if (ms === undefined) return "no date";
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
+export function duration(ms: number): string {
+  const minutes = Math.floor(ms / 60_000);
+  if (minutes < 60) return `${minutes}m`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return `${hours}h ${minutes % 60}m`;
+  return `${Math.floor(hours / 24)}d ${hours % 24}h`;
+}
+
+export function title(entry: StoredEntry): string {
+  return foldToOneLine(htmlToPlainText(entry.title, { markdown: false })).replace(/\*/g, "\u2217") || "(untitled)";
+}
+
+/** A numbered list of posts, newest first; a single post also gets its summary. */
+export function entryList(entries: readonly StoredEntry[]): string {
+  if (entries.length === 1) {
+    const e = entries[0]!;
+    const summary = summarize(e.summaryHtml, 300);
+    return [`*${title(e)}* (${day(e.published ?? e.firstSeen)}, ${e.feed})`, summary, e.link].filter(Boolean).join("\n");
+  }
+  return entries
+    .map((e, i) => `${i + 1}. *${title(e)}* (${day(e.published ?? e.firstSeen)}, ${e.feed})${e.link ? `\n   ${e.link}` : ""}`)
+    .join("\n");
+}
+
+/** A bare JID as typed by a person, checked and lower-cased, or a UserError saying what is wrong. */
+export function bareJid(text: string | undefined, what: string): string {
+  if (!text) throw new UserError(`Which ${what}? Give its address, like news@conference.example.org.`);
+  const jid = text.toLowerCase();
+  if (!/^[^@/\s]+@[^@/\s]+\.?[^@/\s]*$/.test(jid)) throw new UserError(`“${text}” is not a ${what} address; expected something like news@conference.example.org.`);
+  return jid;
+}
