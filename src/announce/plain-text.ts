@@ -70,8 +70,9 @@ export function firstParagraph(text: string): string {
 
 export interface PlainTextOptions {
   /**
-   * Also undo common Markdown syntax found in text (links, images, headings, quote markers, code
-   * fences, **strong**). Default true; titles turn it off, where "# of users" is not a heading.
+   * Also undo common Markdown syntax found in text (links, images, headings, lists, quote markers,
+   * code, emphasis) and remove site-generator syntax (Hugo shortcodes, Liquid tags, [TOC]).
+   * Default true; titles turn it off, where "# of users" is not a heading.
    */
   readonly markdown?: boolean;
 }
@@ -79,8 +80,9 @@ export interface PlainTextOptions {
 /** Plain text of an HTML fragment (or of text with entities or Markdown). Never throws. */
 export function htmlToPlainText(html: string, options: PlainTextOptions = {}): string {
   const input = typeof html === "string" ? html.slice(0, MAX_INPUT_CHARS) : "";
+  const markdown = options.markdown ?? true;
   try {
-    return convert(input, options.markdown ?? true);
+    return convert(markdown ? removeTemplateSyntax(input) : input, markdown);
   } catch {
     // htmlparser2 is built never to throw on text; should it ever, an announcement without the
     // text beats no announcement at all.
@@ -207,8 +209,31 @@ function splitParagraphs(text: string): string[] {
 }
 
 /**
- * Undoes the Markdown that reads badly as plain text. Quantifiers are bounded so that no input
- * (say, a megabyte of "[") makes these regular expressions quadratic.
+ * Template syntax of static site generators, which means nothing outside the site: it goes before
+ * the HTML is parsed, since a shortcode like `{{<figure src="x">}}` would otherwise open a tag.
+ * Bounded quantifiers keep every expression linear on hostile input.
+ */
+function removeTemplateSyntax(text: string): string {
+  return (
+    text
+      // Hugo shortcodes, opening and closing: {{< name … >}}, {{% name … %}}
+      // (gohugo.io/content-management/shortcodes). The text between a pair stays.
+      .replace(/\{\{[<%][\s\S]{0,2000}?[>%]\}\}/g, " ")
+      // Liquid/Jinja tags: {% youtube … %} (Jekyll, Pelican's liquid_tags plugin).
+      .replace(/\{%[\s\S]{0,2000}?%\}/g, " ")
+      // Python-Markdown's table-of-contents marker (Pelican), on a line of its own.
+      .replace(/^[^\S\n]*\[TOC\][^\S\n]*$/gim, "")
+      // WordPress [caption] shortcodes left by an import: a picture and its caption, not prose.
+      .replace(/\[caption[^\]\n]{0,1000}\][\s\S]{0,3000}?\[\/caption\]/gi, " ")
+      // CommonMark autolinks <https://…> would be read as tags: keep the address as text.
+      .replace(/<((?:https?|mailto|xmpp):[^\s<>]{1,2000})>/gi, "$1")
+  );
+}
+
+/**
+ * Undoes the Markdown that reads badly as plain text (CommonMark, plus Python-Markdown's "##19th"
+ * headings without a space). Quantifiers are bounded so that no input (say, a megabyte of "[")
+ * makes these regular expressions quadratic.
  */
 function stripMarkdown(text: string): string {
   return (
@@ -217,13 +242,27 @@ function stripMarkdown(text: string): string {
       // Code fence lines (the code itself stays). As in CommonMark, a backtick fence's info string
       // has no backtick, so "```rm -rf``` is bad" is text, not a fence.
       .replace(/^[^\S\n]{0,3}(?:```+[^`\n]*|~~~+[^\n]*)$/gm, "")
-      // ATX headings become a paragraph of their own.
-      .replace(/^[^\S\n]{0,3}#{1,6}[^\S\n]+([^\n]*)$/gm, "\n\n$1\n\n")
+      // Thematic breaks and setext heading underlines: a line of three or more -, *, _ or =.
+      .replace(/^[^\S\n]{0,3}([-*_=])(?:[^\S\n]{0,3}\1){2,}[^\S\n]*$/gm, "")
+      // ATX headings become a paragraph of their own; "#hashtag" (one #, no space) is no heading.
+      .replace(/^[^\S\n]{0,3}(?:#{1,6}[^\S\n]+|#{2,6}(?=[^#\s]))([^\n]*?)(?:[^\S\n]+#+)?[^\S\n]*$/gm, "\n\n$1\n\n")
       // Quote markers "> " (but not ">50%", which is text).
       .replace(/^[^\S\n]{0,3}(?:>+(?:[^\S\n]+|$))+/gm, "")
-      // Images vanish, links keep their text.
-      .replace(/!\[[^\]\n]{0,500}\]\([^)\n]{0,2000}\)/g, "")
-      .replace(/\[([^\]\n]{1,500})\]\([^)\n]{0,2000}\)/g, "$1")
-      .replace(/\*\*(?=\S)([^\n]{0,200}?\S)\*\*/g, "$1")
+      // List markers: "* ", "- ", "+ ", "1. ", "1) ".
+      .replace(/^[^\S\n]{0,3}(?:[*+-]|\d{1,9}[.)])[^\S\n]+/gm, "")
+      // Link reference definitions: "[id]: https://…" lines.
+      .replace(/^[^\S\n]{0,3}\[[^\]\n]{1,500}\]:[^\S\n]*\S[^\n]*$/gm, "")
+      // Images vanish, links keep their text (inline [t](url) and reference [t][id] forms).
+      .replace(/!\[[^\]\n]{0,500}\](?:\([^)\n]{0,2000}\)|\[[^\]\n]{0,500}\])/g, "")
+      .replace(/\[([^\]\n]{0,500})\](?:\([^)\n]{0,2000}\)|\[[^\]\n]{0,500}\])/g, "$1")
+      .replace(/(`+)([^`\n]{1,500}?)\1/g, "$2")
+      .replace(/(\*\*|__)(?=\S)([^\n]{0,1000}?\S)\1/g, "$2")
+      .replace(/~~(?=\S)([^\n]{0,200}?\S)~~/g, "$1")
+      // Emphasis, but not inside words (snake_case, 2*3*4) nor around spaces (2 * 3). It may run
+      // over several lines of one paragraph (a translator's note in italics).
+      .replace(/(?<![\p{L}\p{N}*\\])\*(?=[^\s*])((?:[^*\n]|\n(?![^\S\n]*\n)){0,1000}?[^\s*\\])\*(?![\p{L}\p{N}*])/gu, "$1")
+      .replace(/(?<![\p{L}\p{N}_\\])_(?=[^\s_])((?:[^_\n]|\n(?![^\S\n]*\n)){0,1000}?[^\s_\\])_(?![\p{L}\p{N}_])/gu, "$1")
+      // Backslash escapes of ASCII punctuation (CommonMark §2.4): "attachment\_346".
+      .replace(/\\([!-/:-@[-`{-~])/g, "$1")
   );
 }

@@ -44,7 +44,7 @@ describe("formatAnnouncement", () => {
     expect(text).toBe(
       [
         '*New server & faster pages* — Alice "Admin" Example',
-        "Café notes We finally moved the blog to a new server — it’s faster, cheaper & quieter. …",
+        "We finally moved the blog to a new server — it’s faster, cheaper & quieter. …",
         "https://example.org/new-server",
       ].join("\n"),
     );
@@ -66,10 +66,12 @@ describe("formatAnnouncement", () => {
   });
 
   test("the summary defaults to 300 characters and follows summaryChars", () => {
-    const long = entry({ summaryHtml: `<p>${"All work and no play. ".repeat(50)}</p>` });
     const summaryLine = (text: string): string => text.split("\n")[1] ?? "";
-    expect(summaryLine(formatAnnouncement(long)).length).toBeLessThanOrEqual(300);
-    expect(summaryLine(formatAnnouncement(long)).length).toBeGreaterThan(250);
+    // No sentence end, so no lead: the budget alone decides.
+    const unpunctuated = entry({ summaryHtml: `<p>${"all work and no play ".repeat(50)}</p>` });
+    expect(summaryLine(formatAnnouncement(unpunctuated)).length).toBeLessThanOrEqual(300);
+    expect(summaryLine(formatAnnouncement(unpunctuated)).length).toBeGreaterThan(250);
+    const long = entry({ summaryHtml: `<p>${"All work and no play. ".repeat(50)}</p>` });
     expect(summaryLine(formatAnnouncement(long, { summaryChars: 50 }))).toBe(
       "All work and no play. All work and no play. …",
     );
@@ -139,9 +141,14 @@ describe("formatAnnouncement", () => {
     });
 
     test('a summary starting with "```" does not open a preformatted block', () => {
+      // Read as Markdown, a leading code span is text; a fence line vanishes; neither leaves
+      // "```" at the start of the line.
       expect(
         formatAnnouncement(entry({ summaryHtml: "<p>```rm -rf``` is not a fence.</p>" })),
-      ).toBe("*New server* — Alice\n｀``rm -rf``` is not a fence.\nhttps://example.org/new-server");
+      ).toBe("*New server* — Alice\nrm -rf is not a fence.\nhttps://example.org/new-server");
+      for (const summaryHtml of ["<p>```sh</p><p>text</p>", "<pre>```\ncode\n```</pre>", "<code>```</code>x"]) {
+        expect(formatAnnouncement(entry({ summaryHtml }))).not.toMatch(/\n```/);
+      }
     });
 
     test("quote markers in Markdown-ish summaries are removed rather than escaped", () => {
