@@ -1,8 +1,8 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { parseDocument, type YAMLError } from "yaml";
 import { z } from "zod";
-import { closest, heraldConfigSchema, type HeraldConfig } from "./schema.js";
+import { closest, feedLocation, heraldConfigSchema, type HeraldConfig } from "./schema.js";
 
 export const DEFAULT_CONFIG_PATH = "config/herald.yaml";
 const PASSWORD_ENV = "HERALD_XMPP_PASSWORD";
@@ -200,17 +200,32 @@ function configWarnings(config: HeraldConfig): string[] {
   if (config.feeds.length === 0) warnings.push("feeds: none defined; Herald will connect but announce nothing");
   if (config.rooms.length === 0) warnings.push("rooms: none defined; Herald will fetch feeds but announce them nowhere");
   const announced = new Set(config.rooms.flatMap((room) => room.feeds));
-  const urls = new Map<string, number>();
+  const locations = new Map<string, number>();
   config.feeds.forEach((feed, index) => {
     if (config.rooms.length > 0 && !announced.has(feed.name)) {
       warnings.push(`feeds[${index}]: feed "${feed.name}" is in no room's feeds, so it is fetched but never announced`);
     }
-    const first = urls.get(feed.url);
-    if (first === undefined) urls.set(feed.url, index);
-    else warnings.push(`feeds[${index}].url: same URL as feeds[${first}], so it is fetched twice`);
+    const location = feedLocation(feed);
+    const first = locations.get(location);
+    if (first === undefined) locations.set(location, index);
+    else if (feed.kind === "http") warnings.push(`feeds[${index}].url: same URL as feeds[${first}], so it is fetched twice`);
+    else warnings.push(`feeds[${index}].path: same folder as feeds[${first}], so it is read twice`);
+    if (feed.kind === "folder") {
+      const problem = folderProblem(feed.path);
+      if (problem !== undefined) warnings.push(`feeds[${index}].path: ${problem}; Herald keeps trying and announces its posts once it can read it`);
+    }
   });
   config.rooms.forEach((room, index) => {
     if (room.feeds.length === 0) warnings.push(`rooms[${index}]: ${room.jid} lists no feeds, so nothing is announced there`);
   });
   return warnings;
+}
+
+/** Why a folder feed's path is not a readable folder now, or undefined. */
+function folderProblem(path: string): string | undefined {
+  try {
+    return statSync(path).isDirectory() ? undefined : `${path} is not a folder`;
+  } catch (err) {
+    return `cannot read ${path} (${reasonOf(err)})`;
+  }
 }

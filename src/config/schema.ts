@@ -1,6 +1,9 @@
 import { isAbsolute, resolve } from "node:path";
 import { z } from "zod";
 import { parseDuration } from "./duration.js";
+import { feedEntrySchema, toFeedConfig, type FeedConfig } from "./feed-schema.js";
+
+export { feedLocation, type FeedConfig, type FolderFeedConfig, type HttpFeedConfig } from "./feed-schema.js";
 
 /**
  * The config file's one schema. `configFileSchema` describes the file exactly as written (snake_case,
@@ -13,8 +16,6 @@ import { parseDuration } from "./duration.js";
 // RFC 7622 §3.3: a localpart may not contain " & ' / : < > @; a domain has no "@" or "/".
 // Labels are non-empty, so "a..b" and ".example.org" are rejected.
 const BARE_JID = /^[^\s"&'/:<>@]+@[^\s@/.:]+(?:\.[^\s@/.:]+)*$/u;
-// No regex flags: JSON Schema patterns have none.
-const FEED_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/;
 // A nick or resource: no control characters and no leading or trailing space.
 const PLAIN_TEXT = /^[^\p{Cc}\s](?:[^\p{Cc}]*[^\p{Cc}\s])?$/u;
 const LISTEN = /^(?:\[([0-9a-f:.]+)\]|([^\s:[\]]+)):(\d{1,5})$/i;
@@ -89,17 +90,7 @@ const xmppSchema = z.strictObject({
   resource: plainText("a resource like herald").default("herald"),
 });
 
-const feedSchema = z.strictObject({
-  name: z.string().regex(FEED_NAME, {
-    error: (issue) =>
-      `"${String(issue.input)}" is not a feed name; expected 1–32 letters, digits, "-" or "_", starting with a letter or digit`,
-  }),
-  url: z.url({
-    protocol: /^https?$/,
-    error: (issue) => `"${String(issue.input)}" is not an absolute http(s) URL; expected e.g. https://example.org/feed.xml`,
-  }),
-  interval: duration(MIN_INTERVAL_MS).default("10m"),
-});
+const feedSchema = feedEntrySchema(duration(MIN_INTERVAL_MS).default("10m"));
 
 const roomSchema = z.strictObject({
   jid: bareJid("news@conference.example.org"),
@@ -208,12 +199,6 @@ function editDistance(a: string, b: string): number {
   return d[a.length]![b.length]!;
 }
 
-export interface FeedConfig {
-  readonly name: string;
-  readonly url: string;
-  readonly intervalMs: number;
-}
-
 export interface RoomConfig {
   readonly jid: string;
   readonly feeds: readonly string[];
@@ -268,7 +253,7 @@ function toHeraldConfig(file: ConfigFile, context: ConfigContext): HeraldConfig 
     nick: file.nick,
     admins: [...new Set(file.admins.map((admin) => admin.toLowerCase()))],
     store: file.store === ":memory:" || isAbsolute(file.store) ? file.store : resolve(context.cwd, file.store),
-    feeds: file.feeds.map((feed) => ({ name: feed.name, url: feed.url, intervalMs: durationMs(feed.interval) })),
+    feeds: file.feeds.map((feed) => toFeedConfig(feed, durationMs(feed.interval), context.cwd)),
     rooms: file.rooms.map((room) => ({ ...room, jid: room.jid.toLowerCase() })),
     ...(http === undefined ? {} : { http }),
     fetch: {

@@ -1,4 +1,4 @@
-import { decodeFeedBody } from "./decode.js";
+import { decodeFeedBody, gunzipIfCompressed } from "./decode.js";
 
 /** What we remember between polls to make them conditional (RFC 9110 §13.1). */
 export interface Validators {
@@ -69,9 +69,11 @@ export function createHttpFetcher(options: FetchOptions): FetchFeed {
       if (err instanceof FetchError) throw err;
       throw networkError(err, options.timeoutMs);
     }
+    // fetch() has undone any Content-Encoding; a body that is itself a .gz file is undone here.
+    const bytes = gunzipIfCompressed(body, options.maxBytes);
     return {
       kind: "fetched",
-      text: decodeFeedBody(body, response.headers.get("content-type")),
+      text: decodeFeedBody(bytes, response.headers.get("content-type")),
       url: response.url || url,
       bytes: body.byteLength,
       validators: {

@@ -1,6 +1,13 @@
-import Parser from "rss-parser";
+/**
+ * Feed text to entries: RSS 0.90/0.91/0.92/1.0/2.0 and Atom 0.3/1.0, read leniently (see
+ * xml-tree.ts for why and how) so that what Python's feedparser accepts, Herald accepts too.
+ */
 import { createHash } from "node:crypto";
 import type { Entry } from "./entry.js";
+import type { FeedEntryDraft, FeedReadResult } from "./feed-entry.js";
+import { readAtom } from "./feed-atom.js";
+import { readRss } from "./feed-rss.js";
+import { parseXml, type XmlElement } from "./xml-tree.js";
 
 export interface ParsedFeed {
   readonly title: string | undefined;
@@ -8,7 +15,7 @@ export interface ParsedFeed {
   readonly entries: readonly Entry[];
 }
 
-/** The text was not a feed rss-parser could read. Never temporary: the same bytes fail again. */
+/** The text was not a feed Herald could read. Never temporary: the same bytes fail again. */
 export class FeedParseError extends Error {
   constructor(message: string) {
     super(message);
@@ -16,48 +23,38 @@ export class FeedParseError extends Error {
   }
 }
 
-type Item = Parser.Item & Record<string, unknown>;
+const FEED_ROOTS = new Set(["rss", "rdf", "feed"]);
 
-// One parser for the process: rss-parser keeps no state between parseString calls.
-const parser = new Parser<Record<string, unknown>, Record<string, unknown>>({
-  // Atom categories are not mapped by rss-parser; ask for them (as an array) by hand.
-  customFields: {
-    item: ["id", "author", "content:encoded", "dc:creator", "updated", "published", ["category", "atomCategories", { keepArray: true }]],
-  },
-});
-
-/** Parses RSS 0.9x/1.0/2.0 or Atom 1.0 text into entries. `baseUrl` resolves relative links. */
+/**
+ * Parses feed text into entries, in document order. `baseUrl` is the document's URL: relative
+ * links resolve against it (and xml:base), or against the feed's home page when it is not http(s).
+ * Throws FeedParseError with a one-line reason when the text is no feed.
+ */
 export async function parseFeed(text: string, baseUrl: string): Promise<ParsedFeed> {
-  let output: Parser.Output<Record<string, unknown>>;
-  try {
-    output = await parser.parseString(text);
-  } catch (err) {
-    throw new FeedParseError(`not a readable RSS or Atom feed: ${firstLine(err)}`);
-  }
-  if (!Array.isArray(output.items)) throw new FeedParseError("not an RSS or Atom feed: no items or entries found");
-  const feedLink = absolute(asText(output.link), baseUrl) ?? baseUrl;
-  return {
-    title: asText(output.title),
-    link: feedLink,
-    entries: output.items.map((item) => toEntry(item as Item, feedLink)),
-  };
+  return parseFeedText(text, baseUrl);
 }
 
-function toEntry(item: Item, baseUrl: string): Entry {
-  const title = asText(item.title) ?? "";
-  const link = absolute(asText(item.link), baseUrl);
-  const published = parseDate(asText(item.isoDate) ?? asText(item.pubDate) ?? asText(item.published) ?? asText(item.updated));
-  const summaryHtml =
-    asText(item.summary) ?? asText(item.content) ?? asText(item["content:encoded"]) ?? asText(item.contentSnippet) ?? "";
-  return {
-    key: entryKey(asText(item.guid) ?? asText(item.id), link, title, published),
-    title,
-    link,
-    author: asText(item.creator) ?? asText(item["dc:creator"]) ?? authorName(item.author),
-    published,
-    summaryHtml,
-    categories: [...new Set([...(item.categories ?? []), ...asArray(item.atomCategories)].map(asText).filter((c): c is string => !!c))],
-  };
+export function parseFeedText(text: string, baseUrl: string): ParsedFeed {
+  const document = parseXml(typeof text === "string" ? text : "", baseUrl);
+  // Junk before the real root (a PHP warning, an HTML comment) is skipped: the first element
+  // that names a feed format is the feed.
+  const root = document.roots.find((element) => FEED_ROOTS.has(element.local));
+  if (root === undefined) throw new FeedParseError(notAFeedReason(document.roots[0]));
+  const read: FeedReadResult = root.local === "feed" ? readAtom(root) : readRss(root);
+  // An item cut off by the end of the file may carry half a title: leave it out.
+  const complete = read.items.filter((item) => item.complete);
+  if (!root.closed && complete.length === 0) {
+    throw new FeedParseError(`not a readable feed: the document ends inside <${root.qname}> before any complete item (truncated?)`);
+  }
+  return { title: read.title, link: read.link, entries: settleIdentities(complete) };
+}
+
+function notAFeedReason(first: XmlElement | undefined): string {
+  if (first === undefined) return "not an RSS or Atom feed: no XML element found";
+  // A name XML would never allow (XML 1.0 §2.3) means the bytes were not text at all.
+  if (!/^[\p{L}_][\p{L}\p{N}._:-]{0,60}$/u.test(first.qname)) return "not an RSS or Atom feed: the content is not XML (binary data?)";
+  const hint = ["html", "head", "body"].includes(first.local) ? " (an HTML page, not a feed)" : "";
+  return `not an RSS or Atom feed: the root element is <${first.qname}>${hint}; expected <rss>, <rdf:RDF> or <feed>`;
 }
 
 /** Identity: guid/id, else link, else a hash of title and date, so a post is announced once. */
@@ -68,45 +65,49 @@ export function entryKey(id: string | undefined, link: string | undefined, title
   return `hash:${digest.slice(0, 32)}`;
 }
 
-/** xml2js yields strings, `{ _: text, $: attrs }` objects or arrays of either, depending on markup. */
-function asText(value: unknown): string | undefined {
-  if (typeof value === "string") return value.trim() || undefined;
-  if (Array.isArray(value)) return asText(value[0]);
-  if (value && typeof value === "object") {
-    const v = value as { _?: unknown; $?: { term?: unknown; href?: unknown } };
-    return asText(v._) ?? asText(v.$?.term) ?? asText(v.$?.href);
+/**
+ * Gives every entry a key, and makes keys unique within the document. Publishers do reuse a
+ * guid (a CMS bug, or the home page as every item's guid). Exact repeats of an item are dropped.
+ * Among different items sharing a key, the oldest keeps it (by date, else the last in document
+ * order, as feeds list newest first) and the others are qualified by their link: so the item that
+ * was there first keeps the identity it was recorded under, and a newcomer is still new.
+ */
+function settleIdentities(drafts: readonly FeedEntryDraft[]): Entry[] {
+  const entries = drafts.map((draft) => toEntry(draft));
+  const byKey = new Map<string, number[]>();
+  entries.forEach((entry, index) => byKey.set(entry.key, [...(byKey.get(entry.key) ?? []), index]));
+  const drop = new Set<number>();
+  for (const indexes of byKey.values()) {
+    if (indexes.length < 2) continue;
+    const oldestFirst = [...indexes].sort((a, b) => age(entries[b]!) - age(entries[a]!) || b - a);
+    const signatures = new Set<string>();
+    for (const index of oldestFirst) {
+      const entry = entries[index]!;
+      const signature = entry.link ?? entryKey(undefined, undefined, entry.title, entry.published);
+      if (signatures.has(signature)) {
+        drop.add(index);
+        continue;
+      }
+      if (signatures.size > 0) entries[index] = { ...entry, key: `${entry.key}#${signature}` };
+      signatures.add(signature);
+    }
   }
-  return undefined;
+  return entries.filter((_entry, index) => !drop.has(index));
 }
 
-function asArray(value: unknown): unknown[] {
-  return Array.isArray(value) ? value : value === undefined ? [] : [value];
+/** Larger is older; undated entries count as oldest of all. */
+function age(entry: Entry): number {
+  return entry.published === undefined ? Number.POSITIVE_INFINITY : -entry.published.getTime();
 }
 
-function authorName(value: unknown): string | undefined {
-  if (value && typeof value === "object" && !Array.isArray(value)) {
-    return asText((value as { name?: unknown }).name);
-  }
-  if (Array.isArray(value)) return authorName(value[0]);
-  return asText(value);
-}
-
-function absolute(link: string | undefined, base: string): string | undefined {
-  if (!link) return undefined;
-  try {
-    const url = new URL(link, base);
-    return url.protocol === "http:" || url.protocol === "https:" ? url.href : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function parseDate(text: string | undefined): Date | undefined {
-  if (!text) return undefined;
-  const date = new Date(text);
-  return Number.isNaN(date.getTime()) ? undefined : date;
-}
-
-function firstLine(err: unknown): string {
-  return (err instanceof Error ? err.message : String(err)).split("\n")[0]!.slice(0, 200);
+function toEntry(draft: FeedEntryDraft): Entry {
+  return {
+    key: entryKey(draft.id, draft.link, draft.title, draft.published),
+    title: draft.title,
+    link: draft.link,
+    author: draft.author,
+    published: draft.published,
+    summaryHtml: draft.summaryHtml,
+    categories: draft.categories,
+  };
 }

@@ -100,9 +100,9 @@ fetch: { timeout: 45s, user_agent_contact: "mailto:ops@example.org" }
     // The store is relative to the working directory, not to the config file.
     expect(config.store).toBe(join(cwd, "state/herald.db"));
     expect(config.feeds).toEqual([
-      { name: "xsf", url: "https://xmpp.org/feeds/all.atom.xml", intervalMs: 5_400_000 },
-      { name: "blog", url: "http://blog.example.org/rss", intervalMs: 90_000 },
-      { name: "quiet", url: "https://quiet.example.org/feed", intervalMs: 600_000 },
+      { kind: "http", name: "xsf", url: "https://xmpp.org/feeds/all.atom.xml", intervalMs: 5_400_000 },
+      { kind: "http", name: "blog", url: "http://blog.example.org/rss", intervalMs: 90_000 },
+      { kind: "http", name: "quiet", url: "https://quiet.example.org/feed", intervalMs: 600_000 },
     ]);
     expect(config.rooms).toEqual([
       { jid: "news@conference.example.org", feeds: ["xsf", "blog"], password: "door", nick: "Herald2" },
@@ -199,7 +199,10 @@ nickname: Herald
   it("names an unknown key and suggests the close known one", () => {
     const error = configError(() => load(`${MINIMAL}\nfeeds: [{ name: xsf, url: "https://xmpp.org/feed", intreval: 10m }]\n`));
     expect(error.problems).toEqual([
-      { path: "feeds[0]", message: 'unknown key "intreval" (did you mean "interval"?); expected only name, url, interval' },
+      {
+        path: "feeds[0]",
+        message: 'unknown key "intreval" (did you mean "interval"?); expected only name, url, path, interval, link, time_zone, translations',
+      },
     ]);
   });
 

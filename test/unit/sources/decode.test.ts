@@ -1,4 +1,5 @@
-import { decodeFeedBody } from "../../../src/sources/decode.js";
+import { gzipSync } from "node:zlib";
+import { BodyError, decodeFeedBody, gunzipIfCompressed } from "../../../src/sources/decode.js";
 
 const latin1 = (s: string) => Buffer.from(s, "latin1");
 
@@ -22,4 +23,30 @@ test("UTF-16 with a BOM", () => {
 
 test("an unknown charset label falls back to UTF-8 instead of failing", () => {
   expect(decodeFeedBody(Buffer.from("<t>ok</t>"), "text/xml; charset=x-nonsense")).toBe("<t>ok</t>");
+});
+
+test("bytes that are not UTF-8 and declare nothing are windows-1252 (the legacy default)", () => {
+  expect(decodeFeedBody(latin1("<t>Not\u00edcias \u0093quoted\u0094</t>"), null)).toBe("<t>Notícias “quoted”</t>");
+  // Declared UTF-8 stays UTF-8 even when some bytes are broken: the declaration is believed.
+  expect(decodeFeedBody(latin1('<?xml version="1.0" encoding="utf-8"?><t>caf\u00e9</t>'), null)).toContain("caf\uFFFD");
+});
+
+test('a "utf-16" declaration in 8-bit bytes is a leftover and ignored (XML 1.0 F.1: UTF-16 starts with a BOM)', () => {
+  expect(decodeFeedBody(Buffer.from('<?xml version="1.0" encoding="utf-16"?><t>ok</t>'), null)).toBe('<?xml version="1.0" encoding="utf-16"?><t>ok</t>');
+});
+
+describe("gunzipIfCompressed", () => {
+  test("undoes a gzip body and leaves anything else alone", () => {
+    const xml = Buffer.from("<rss/>");
+    expect(Buffer.from(gunzipIfCompressed(gzipSync(xml), 1024)).toString()).toBe("<rss/>");
+    expect(gunzipIfCompressed(xml, 1024)).toBe(xml);
+  });
+
+  test("a gzip bomb stops at the cap; corrupt gzip is a clear, permanent error", () => {
+    const bomb = gzipSync(Buffer.alloc(5 * 1024 * 1024));
+    expect(bomb.byteLength).toBeLessThan(10 * 1024);
+    expect(() => gunzipIfCompressed(bomb, 1024 * 1024)).toThrow(new BodyError("the gzip-compressed body unpacks to more than 1 MB"));
+    expect(() => gunzipIfCompressed(Buffer.from([0x1f, 0x8b, 1, 2, 3]), 1024)).toThrow(/^the body starts like gzip data but does not decompress/);
+    expect(new BodyError("x").temporary).toBe(false);
+  });
 });

@@ -2,6 +2,7 @@
 // whether they are temporary, a timeout and a size cap.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { gzipSync } from "node:zlib";
 import { createHttpFetcher, FetchError } from "../../../src/sources/http-fetch.js";
 
 let server: Server;
@@ -73,4 +74,15 @@ test("a refused connection is a temporary network error", async () => {
   const port = (closed.address() as AddressInfo).port;
   await new Promise((r) => closed.close(r));
   await expect(fetcher(`http://127.0.0.1:${port}/`, none)).rejects.toMatchObject({ temporary: true, message: expect.stringMatching(/ECONNREFUSED/) });
+});
+
+test("a body that is itself gzip (served as application/octet-stream) is unpacked and decoded", async () => {
+  const xml = '<?xml version="1.0" encoding="ISO-8859-1"?><rss><channel><title>caf\u00e9</title></channel></rss>';
+  handler = (_req, res) => void res.writeHead(200, { "content-type": "application/octet-stream" }).end(gzipSync(Buffer.from(xml, "latin1")));
+  expect(await fetcher(`${base}/feed.xml.gz`, none)).toMatchObject({ kind: "fetched", text: xml });
+});
+
+test("Content-Encoding: gzip is undone by fetch itself", async () => {
+  handler = (_req, res) => void res.writeHead(200, { "content-encoding": "gzip", "content-type": "text/xml" }).end(gzipSync(Buffer.from("<rss/>")));
+  expect(await fetcher(`${base}/enc`, none)).toMatchObject({ kind: "fetched", text: "<rss/>" });
 });

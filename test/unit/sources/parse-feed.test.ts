@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseFeed, FeedParseError, entryKey } from "../../../src/sources/parse-feed.js";
+import { parseFeedDate } from "../../../src/sources/feed-values.js";
 
 const fixture = (name: string) => readFileSync(join(__dirname, "../../fixtures/feeds", name), "utf8");
 
@@ -61,4 +62,21 @@ test("entry identity prefers id, then link, then a hash", () => {
   expect(entryKey("g", "https://l", "t", undefined)).toBe("id:g");
   expect(entryKey(undefined, "https://l", "t", undefined)).toBe("link:https://l");
   expect(entryKey(undefined, undefined, "t", new Date(0))).not.toBe(entryKey(undefined, undefined, "t", new Date(1)));
+});
+
+test.each([
+  ["Mon, 02 Feb 2026 10:00:00 GMT", "2026-02-02T10:00:00.000Z"],
+  ["Sun, 10 Dec 17 13:01:36 -0800", "2017-12-10T21:01:36.000Z"],
+  ["Tue, 17 Jun 2008 10:00:00 PST", "2008-06-17T18:00:00.000Z"],
+  ["2016-02-08T22:25:00+01:00", "2016-02-08T21:25:00.000Z"],
+  ["2016-02-08T22:25:00", "2016-02-08T22:25:00.000Z"],
+  ["1518478934", "2018-02-12T23:42:14.000Z"],
+  ["Seg, 24 Set 2018 10:00:00 -0300", "2018-09-24T13:00:00.000Z"],
+  ["Do, 05 Dez 2019 08:00:00 +0100", "2019-12-05T07:00:00.000Z"],
+])("the date %j is read as %s", (text, iso) => {
+  expect(parseFeedDate(text)?.toISOString()).toBe(iso);
+});
+
+test.each(["", "not a date", "2", "2017", "32 Foo 2020"])("%j is no date", (text) => {
+  expect(parseFeedDate(text)).toBeUndefined();
 });

@@ -1,0 +1,74 @@
+/**
+ * RSS 0.9x, 1.0 (RDF) and 2.0 documents to entries.
+ *
+ * RSS 2.0 elements have no namespace; RSS 1.0 puts them in http://purl.org/rss/1.0/, RSS 0.90 in
+ * Netscape's, and some publishers declare a default namespace on <rss> anyway (the UserLand URI).
+ * So "an RSS element" is any element with the right local name that is not in a namespace known
+ * to hold only extensions (Atom, Dublin Core, content:, RDF).
+ */
+import type { FeedEntryDraft, FeedReadResult } from "./feed-entry.js";
+import { childElement, childElements, textContent, type XmlElement } from "./xml-tree.js";
+import { childText, distinct, EXTENSION_NAMESPACES, firstDate, nonBlank, NS, personName, resolveLink } from "./feed-values.js";
+
+/** `root` is <rss> (0.9x/2.0) or <rdf:RDF> (0.90/1.0). */
+export function readRss(root: XmlElement): FeedReadResult {
+  const rssNamespaces = rssNamespacesOf(root);
+  const channel = childElement(root, "channel", rssNamespaces);
+  // RSS 2.0 puts items inside <channel>, RSS 1.0/0.90 next to it (RSS 1.0 §5.5). Only direct
+  // children count: an <item> illegally nested inside another item is ignored.
+  const items = [...(channel ? childElements(channel, "item", rssNamespaces) : []), ...childElements(root, "item", rssNamespaces)];
+  const homeRaw = channel && (childText(channel, "link", rssNamespaces) ?? atomLinkHref(channel));
+  const home = channel && resolveLink(homeRaw, channel.base);
+  return {
+    title: channel && childText(channel, "title", rssNamespaces),
+    link: home,
+    items: items.map((item) => readItem(item, rssNamespaces, home)),
+  };
+}
+
+function rssNamespacesOf(root: XmlElement): string[] {
+  const namespaces: string[] = ["", NS.rss1, NS.rss090];
+  if (!EXTENSION_NAMESPACES.has(root.ns) && !namespaces.includes(root.ns)) namespaces.push(root.ns);
+  return namespaces;
+}
+
+function readItem(item: XmlElement, rss: readonly string[], home: string | undefined): FeedEntryDraft {
+  const guidElement = childElement(item, "guid", rss);
+  const guid = guidElement && nonBlank(textContent(guidElement));
+  // RSS 2.0 <guid>: isPermaLink defaults to true, so a guid that is a URL may serve as the link.
+  const guidIsLink = guid !== undefined && (guidElement?.attrs["isPermaLink"] ?? "true").trim().toLowerCase() !== "false";
+  // RSS 1.0 §5.5: rdf:about is the item's URI, its identity.
+  const about = nonBlank(item.attrs["rdf:about"]);
+  const link =
+    resolveLink(childText(item, "link", rss), item.base, home) ??
+    resolveLink(atomLinkHref(item), item.base, home) ??
+    // A permalink guid or rdf:about is a full URL by definition: a relative one is no link.
+    (guidIsLink ? resolveLink(guid, undefined) : undefined) ??
+    resolveLink(about, undefined);
+  const description = childText(item, "description", rss);
+  return {
+    id: guid ?? about,
+    title: childText(item, "title", rss) ?? childText(item, "title", [NS.dc]) ?? "",
+    link,
+    author:
+      childText(item, "creator", [NS.dc]) ?? childText(item, "author", rss) ?? personName(childElement(item, "author", [NS.atom]), [NS.atom]),
+    published: firstDate(
+      childText(item, "pubdate", rss),
+      childText(item, "date", [NS.dc]),
+      childText(item, "published", [NS.atom]),
+      childText(item, "updated", [NS.atom]),
+    ),
+    // <description> is the summary (RSS 2.0: "the item synopsis"); content:encoded is the full
+    // post, a good second choice.
+    summaryHtml: description ?? childText(item, "encoded", [NS.content]) ?? "",
+    categories: distinct([...childElements(item, "category", rss).map(textContent), ...childElements(item, "subject", [NS.dc]).map(textContent)]),
+    complete: item.closed,
+  };
+}
+
+/** The href of an atom:link rel="alternate" (or without rel) inside an RSS element. */
+function atomLinkHref(element: XmlElement): string | undefined {
+  const links = childElements(element, "link", [NS.atom]);
+  const alternate = links.find((l) => (l.attrs["rel"] ?? "alternate").trim() === "alternate");
+  return nonBlank(alternate?.attrs["href"]);
+}
