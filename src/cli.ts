@@ -6,6 +6,7 @@ import { createLogger } from "./log.js";
 import { startHerald } from "./main.js";
 import { FatalConnectionError } from "./xmpp/connection.js";
 import { DatabaseTooNewError } from "./store/db.js";
+import { runPreview } from "./preview.js";
 
 /** Exit codes: 0 done, 1 runtime failure (login refused, untrusted certificate), 2 bad config or usage. */
 const EXIT_FAILURE = 1;
@@ -18,6 +19,7 @@ const USAGE = `Usage: herald <command> [options]
 Commands:
   run [--config PATH]            run the bot (default config: config/herald.yaml, or $HERALD_CONFIG)
   check-config [--config PATH]   validate the config file and exit
+  preview <source> [--limit N]   show how a feed URL, feed file, Markdown post or folder is announced
   --version                      print the version
 
 Environment:
@@ -29,6 +31,8 @@ Environment:
 `;
 
 async function main(argv: string[]): Promise<number> {
+  // preview has options of its own; it needs no config file.
+  if (argv[0] === "preview") return runPreview(argv.slice(1), process, { userAgent: `Herald/${version} (preview)` });
   let parsed;
   try {
     parsed = parseArgs({
