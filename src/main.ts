@@ -8,6 +8,9 @@ import { createSubscriptionStore } from "./store/subscriptions.js";
 import { createRegistry, type LiveFeed } from "./live/registry.js";
 import { createHttpFetcher } from "./sources/http-fetch.js";
 import { httpFeedSource } from "./sources/feed-source.js";
+import { markdownFolderSource } from "./sources/markdown/source.js";
+import { watchFolder } from "./sources/markdown/watch.js";
+import { feedLocation } from "./config/schema.js";
 import { createPoller, type FeedSpec } from "./sources/poller.js";
 import { createConnection, type FatalConnectionError } from "./xmpp/connection.js";
 import { groupchatMessage } from "./xmpp/muc-stanzas.js";
@@ -102,7 +105,16 @@ export function startHerald(options: HeraldOptions): Herald {
     }),
     FETCH_CONCURRENCY,
   );
-  const toSpec = (feed: LiveFeed): FeedSpec => ({ name: feed.name, location: feed.url, intervalMs: feed.intervalMs, read: httpFeedSource(feed.url, fetchFeed) });
+  const sourceLog = log.child({ part: "sources" });
+  const toSpec = (feed: LiveFeed): FeedSpec => ({
+    name: feed.name,
+    location: feedLocation(feed),
+    intervalMs: feed.intervalMs,
+    read:
+      feed.kind === "folder"
+        ? markdownFolderSource({ ...feed, onDiagnostic: (message) => sourceLog.warn({ feed: feed.name, problem: message }, "post skipped") })
+        : httpFeedSource(feed.url, fetchFeed),
+  });
   const poller = createPoller({
     feedState,
     entries,
@@ -171,12 +183,24 @@ export function startHerald(options: HeraldOptions): Herald {
   rooms.events.on("message", (message, realJid) => void inbound.onRoomMessage(message, realJid).catch((err: unknown) => log.error({ err: String(err) }, "room command failed")));
   rooms.events.on("failed", (room, reason) => notifyAdmins(`I stopped trying to join ${room}: ${reason}.`));
   registry.events.on("rooms", () => rooms.setRooms(registry.rooms()));
-  registry.events.on("feeds", () => poller.setFeeds(registry.feeds().map(toSpec)));
+  // A folder feed is also watched, so a new post is announced within seconds, not at the next poll.
+  let watchers: { close(): void }[] = [];
+  const applyFeeds = () => {
+    const feeds = registry.feeds();
+    poller.setFeeds(feeds.map(toSpec));
+    watchers.forEach((w) => w.close());
+    watchers = feeds.flatMap((feed) =>
+      feed.kind === "folder"
+        ? [watchFolder(feed.path, () => void poller.pollNow(feed.name), { onError: (err) => sourceLog.warn({ feed: feed.name, err: err.message }, "cannot watch folder; polling only") })]
+        : [],
+    );
+  };
+  registry.events.on("feeds", applyFeeds);
 
   const fatal = new Promise<FatalConnectionError>((resolve) => connection.events.once("fatal", resolve));
 
   rooms.setRooms(registry.rooms());
-  poller.setFeeds(registry.feeds().map(toSpec));
+  applyFeeds();
   // Polling starts before the server answers: posts found meanwhile wait in the outbox.
   poller.start();
   const ready = connection.start();
@@ -187,6 +211,7 @@ export function startHerald(options: HeraldOptions): Herald {
     fatal,
     stop() {
       stopping ??= (async () => {
+        watchers.forEach((w) => w.close());
         await poller.stop();
         await delivery.stop(5_000);
         await rooms.leaveAll();

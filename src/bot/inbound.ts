@@ -36,7 +36,12 @@ export function createInbound(deps: InboundDeps) {
   async function onInvitation(stanza: Element): Promise<boolean> {
     const invitation = parseInvitation(stanza);
     if (!invitation) return false;
-    const inviter = invitation.inviter.split("/")[0]!.toLowerCase();
+    const [inviterBare, inviterResource] = invitation.inviter.split("/");
+    const inviter = inviterBare!.toLowerCase();
+    // A room that hides real addresses names the inviter by occupant JID (room/nick): that is
+    // nobody we can verify, so it is never an admin.
+    const who =
+      inviter === invitation.room ? `${inviterResource ? `“${inviterResource}”` : "someone"} in ${invitation.room} (the room hides their address)` : inviter;
     if (deps.isAdmin(inviter)) {
       const before = deps.registry.room(invitation.room);
       deps.registry.putRoom({
@@ -50,13 +55,13 @@ export function createInbound(deps: InboundDeps) {
       await reply(chatMessage(inviter, `Joining ${invitation.room} as you asked. “room ${invitation.room} add <feed>” makes it announce a feed.`), "invitation");
       return true;
     }
-    log.warn({ room: invitation.room, inviter, kind: invitation.kind }, "declined an invitation from a non-admin");
+    log.warn({ room: invitation.room, inviter: who, kind: invitation.kind }, "declined an invitation from a non-admin");
     if (invitation.kind === "mediated") {
       await reply(declineInvitation(invitation.room, invitation.inviter, "Only Herald's admins can invite me into rooms."), "decline");
     } else {
       await reply(chatMessage(invitation.inviter, `Only Herald's admins can invite me into rooms; I told them you asked for ${invitation.room}.`), "decline");
     }
-    deps.notifyAdmins(`${inviter} invited me to ${invitation.room}; I declined. “join ${invitation.room}” if you want me there.`);
+    deps.notifyAdmins(`${who} invited me to ${invitation.room}; I declined. “join ${invitation.room}” if you want me there.`);
     return true;
   }
 

@@ -38,7 +38,7 @@ export function feedCommands(s: CommandServices): Command[] {
           throw new UserError(`Not added: ${parsed.href} could not be read as a feed (${err instanceof Error ? err.message : String(err)}).`);
         }
         if (read.kind !== "entries") throw new UserError(`Not added: ${parsed.href} gave no content.`);
-        s.registry.putFeed({ name, url: parsed.href, intervalMs });
+        s.registry.putFeed({ kind: "http", name, url: parsed.href, intervalMs });
         return `Added ${name}${read.title ? ` (“${read.title}”)` : ""}: ${read.entries.length} posts there now, none announced; checked every ${formatDuration(intervalMs)}. “room <room> add ${name}” announces it in a room.`;
       },
     }),

@@ -22,7 +22,8 @@ export type Dispatcher = ReturnType<typeof createDispatcher>;
 export function createDispatcher(deps: DispatcherDeps) {
   const byName = new Map(deps.commands.map((c) => [c.name, c]));
   if (byName.size !== deps.commands.length) throw new Error("two commands share a name");
-  const senders = createRateLimiter({ ...(deps.senderLimit ?? { burst: 5, refillMs: 2_000 }), now: deps.now });
+  // Generous for a person typing (twenty at once, then two a second); a script flooding is slowed.
+  const senders = createRateLimiter({ ...(deps.senderLimit ?? { burst: 20, refillMs: 500 }), now: deps.now });
   const rooms = createRateLimiter({ ...(deps.roomLimit ?? { burst: 3, refillMs: 10_000 }), now: deps.now });
 
   function find(words: readonly string[]): { command: Command; used: number } | undefined {

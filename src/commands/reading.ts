@@ -1,6 +1,7 @@
 import { command, UserError, type Command } from "./command.js";
 import type { CommandServices } from "./services.js";
 import { day, duration, entryList } from "./text.js";
+import { feedLocation } from "../config/schema.js";
 
 export const MAX_LATEST = 10;
 export const MAX_SEARCH = 5;
@@ -59,7 +60,7 @@ export function readingCommands(s: CommandServices): Command[] {
                 ? "OK"
                 : "not polled yet";
             const title = state?.title ? ` “${state.title}”` : "";
-            return `${f.name}${title} ${f.url}\n   newest post ${day(newest.get(f.name))}; ${health}`;
+            return `${f.name}${title} ${feedLocation(f)}\n   newest post ${day(newest.get(f.name))}; ${health}`;
           })
           .join("\n");
       },

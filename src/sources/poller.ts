@@ -36,6 +36,8 @@ interface Scheduled {
   spec: FeedSpec;
   timer: NodeJS.Timeout | undefined;
   running: Promise<PollOutcome> | undefined;
+  /** A poll asked for while one was running: it runs once more right after. */
+  rerun: Promise<PollOutcome> | undefined;
   failures: number;
 }
 
@@ -103,7 +105,15 @@ export function createPoller(deps: PollerDeps) {
   }
 
   function runNow(item: Scheduled): Promise<PollOutcome> {
-    if (item.running) return item.running;
+    if (item.running) {
+      // What prompted this (a file written, an admin's "feed poll") may be newer than the running
+      // poll's read, so it gets a poll of its own; repeated asks share that one.
+      item.rerun ??= item.running.then(() => {
+        item.rerun = undefined;
+        return runNow(item);
+      });
+      return item.rerun;
+    }
     clearTimeout(item.timer);
     item.running = poll(item.spec)
       .catch((err: unknown): PollOutcome => {
@@ -135,7 +145,7 @@ export function createPoller(deps: PollerDeps) {
           continue;
         }
         if (existing) clearTimeout(existing.timer);
-        const item: Scheduled = { spec, timer: undefined, running: undefined, failures: 0 };
+        const item: Scheduled = { spec, timer: undefined, running: undefined, rerun: undefined, failures: 0 };
         feeds.set(spec.name, item);
         if (started) void runNow(item);
       }

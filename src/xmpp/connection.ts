@@ -66,6 +66,9 @@ export function createConnection(options: ConnectionOptions) {
     everOnline = true;
     lastErrorLogged = "";
     log.info({ jid: address.toString() }, "online");
+    // RFC 6121 §4.2: without initial presence the server does not route messages sent to our
+    // bare JID to this session (they go to offline storage), so users could not talk to us.
+    xmpp.send(xml("presence", {}, xml("status", {}, "Say “help” to see what I can do"))).catch(() => undefined);
     events.emit("online", address.toString());
   });
   xmpp.on("offline", () => {
