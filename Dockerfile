@@ -1,12 +1,13 @@
-# Herald: multi-stage build. The build stage compiles TypeScript and the native SQLite addon;
+# Herald: multi-stage build. The build stage compiles TypeScript (SQLite is Node 24's node:sqlite);
 # the runtime stage carries only production dependencies and runs as a non-root user.
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
-RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
+
 COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
 COPY types ./types
 COPY src ./src
-RUN npm install --ignore-scripts --no-audit --no-fund && npm rebuild better-sqlite3 && npx tsc -p tsconfig.build.json \
+# --ignore-scripts: Node 24 uses the built-in node:sqlite, so the optional better-sqlite3 addon is not built.
+RUN npm install --ignore-scripts --no-audit --no-fund && npx tsc -p tsconfig.build.json \
  && npm prune --omit=dev
 
 FROM node:24-bookworm-slim

@@ -97,9 +97,9 @@ async function run(config: Parameters<typeof startHerald>[0]["config"]): Promise
 
   let herald;
   try {
-    herald = startHerald({ config, log, version, xmppDebug: isSet(process.env.XMPP_DEBUG) });
+    herald = await startHerald({ config, log, version, xmppDebug: isSet(process.env.XMPP_DEBUG) });
   } catch (err) {
-    // Opening the store is the only synchronous step that can fail (permissions, a newer schema).
+    // Opening the store is the only start-up step that fails at once (permissions, a newer schema).
     const reason = err instanceof DatabaseTooNewError ? err.message : `cannot open the database ${config.store}: ${(err as Error).message}`;
     log.error({ err: reason }, "cannot start");
     process.stderr.write(`herald: ${reason}\n`);

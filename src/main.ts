@@ -3,7 +3,7 @@ import type { Logger } from "./log.js";
 import { openDatabase } from "./store/db.js";
 import { createFeedStateStore } from "./store/feed-state.js";
 import { createEntryStore, type Target } from "./store/entries.js";
-import { createOutbox, type PendingAnnouncement } from "./store/outbox.js";
+import { createOutbox } from "./store/outbox.js";
 import { createSubscriptionStore } from "./store/subscriptions.js";
 import { createRegistry, type LiveFeed } from "./live/registry.js";
 import { createHttpFetcher } from "./sources/http-fetch.js";
@@ -19,8 +19,8 @@ import { createAdhoc } from "./xmpp/adhoc.js";
 import { registerServiceDiscovery } from "./xmpp/service-discovery.js";
 import { createRoomManager } from "./rooms/room-manager.js";
 import { createDelivery } from "./announce/delivery.js";
-import { formatAnnouncement } from "./announce/format.js";
-import { renderTemplate } from "./announce/template.js";
+import { renderAnnouncement } from "./announce/render.js";
+import { createDigests } from "./announce/digests.js";
 import { commandTable } from "./commands/table.js";
 import type { CommandServices } from "./commands/services.js";
 import { createDispatcher } from "./commands/dispatcher.js";
@@ -49,14 +49,14 @@ const FETCH_CONCURRENCY = 32;
 const JOIN_WAIT_MS = 15_000;
 
 /** The composition root: builds every part with its real dependencies and starts them. */
-export function startHerald(options: HeraldOptions): Herald {
+export async function startHerald(options: HeraldOptions): Promise<Herald> {
   const { config, log } = options;
   const now = () => Date.now();
   const startedAt = now();
   const admins = new Set(config.admins);
   const isAdmin = (jid: string | undefined) => jid !== undefined && admins.has(jid.toLowerCase());
 
-  const db = openDatabase(config.store);
+  const db = await openDatabase(config.store);
   const feedState = createFeedStateStore(db);
   const entries = createEntryStore(db);
   const outbox = createOutbox(db);
@@ -70,12 +70,6 @@ export function startHerald(options: HeraldOptions): Herald {
   const rooms = createRoomManager({ send, defaultNick: config.nick, log: log.child({ part: "rooms" }) });
   const isRoom = (jid: string) => registry.room(jid) !== undefined || rooms.rooms().includes(jid);
 
-  const render = (a: PendingAnnouncement): string => {
-    const room = registry.room(a.room);
-    if (!room) return formatAnnouncement(a.entry);
-    const { template, summaryChars } = room.settings;
-    return template ? renderTemplate(template, a.entry, { feed: a.feed, summaryChars }) : formatAnnouncement(a.entry, { summaryChars });
-  };
   const delivery = createDelivery({
     outbox,
     isReady: (target) => (isRoom(target) ? rooms.isJoined(target) : connection.online),
@@ -87,7 +81,7 @@ export function startHerald(options: HeraldOptions): Herald {
       await connection.send(chatMessage(target, body, id));
       return "confirmed";
     },
-    render,
+    render: (a) => renderAnnouncement(a, registry.room(a.room)?.settings),
     log: log.child({ part: "delivery" }),
     now,
   });
@@ -122,6 +116,21 @@ export function startHerald(options: HeraldOptions): Herald {
     onQueued: (_feed, targets) => targets.forEach((t) => void delivery.kick(t.jid)),
     log: log.child({ part: "poller" }),
     now,
+    floodPolicy: (feed, about) => ({
+      maxAgeMs: config.announce.maxAgeMs,
+      maxPerRead: config.announce.maxPerPoll,
+      footer: (more) => `…and ${more} more from ${about.title ?? feed}${/^https?:/.test(about.link) ? `: ${about.link}` : ""}`,
+    }),
+  });
+  const digests = createDigests({
+    db,
+    registry,
+    outbox,
+    onQueued: (room) => void delivery.kick(room),
+    timeZone: config.timeZone,
+    maxAgeMs: config.announce.maxAgeMs,
+    now,
+    log: log.child({ part: "digests" }),
   });
 
   const notifyAdmins = (text: string) => {
@@ -182,7 +191,10 @@ export function startHerald(options: HeraldOptions): Herald {
   rooms.events.on("reflected", (_room, originId) => delivery.reflected(originId));
   rooms.events.on("message", (message, realJid) => void inbound.onRoomMessage(message, realJid).catch((err: unknown) => log.error({ err: String(err) }, "room command failed")));
   rooms.events.on("failed", (room, reason) => notifyAdmins(`I stopped trying to join ${room}: ${reason}.`));
-  registry.events.on("rooms", () => rooms.setRooms(registry.rooms()));
+  registry.events.on("rooms", () => {
+    rooms.setRooms(registry.rooms());
+    digests.reschedule();
+  });
   // A folder feed is also watched, so a new post is announced within seconds, not at the next poll.
   let watchers: { close(): void }[] = [];
   const applyFeeds = () => {
@@ -203,6 +215,7 @@ export function startHerald(options: HeraldOptions): Herald {
   applyFeeds();
   // Polling starts before the server answers: posts found meanwhile wait in the outbox.
   poller.start();
+  digests.start();
   const ready = connection.start();
 
   let stopping: Promise<void> | undefined;
@@ -212,6 +225,7 @@ export function startHerald(options: HeraldOptions): Herald {
     stop() {
       stopping ??= (async () => {
         watchers.forEach((w) => w.close());
+        digests.stop();
         await poller.stop();
         await delivery.stop(5_000);
         await rooms.leaveAll();

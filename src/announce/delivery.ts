@@ -65,16 +65,16 @@ export function createDelivery(deps: DeliveryDeps) {
           // Not written at all: it stays pending and may be sent again.
           inFlight.delete(announcement.id);
           waiting.get(id)?.(false);
-          log.warn({ target, feed: announcement.feed, entry: announcement.entry.key, err: String(err) }, "announcement not sent");
+          log.warn({ target, feed: announcement.feed, entry: announcement.entry?.key ?? "(digest)", err: String(err) }, "announcement not sent");
           return;
         }
         if (!(await reflected)) {
-          log.warn({ target, feed: announcement.feed, entry: announcement.entry.key }, "room did not confirm announcement; will resend next session");
+          log.warn({ target, feed: announcement.feed, entry: announcement.entry?.key ?? "(digest)" }, "room did not confirm announcement; will resend next session");
           return;
         }
         deps.outbox.markSent(announcement.id, deps.now(), undefined);
         inFlight.delete(announcement.id);
-        log.info({ target, feed: announcement.feed, entry: announcement.entry.key, title: announcement.entry.title }, "announced");
+        log.info({ target, feed: announcement.feed, entry: announcement.entry?.key ?? "(digest)", title: announcement.entry?.title ?? "(digest)" }, "announced");
       }
     }
   }

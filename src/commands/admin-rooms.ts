@@ -1,4 +1,5 @@
 import { checkTemplate } from "../announce/template.js";
+import { formatDigestSchedule, parseDigestSchedule } from "../announce/digest-schedule.js";
 import { DEFAULT_ROOM_SETTINGS, type LiveRoom, type RoomSettings } from "../live/registry.js";
 import { command, UserError, type Command } from "./command.js";
 import type { CommandServices } from "./services.js";
@@ -69,6 +70,8 @@ export function roomCommands(s: CommandServices): Command[] {
         "“room R set summary on|off|<characters>”: summary length (default 300).",
         "“room R set mute on|off”: a muted room gets no announcements.",
         "“room R set template <text>”: placeholders {title} {link} {summary} {author} {date} {feed} {categories}; \\n is a line break; “set template default” restores the default.",
+        "“room R set digest daily 09:00|weekly mon 09:00|off”: one message listing the period's posts (in the configured time zone).",
+        "“room R set instant on|off”: announce each post as it appears (off with a digest: the digest only).",
       ],
       admin: true,
       inRooms: false,
@@ -123,17 +126,32 @@ function changeSetting(settings: RoomSettings, key: string | undefined, value: s
       if (!check.ok) throw new UserError(`Template not set: ${check.error}.`);
       return { ...settings, template: check.template };
     }
+    case "digest": {
+      // Without a digest, a digest-only room would hear nothing: it goes back to instant.
+      if (/^(off|no|none)$/i.test(v)) return { ...settings, digest: undefined, instant: undefined };
+      const schedule = parseDigestSchedule(v);
+      if ("error" in schedule) throw new UserError(`Digest not set: ${schedule.error}.`);
+      return { ...settings, digest: formatDigestSchedule(schedule) };
+    }
+    case "instant":
+      if (/^(on|yes|true)$/i.test(v)) return { ...settings, instant: true };
+      if (/^(off|no|false)$/i.test(v)) {
+        if (!settings.digest) throw new UserError("Set a digest first, or the room would hear nothing: “room R set digest daily 09:00”.");
+        return { ...settings, instant: false };
+      }
+      throw new UserError("instant takes on or off.");
     default:
-      throw new UserError(`Settings are summary, mute and template${key ? `, not “${key}”` : ""}. Example: “room R set summary 200”.`);
+      throw new UserError(`Settings are summary, mute, template, digest and instant${key ? `, not “${key}”` : ""}. Example: “room R set summary 200”.`);
   }
 }
 
 function describe(room: LiveRoom): string {
-  const { summaryChars, mute, template } = room.settings;
+  const { summaryChars, mute, template, digest, instant } = room.settings;
   return [
     `feeds ${room.feeds.length ? room.feeds.join(", ") : "(none)"}`,
     `summary ${summaryChars === 0 ? "off" : `${summaryChars} characters`}`,
     `mute ${mute ? "on" : "off"}`,
     `template ${template === undefined ? "default" : JSON.stringify(template)}`,
+    ...(digest ? [`digest ${digest}${instant === false ? " only" : ""}`] : []),
   ].join("; ");
 }

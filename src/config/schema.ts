@@ -3,6 +3,8 @@ import { z } from "zod";
 import { parseDuration } from "./duration.js";
 import { feedEntrySchema, toFeedConfig, type FeedConfig } from "./feed-schema.js";
 
+import { isValidTimeZone } from "../util/time-zone.js";
+import { parseDigestSchedule } from "../announce/digest-schedule.js";
 export { feedLocation, type FeedConfig, type FolderFeedConfig, type HttpFeedConfig } from "./feed-schema.js";
 
 /**
@@ -92,11 +94,26 @@ const xmppSchema = z.strictObject({
 
 const feedSchema = feedEntrySchema(duration(MIN_INTERVAL_MS).default("10m"));
 
+const digestSchema = z.string().refine((text) => !("error" in parseDigestSchedule(text)), {
+  error: (issue) => `"${String(issue.input)}" is not a digest schedule; expected "daily 09:00" or "weekly mon 09:00"`,
+});
+
 const roomSchema = z.strictObject({
   jid: bareJid("news@conference.example.org"),
   feeds: z.array(z.string()).default([]),
   password: z.string().min(1).optional(),
   nick: plainText("a nick like Herald").optional(),
+  digest: digestSchema.optional(),
+  instant: z.boolean().optional(),
+});
+
+const timeZoneSchema = z.string().refine(isValidTimeZone, {
+  error: (issue) => `"${String(issue.input)}" is not a time zone; expected an IANA name like UTC or Europe/Berlin`,
+});
+
+const announceSchema = z.strictObject({
+  max_age: duration(MIN_INTERVAL_MS).default("7d"),
+  max_per_poll: z.number().int().min(1).max(100).default(5),
 });
 
 const httpSchema = z.strictObject({
@@ -118,6 +135,8 @@ export const configFileSchema = z
     store: z.string().min(1).default("data/herald.db"),
     feeds: z.array(feedSchema).default([]),
     rooms: z.array(roomSchema).default([]),
+    time_zone: timeZoneSchema.default("UTC"),
+    announce: announceSchema.prefault({}),
     http: httpSchema.optional(),
     fetch: fetchSchema.prefault({}),
   })
@@ -204,6 +223,10 @@ export interface RoomConfig {
   readonly feeds: readonly string[];
   readonly password?: string;
   readonly nick?: string;
+  /** "daily 09:00" or "weekly mon 09:00", in the top-level time_zone. */
+  readonly digest?: string;
+  /** Announce each post as it comes (default true); false with a digest gives the digest only. */
+  readonly instant?: boolean;
 }
 
 export interface HeraldConfig {
@@ -223,6 +246,14 @@ export interface HeraldConfig {
   readonly store: string;
   readonly feeds: readonly FeedConfig[];
   readonly rooms: readonly RoomConfig[];
+  /** IANA time zone of digest schedules. */
+  readonly timeZone: string;
+  readonly announce: {
+    /** A post first seen after the baseline but older than this is recorded, not announced. */
+    readonly maxAgeMs: number;
+    /** At most this many announcements per room per poll; the rest fold into one line. */
+    readonly maxPerPoll: number;
+  };
   readonly http?: { readonly host: string; readonly port: number };
   readonly fetch: { readonly timeoutMs: number; readonly userAgentContact?: string };
 }
@@ -255,6 +286,8 @@ function toHeraldConfig(file: ConfigFile, context: ConfigContext): HeraldConfig 
     store: file.store === ":memory:" || isAbsolute(file.store) ? file.store : resolve(context.cwd, file.store),
     feeds: file.feeds.map((feed) => toFeedConfig(feed, durationMs(feed.interval), context.cwd)),
     rooms: file.rooms.map((room) => ({ ...room, jid: room.jid.toLowerCase() })),
+    timeZone: file.time_zone,
+    announce: { maxAgeMs: durationMs(file.announce.max_age), maxPerPoll: file.announce.max_per_poll },
     ...(http === undefined ? {} : { http }),
     fetch: {
       timeoutMs: durationMs(file.fetch.timeout),

@@ -10,6 +10,10 @@ export interface RoomSettings {
   readonly mute: boolean;
   /** A custom announcement template, or undefined for the default. */
   readonly template: string | undefined;
+  /** A digest schedule ("daily 09:00", "weekly mon 09:00"), or undefined for none. */
+  readonly digest?: string | undefined;
+  /** Announce each post as it appears (default); false with a digest gives the digest only. */
+  readonly instant?: boolean | undefined;
 }
 
 export const DEFAULT_ROOM_SETTINGS: RoomSettings = { summaryChars: 300, mute: false, template: undefined };
@@ -99,8 +103,9 @@ export function createRegistry(db: Db, now: () => number) {
         nick: r.nick,
         password: r.password,
         feeds: [...r.feeds],
-        // Settings are not in the file: a changed file definition keeps the admins' settings.
-        settings: previous?.settings ?? DEFAULT_ROOM_SETTINGS,
+        // summary, mute and template are not in the file: a changed file definition keeps the
+        // admins' values; digest and instant are, so the file's word stands for them.
+        settings: { ...(previous?.settings ?? DEFAULT_ROOM_SETTINGS), digest: r.digest, instant: r.instant },
       }));
       load();
       return { feeds: feedReport, rooms: roomReport };
@@ -119,10 +124,10 @@ export function createRegistry(db: Db, now: () => number) {
       const row = rooms.get(jid.toLowerCase());
       return row && !row.removed ? row.spec : undefined;
     },
-    /** Rooms (not muted) that announce a feed. */
+    /** Rooms that announce a feed's posts as they appear (not muted, not digest-only). */
     roomsAnnouncing(feed: string): string[] {
       return this.rooms()
-        .filter((r) => r.feeds.includes(feed) && !r.settings.mute)
+        .filter((r) => r.feeds.includes(feed) && !r.settings.mute && r.settings.instant !== false)
         .map((r) => r.jid);
     },
     putFeed(feed: LiveFeed): void {

@@ -9,6 +9,6 @@ export function httpFeedSource(url: string, fetchFeed: FetchFeed): ReadSource {
     if (fetched.kind === "not-modified") return fetched;
     // The response URL (after redirects) is the document's base URI (RFC 3986 §5.1.3).
     const parsed = parseFeedText(fetched.text, fetched.url);
-    return { kind: "entries", title: parsed.title, entries: parsed.entries, validators: fetched.validators };
+    return { kind: "entries", title: parsed.title, link: parsed.link, entries: parsed.entries, validators: fetched.validators };
   };
 }

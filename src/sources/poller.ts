@@ -1,5 +1,5 @@
 import type { Logger } from "../log.js";
-import type { EntryStore, Target } from "../store/entries.js";
+import type { EntryStore, FloodPolicy, Target } from "../store/entries.js";
 import type { FeedStateStore } from "../store/feed-state.js";
 import { FeedParseError } from "./parse-feed.js";
 import type { ReadSource } from "./source.js";
@@ -14,7 +14,7 @@ export interface FeedSpec {
 
 export type PollOutcome =
   | { readonly result: "baseline"; readonly entries: number }
-  | { readonly result: "new"; readonly added: number; readonly queued: number }
+  | { readonly result: "new"; readonly added: number; readonly queued: number; readonly tooOld: number; readonly folded: number }
   | { readonly result: "unchanged" }
   | { readonly result: "not-modified" }
   | { readonly result: "error"; readonly error: string; readonly temporary: boolean };
@@ -30,6 +30,8 @@ export interface PollerDeps {
   readonly now: () => number;
   /** Longest wait between polls of a failing feed. */
   readonly maxBackoffMs?: number;
+  /** Flood limits for a feed's new entries (max age, per-read cap and its footer). */
+  readonly floodPolicy?: (feed: string, about: { readonly title: string | undefined; readonly link: string }) => FloodPolicy;
 }
 
 interface Scheduled {
@@ -65,11 +67,11 @@ export function createPoller(deps: PollerDeps) {
       } else {
         const baseline = state.baselineAt === undefined;
         const targets = deps.targetsFor(spec.name);
-        const recorded = deps.entries.record(spec.name, read.entries, targets, baseline, deps.now());
+        const recorded = deps.entries.record(spec.name, read.entries, targets, baseline, deps.now(), deps.floodPolicy?.(spec.name, { title: read.title ?? state.title, link: read.link ?? spec.location }));
         deps.feedState.recordFetched(spec.name, read.title, read.validators, deps.now());
         if (baseline) outcome = { result: "baseline", entries: recorded.added.length };
         else if (recorded.added.length === 0) outcome = { result: "unchanged" };
-        else outcome = { result: "new", added: recorded.added.length, queued: recorded.queued };
+        else outcome = { result: "new", added: recorded.added.length, queued: recorded.queued, tooOld: recorded.tooOld, folded: recorded.folded };
         if (recorded.queued > 0) deps.onQueued(spec.name, targets);
       }
     } catch (err) {

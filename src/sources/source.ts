@@ -7,6 +7,8 @@ export type SourceRead =
   | {
       readonly kind: "entries";
       readonly title: string | undefined;
+      /** The blog's own address (the feed's alternate link), when the source names one. */
+      readonly link?: string | undefined;
       readonly entries: readonly Entry[];
       /** Remembered and handed back on the next read, for conditional requests. */
       readonly validators: Validators;

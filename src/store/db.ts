@@ -1,9 +1,10 @@
-import Database from "better-sqlite3";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { migrations } from "./migrations.js";
 
-export type Db = Database.Database;
+import { openSqlite, type Db } from "./sqlite.js";
+
+export type { Db } from "./sqlite.js";
 
 /** The database was written by a newer Herald; running older code on it could corrupt it. */
 export class DatabaseTooNewError extends Error {
@@ -21,21 +22,26 @@ export class DatabaseTooNewError extends Error {
  * Migrations are an ordered list applied by PRAGMA user_version, each in its own transaction,
  * so a crash mid-migration leaves the previous version intact.
  */
-export function openDatabase(path: string): Db {
+export async function openDatabase(path: string): Promise<Db> {
   if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
-  const db = new Database(path);
+  const db = await openSqlite(path);
   // WAL: readers (commands) never block the poller's writes; NORMAL sync is durable across
   // process crashes (SIGKILL), which is what "never lose a post" needs here.
   db.pragma("journal_mode = WAL");
   db.pragma("synchronous = NORMAL");
   db.pragma("foreign_keys = ON");
   db.pragma("busy_timeout = 5000");
-  migrate(db, path);
+  try {
+    migrate(db, path);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
   return db;
 }
 
 function migrate(db: Db, path: string): void {
-  const current = db.pragma("user_version", { simple: true }) as number;
+  const current = Number(db.pragma("user_version"));
   if (current > migrations.length) throw new DatabaseTooNewError(path, current, migrations.length);
   for (let version = current; version < migrations.length; version++) {
     const step = migrations[version]!;

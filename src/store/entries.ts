@@ -8,11 +8,27 @@ export interface Target {
   readonly jid: string;
 }
 
+/** What keeps a room from being flooded by one read of a feed. */
+export interface FloodPolicy {
+  /** Entries dated longer ago than this are recorded, not announced. */
+  readonly maxAgeMs: number;
+  /** At most this many announcements per target from one read; the rest fold into a footer. */
+  readonly maxPerRead: number;
+  /** The footer line for `more` folded posts, e.g. "…and 7 more from xsf: https://…". */
+  readonly footer: (more: number) => string;
+}
+
+export const NO_FLOOD_LIMITS: FloodPolicy = { maxAgeMs: Infinity, maxPerRead: Infinity, footer: () => "" };
+
 export interface RecordResult {
   /** Entries not seen before in this feed, in feed order. */
   readonly added: readonly Entry[];
   /** Announcements queued, one per (target, added entry); 0 on a baseline. */
   readonly queued: number;
+  /** Added entries not announced because they were older than the policy allows. */
+  readonly tooOld: number;
+  /** Added entries folded into a footer line because of the per-read cap (per target). */
+  readonly folded: number;
 }
 
 export interface StoredEntry extends Entry {
@@ -42,7 +58,7 @@ export function createEntryStore(db: Db) {
   const insert = db.prepare(`INSERT INTO entries (feed, entry_key, title, link, author, summary_html, categories, published_at, first_seen_at)
       VALUES (@feed, @key, @title, @link, @author, @summaryHtml, @categories, @published, @now)`);
   const index = db.prepare("INSERT INTO entries_fts (rowid, title, body) VALUES (?, ?, ?)");
-  const queue = db.prepare(`INSERT INTO announcements (room, kind, feed, entry_key, created_at) VALUES (?, ?, ?, ?, ?)
+  const queue = db.prepare(`INSERT INTO announcements (room, kind, feed, entry_key, footer, created_at) VALUES (?, ?, ?, ?, ?, ?)
       ON CONFLICT (room, feed, entry_key) DO NOTHING`);
   const latestAll = db.prepare<[number], Row>(`SELECT e.* FROM entries e ORDER BY ${WHEN} DESC, e.rowid DESC LIMIT ?`);
   const latestOne = db.prepare<[string, number], Row>(`SELECT e.* FROM entries e WHERE e.feed = ? ORDER BY ${WHEN} DESC, e.rowid DESC LIMIT ?`);
@@ -57,7 +73,7 @@ export function createEntryStore(db: Db) {
    * so a crash can neither lose an announcement nor leave an entry that is never announced.
    */
   const record = db.transaction(
-    (feed: string, entries: readonly Entry[], targets: readonly Target[], baseline: boolean, now: number): RecordResult => {
+    (feed: string, entries: readonly Entry[], targets: readonly Target[], baseline: boolean, now: number, policy: FloodPolicy = NO_FLOOD_LIMITS): RecordResult => {
       const added: Entry[] = [];
       const seenInThisRead = new Set<string>();
       for (const entry of entries) {
@@ -79,14 +95,20 @@ export function createEntryStore(db: Db) {
         index.run(lastInsertRowid, htmlToPlainText(entry.title), htmlToPlainText(entry.summaryHtml));
         added.push(entry);
       }
+      if (baseline) return { added, queued: 0, tooOld: 0, folded: 0 };
+      // A post dated long ago that shows up now (an archive republished, ids reset) is history,
+      // not news. Undated posts count as new.
+      const fresh = added.filter((e) => e.published === undefined || now - e.published.getTime() <= policy.maxAgeMs);
+      // The newest posts are announced, oldest first so a room reads them in the order they were
+      // written; the rest are folded into one line on the last announcement.
+      const announced = fresh.slice(0, policy.maxPerRead).reverse();
+      const folded = fresh.length - announced.length;
       let queued = 0;
-      if (!baseline) {
-        // Oldest first, so a room reads posts in the order they were written.
-        for (const entry of [...added].reverse()) {
-          for (const t of targets) queued += queue.run(t.jid, t.kind, feed, entry.key, now).changes;
-        }
-      }
-      return { added, queued };
+      announced.forEach((entry, i) => {
+        const footer = folded > 0 && i === announced.length - 1 ? policy.footer(folded) : null;
+        for (const t of targets) queued += queue.run(t.jid, t.kind, feed, entry.key, footer, now).changes;
+      });
+      return { added, queued, tooOld: added.length - fresh.length, folded };
     },
   );
 

@@ -84,4 +84,38 @@ export const migrations: readonly (string | ((db: Db) => void))[] = [
     const insert = db.prepare("INSERT INTO entries_fts (rowid, title, body) VALUES (?, ?, ?)");
     for (const row of rows.iterate()) insert.run(row.rowid, htmlToPlainText(row.title), htmlToPlainText(row.summary_html));
   },
+  // 3: the outbox also carries messages that are not one post (digests) and a footer line
+  // ("…and 7 more") on the last announcement of a capped batch; feeds remember their site link.
+  // SQLite cannot relax NOT NULL in place, so the table is rebuilt (https://sqlite.org/lang_altertable.html §7).
+  `
+  CREATE TABLE announcements_new (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    room        TEXT NOT NULL,
+    kind        TEXT NOT NULL DEFAULT 'room' CHECK (kind IN ('room', 'user')),
+    feed        TEXT,
+    entry_key   TEXT,
+    body        TEXT,                    -- a ready message (a digest); NULL = render the entry
+    footer      TEXT,                    -- a line appended to the rendered entry
+    state       TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'sent')),
+    created_at  INTEGER NOT NULL,
+    sent_at     INTEGER,
+    stanza_id   TEXT,
+    CHECK ((entry_key IS NULL) = (body IS NOT NULL)),
+    UNIQUE (room, feed, entry_key),
+    FOREIGN KEY (feed, entry_key) REFERENCES entries (feed, entry_key) ON DELETE CASCADE
+  );
+  INSERT INTO announcements_new (id, room, kind, feed, entry_key, state, created_at, sent_at, stanza_id)
+    SELECT id, room, kind, feed, entry_key, state, created_at, sent_at, stanza_id FROM announcements;
+  DROP TABLE announcements;
+  ALTER TABLE announcements_new RENAME TO announcements;
+  CREATE INDEX announcements_pending ON announcements (room, state, id);
+  ALTER TABLE feed_state ADD COLUMN link TEXT;
+  CREATE TABLE digests (
+    room        TEXT NOT NULL,
+    period_end  INTEGER NOT NULL,        -- the scheduled time this digest covers up to (ms)
+    posts       INTEGER NOT NULL,
+    created_at  INTEGER NOT NULL,
+    PRIMARY KEY (room, period_end)
+  );
+  `,
 ];

@@ -4,6 +4,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CLI } from "./harness/bot.js";
+import { openSqlite } from "../../src/store/sqlite.js";
 
 const herald = (args: string[], env: NodeJS.ProcessEnv = {}) => {
   const r = spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8", env: { ...process.env, ...env }, cwd: mkdtempSync(join(tmpdir(), "herald-cwd-")) });
@@ -61,9 +62,8 @@ test("an unknown command exits 2 with the usage", () => {
 });
 
 test("a database from a newer Herald is refused with a clear message and exit 1", async () => {
-  const Database = (await import("better-sqlite3")).default;
   const dir = mkdtempSync(join(tmpdir(), "herald-db-"));
-  const db = new Database(join(dir, "herald.db"));
+  const db = await openSqlite(join(dir, "herald.db"));
   db.pragma("user_version = 999");
   db.close();
   const path = file(`xmpp:\n  jid: herald@localhost\n  password: x\n  service: xmpp://127.0.0.1:1\nstore: ${join(dir, "herald.db")}\n`);

@@ -1,4 +1,4 @@
-import { watch, type FSWatcher } from "node:fs";
+import { statSync, watch, type FSWatcher } from "node:fs";
 
 export interface WatchOptions {
   /** Quiet time after the last change before onChange runs: an editor's save is several events. */
@@ -20,6 +20,9 @@ export function watchFolder(path: string, onChange: () => void, options: WatchOp
   let closed = false;
   const fail = (err: unknown): void => options.onError?.(err instanceof Error ? err : new Error(String(err)));
   try {
+    // Node 24's recursive watcher reports a missing folder only later, as an event; Node 20 throws.
+    // Checking first gives one behaviour on both.
+    statSync(path);
     watcher = watch(path, { recursive: true, persistent: false }, () => {
       clearTimeout(timer);
       timer = setTimeout(() => {

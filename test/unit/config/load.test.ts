@@ -62,6 +62,8 @@ describe("loadConfig: valid files", () => {
       store: join(dir, "data/herald.db"),
       feeds: [],
       rooms: [],
+      timeZone: "UTC",
+      announce: { maxAgeMs: 7 * 24 * 3_600_000, maxPerPoll: 5 },
       fetch: { timeoutMs: 30_000 },
     });
     expect(warnings).toEqual([expect.stringMatching(/^feeds: none defined/), expect.stringMatching(/^rooms: none defined/)]);

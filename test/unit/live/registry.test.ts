@@ -9,8 +9,8 @@ import type { FeedConfig, RoomConfig } from "../../../src/config/schema.js";
 const feed = (name: string, url = `https://x/${name}`): FeedConfig => ({ kind: "http", name, url, intervalMs: 600_000 });
 const room = (jid: string, feeds: string[]): RoomConfig => ({ jid, feeds });
 
-function restart(path: string, feeds: FeedConfig[], rooms: RoomConfig[]) {
-  const db = openDatabase(path);
+async function restart(path: string, feeds: FeedConfig[], rooms: RoomConfig[]) {
+  const db = await openDatabase(path);
   const registry = createRegistry(db, () => 0);
   const report = registry.reconcile(feeds, rooms);
   return { db, registry, report };
@@ -18,59 +18,59 @@ function restart(path: string, feeds: FeedConfig[], rooms: RoomConfig[]) {
 
 const file = () => join(mkdtempSync(join(tmpdir(), "herald-reg-")), "h.db");
 
-test("the file is the starting state", () => {
-  const { registry, report } = restart(file(), [feed("a")], [room("r@muc", ["a"])]);
+test("the file is the starting state", async () => {
+  const { registry, report } = await restart(file(), [feed("a")], [room("r@muc", ["a"])]);
   expect(report.feeds.added).toEqual(["a"]);
   expect(registry.rooms()).toEqual([{ jid: "r@muc", feeds: ["a"], settings: DEFAULT_ROOM_SETTINGS }]);
 });
 
-test("runtime changes survive a restart while the file's entry is unchanged", () => {
+test("runtime changes survive a restart while the file's entry is unchanged", async () => {
   const path = file();
-  const first = restart(path, [feed("a")], [room("r@muc", ["a"])]);
+  const first = await restart(path, [feed("a")], [room("r@muc", ["a"])]);
   first.registry.putFeed(feed("b"));
   first.registry.putRoom({ jid: "r@muc", feeds: ["a", "b"], settings: { ...DEFAULT_ROOM_SETTINGS, mute: true } });
   first.registry.putRoom({ jid: "new@muc", feeds: ["b"], settings: DEFAULT_ROOM_SETTINGS });
   first.db.close();
-  const { registry } = restart(path, [feed("a")], [room("r@muc", ["a"])]);
+  const { registry } = await restart(path, [feed("a")], [room("r@muc", ["a"])]);
   expect(registry.feeds().map((f) => f.name)).toEqual(["a", "b"]);
   expect(registry.room("r@muc")).toMatchObject({ feeds: ["a", "b"], settings: { mute: true } });
   expect(registry.room("new@muc")).toMatchObject({ feeds: ["b"] });
 });
 
-test("an edit in the file wins over earlier runtime changes, keeping the room's settings", () => {
+test("an edit in the file wins over earlier runtime changes, keeping the room's settings", async () => {
   const path = file();
-  const first = restart(path, [feed("a"), feed("c")], [room("r@muc", ["a"])]);
+  const first = await restart(path, [feed("a"), feed("c")], [room("r@muc", ["a"])]);
   first.registry.putRoom({ jid: "r@muc", feeds: [], settings: { ...DEFAULT_ROOM_SETTINGS, summaryChars: 100 } });
   first.db.close();
-  const { registry, report } = restart(path, [feed("a"), feed("c")], [room("r@muc", ["a", "c"])]);
+  const { registry, report } = await restart(path, [feed("a"), feed("c")], [room("r@muc", ["a", "c"])]);
   expect(report.rooms.updatedFromFile).toEqual(["r@muc"]);
   expect(registry.room("r@muc")).toMatchObject({ feeds: ["a", "c"], settings: { summaryChars: 100 } });
 });
 
-test("an item removed from the file goes; one an admin removed stays removed while the file is unchanged", () => {
+test("an item removed from the file goes; one an admin removed stays removed while the file is unchanged", async () => {
   const path = file();
-  const first = restart(path, [feed("a")], [room("r@muc", ["a"]), room("s@muc", ["a"])]);
+  const first = await restart(path, [feed("a")], [room("r@muc", ["a"]), room("s@muc", ["a"])]);
   first.registry.removeRoom("s@muc");
   first.db.close();
-  const second = restart(path, [feed("a")], [room("s@muc", ["a"])]);
+  const second = await restart(path, [feed("a")], [room("s@muc", ["a"])]);
   expect(second.report.rooms.removed).toEqual(["r@muc"]);
   expect(second.registry.rooms()).toEqual([]);
   second.db.close();
   // Editing s@muc in the file brings it back: the newest word wins.
-  const third = restart(path, [feed("a")], [{ ...room("s@muc", ["a"]), nick: "News" }, room("t@muc", [])]);
+  const third = await restart(path, [feed("a")], [{ ...room("s@muc", ["a"]), nick: "News" }, room("t@muc", [])]);
   expect(third.registry.rooms().map((r) => r.jid)).toEqual(["s@muc", "t@muc"]);
   third.db.close();
 });
 
-test("removing a feed takes it out of every room", () => {
-  const { registry } = restart(file(), [feed("a"), feed("b")], [room("r@muc", ["a", "b"])]);
+test("removing a feed takes it out of every room", async () => {
+  const { registry } = await restart(file(), [feed("a"), feed("b")], [room("r@muc", ["a", "b"])]);
   expect(registry.removeFeed("a")).toEqual(["r@muc"]);
   expect(registry.room("r@muc")?.feeds).toEqual(["b"]);
   expect(registry.roomsAnnouncing("a")).toEqual([]);
 });
 
-test("a muted room announces nothing", () => {
-  const { registry } = restart(file(), [feed("a")], [room("r@muc", ["a"])]);
+test("a muted room announces nothing", async () => {
+  const { registry } = await restart(file(), [feed("a")], [room("r@muc", ["a"])]);
   registry.putRoom({ ...registry.room("r@muc")!, settings: { ...DEFAULT_ROOM_SETTINGS, mute: true } });
   expect(registry.roomsAnnouncing("a")).toEqual([]);
 });

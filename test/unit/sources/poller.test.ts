@@ -10,8 +10,8 @@ import { pino } from "pino";
 const rss = (...ids: string[]) =>
   `<rss version="2.0"><channel><title>T</title>${ids.map((id) => `<item><guid>${id}</guid><title>${id}</title></item>`).join("")}</channel></rss>`;
 
-function setup(responses: (FetchResult | Error)[]) {
-  const db = openDatabase(":memory:");
+async function setup(responses: (FetchResult | Error)[]) {
+  const db = await openDatabase(":memory:");
   const outbox = createOutbox(db);
   const queued: string[] = [];
   const calls: unknown[] = [];
@@ -43,18 +43,18 @@ const fetched = (text: string, etag?: string): FetchResult => ({
 });
 
 test("baseline first, then only new entries are queued; validators are sent back", async () => {
-  const { poller, outbox, queued, calls } = setup([fetched(rss("a", "b"), '"1"'), { kind: "not-modified" }, fetched(rss("c", "a", "b"), '"2"')]);
+  const { poller, outbox, queued, calls } = await setup([fetched(rss("a", "b"), '"1"'), { kind: "not-modified" }, fetched(rss("c", "a", "b"), '"2"')]);
   expect(await poller.pollNow("blog")).toEqual({ result: "baseline", entries: 2 });
   expect(await poller.pollNow("blog")).toEqual({ result: "not-modified" });
-  expect(await poller.pollNow("blog")).toEqual({ result: "new", added: 1, queued: 1 });
+  expect(await poller.pollNow("blog")).toEqual({ result: "new", added: 1, queued: 1, tooOld: 0, folded: 0 });
   expect(calls[1]).toEqual({ etag: '"1"', lastModified: undefined });
   expect(queued).toEqual(["blog"]);
-  expect(outbox.pending("room@muc", 10).map((a) => a.entry.key)).toEqual(["id:c"]);
+  expect(outbox.pending("room@muc", 10).map((a) => a.entry?.key)).toEqual(["id:c"]);
   await poller.stop();
 });
 
 test("a fetch error is recorded as temporary or not, and the next good fetch is still a baseline", async () => {
-  const { poller, outbox } = setup([new FetchError("HTTP 503", true, 503), fetched("<html>nope</html>"), fetched(rss("a"))]);
+  const { poller, outbox } = await setup([new FetchError("HTTP 503", true, 503), fetched("<html>nope</html>"), fetched(rss("a"))]);
   expect(await poller.pollNow("blog")).toEqual({ result: "error", error: "HTTP 503", temporary: true });
   expect(await poller.pollNow("blog")).toMatchObject({ result: "error", temporary: false });
   expect(await poller.pollNow("blog")).toEqual({ result: "baseline", entries: 1 });
@@ -62,7 +62,7 @@ test("a fetch error is recorded as temporary or not, and the next good fetch is 
   await poller.stop();
 });
 
-test("an unknown feed name polls nothing", () => {
-  const { poller } = setup([]);
+test("an unknown feed name polls nothing", async () => {
+  const { poller } = await setup([]);
   expect(poller.pollNow("nope")).toBeUndefined();
 });

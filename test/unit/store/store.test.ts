@@ -1,7 +1,7 @@
-import { mkdtempSync } from "node:fs";
+import { mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import Database from "better-sqlite3";
+import { openSqlite } from "../../../src/store/sqlite.js";
 import { openDatabase, DatabaseTooNewError } from "../../../src/store/db.js";
 import { migrations } from "../../../src/store/migrations.js";
 import { createEntryStore } from "../../../src/store/entries.js";
@@ -23,45 +23,45 @@ const room = (jid: string) => ({ kind: "room" as const, jid });
 
 const dbPath = () => join(mkdtempSync(join(tmpdir(), "herald-store-")), "sub", "herald.db");
 
-test("migrations bring a new file to the latest version and reopening keeps the data", () => {
+test("migrations bring a new file to the latest version and reopening keeps the data", async () => {
   const path = dbPath();
-  const db = openDatabase(path);
-  expect(db.pragma("user_version", { simple: true })).toBe(migrations.length);
+  const db = await openDatabase(path);
+  expect(db.pragma("user_version")).toBe(migrations.length);
   createEntryStore(db).record("blog", [entry("a")], [], true, 1);
   db.close();
-  const again = openDatabase(path);
+  const again = await openDatabase(path);
   expect(again.prepare("SELECT COUNT(*) AS n FROM entries").get()).toEqual({ n: 1 });
   again.close();
 });
 
-test("a database written by a newer Herald is refused with a message that says what to do", () => {
+test("a database written by a newer Herald is refused with a message that says what to do", async () => {
   const path = dbPath();
-  openDatabase(path).close();
-  const raw = new Database(path);
+  (await openDatabase(path)).close();
+  const raw = await openSqlite(path);
   raw.pragma(`user_version = ${migrations.length + 1}`);
   raw.close();
-  expect(() => openDatabase(path)).toThrow(DatabaseTooNewError);
-  expect(() => openDatabase(path)).toThrow(/upgrade Herald/);
+  await expect(openDatabase(path)).rejects.toThrow(DatabaseTooNewError);
+  await expect(openDatabase(path)).rejects.toThrow(/upgrade Herald/);
 });
 
-test("a baseline records entries without queueing announcements; later entries queue one per room, oldest first", () => {
-  const db = openDatabase(":memory:");
+test("a baseline records entries without queueing announcements; later entries queue one per room, oldest first", async () => {
+  const db = await openDatabase(":memory:");
   const entries = createEntryStore(db);
   const outbox = createOutbox(db);
   const base = entries.record("blog", [entry("b"), entry("a")], [room("r1@muc"), room("r2@muc")], true, 1);
-  expect(base).toEqual({ added: [entry("b"), entry("a")], queued: 0 });
+  expect(base).toEqual({ added: [entry("b"), entry("a")], queued: 0, tooOld: 0, folded: 0 });
   expect(outbox.depth()).toBe(0);
 
   // The feed lists newest first: d is newer than c.
   const next = entries.record("blog", [entry("d"), entry("c"), entry("b"), entry("a")], [room("r1@muc"), room("r2@muc")], false, 2);
   expect(next.added.map((e) => e.key)).toEqual(["d", "c"]);
   expect(next.queued).toBe(4);
-  expect(outbox.pending("r1@muc", 10).map((a) => a.entry.key)).toEqual(["c", "d"]);
-  expect(outbox.pending("r2@muc", 10).map((a) => a.entry.key)).toEqual(["c", "d"]);
+  expect(outbox.pending("r1@muc", 10).map((a) => a.entry?.key)).toEqual(["c", "d"]);
+  expect(outbox.pending("r2@muc", 10).map((a) => a.entry?.key)).toEqual(["c", "d"]);
 });
 
-test("an entry seen before is never queued again, and a duplicated guid within one fetch counts once", () => {
-  const db = openDatabase(":memory:");
+test("an entry seen before is never queued again, and a duplicated guid within one fetch counts once", async () => {
+  const db = await openDatabase(":memory:");
   const entries = createEntryStore(db);
   const outbox = createOutbox(db);
   entries.record("blog", [], [room("r@muc")], true, 1);
@@ -71,8 +71,8 @@ test("an entry seen before is never queued again, and a duplicated guid within o
   expect(outbox.depth()).toBe(1);
 });
 
-test("a sent announcement leaves the pending list and the stored entry round-trips", () => {
-  const db = openDatabase(":memory:");
+test("a sent announcement leaves the pending list and the stored entry round-trips", async () => {
+  const db = await openDatabase(":memory:");
   const entries = createEntryStore(db);
   const outbox = createOutbox(db);
   entries.record("blog", [], [room("r@muc")], true, 1);
@@ -84,8 +84,8 @@ test("a sent announcement leaves the pending list and the stored entry round-tri
   expect(outbox.depth()).toBe(0);
 });
 
-test("feed state keeps validators per URL and tracks errors since when", () => {
-  const db = openDatabase(":memory:");
+test("feed state keeps validators per URL and tracks errors since when", async () => {
+  const db = await openDatabase(":memory:");
   const state = createFeedStateStore(db);
   expect(state.open("blog", "http://a/feed").baselineAt).toBeUndefined();
   state.recordFetched("blog", "A blog", { etag: '"1"', lastModified: "x" }, 10);
@@ -97,8 +97,8 @@ test("feed state keeps validators per URL and tracks errors since when", () => {
   expect(state.open("blog", "http://b/feed").validators).toEqual({ etag: undefined, lastModified: undefined });
 });
 
-test("search matches words anywhere in title or text, by prefix, with user input never parsed as a query", () => {
-  const db = openDatabase(":memory:");
+test("search matches words anywhere in title or text, by prefix, with user input never parsed as a query", async () => {
+  const db = await openDatabase(":memory:");
   const entries = createEntryStore(db);
   entries.record("blog", [
     { ...entry("a", "Stream management explained"), summaryHtml: "<p>How XEP-0198 &amp; resumption work</p>", published: new Date(1000) },
@@ -110,4 +110,40 @@ test("search matches words anywhere in title or text, by prefix, with user input
   expect(entries.search(['"', "NEAR(", "title:x", "*"], 5)).toEqual([]);
   expect(entries.latest(5).map((e) => e.key)).toEqual(["b", "a"]);
   expect(entries.latest(5, "other")).toEqual([]);
+});
+
+test("flood limits: posts older than max age are recorded silently; the rest are capped with a footer", async () => {
+  const db = await openDatabase(":memory:");
+  const entries = createEntryStore(db);
+  const outbox = createOutbox(db);
+  const now = Date.parse("2026-06-01T00:00:00Z");
+  const day = 86_400_000;
+  entries.record("blog", [], [room("r@muc")], true, now);
+  const posts = [
+    ...Array.from({ length: 7 }, (_, i) => ({ ...entry(`new${i}`), published: new Date(now - i * 60_000) })), // newest first
+    { ...entry("archive"), published: new Date(now - 30 * day) },
+  ];
+  const policy = { maxAgeMs: 7 * day, maxPerRead: 5, footer: (n: number) => `…and ${n} more from blog` };
+  const result = entries.record("blog", posts, [room("r@muc")], false, now, policy);
+  expect(result).toMatchObject({ queued: 5, tooOld: 1, folded: 2 });
+  const pending = outbox.pending("r@muc", 10);
+  // The five newest, oldest first; the last carries the footer.
+  expect(pending.map((a) => a.entry?.key)).toEqual(["new4", "new3", "new2", "new1", "new0"]);
+  expect(pending.map((a) => a.footer ?? null)).toEqual([null, null, null, null, "…and 2 more from blog"]);
+});
+
+test("migration 3 keeps pending announcements made under migration 2", async () => {
+  const path = dbPath();
+  // A database as Herald left it at schema version 2.
+  mkdirSync(join(path, ".."), { recursive: true });
+  const raw = await openSqlite(path);
+  for (const step of migrations.slice(0, 2)) typeof step === "string" ? raw.exec(step) : step(raw);
+  raw.pragma("user_version = 2");
+  raw.prepare("INSERT INTO entries (feed, entry_key, title, summary_html, first_seen_at) VALUES ('blog', 'x', 'X', '', 1)").run();
+  raw.prepare("INSERT INTO announcements (room, feed, entry_key, created_at) VALUES ('r@muc', 'blog', 'x', 1)").run();
+  raw.close();
+  const db = await openDatabase(path);
+  expect(db.pragma("user_version")).toBe(migrations.length);
+  expect(createOutbox(db).pending("r@muc", 5).map((a) => [a.entry?.key, a.entry?.title])).toEqual([["x", "X"]]);
+  db.close();
 });

@@ -1,4 +1,5 @@
-import { isValidTimeZone, parsePostDate, wallTimeToUtc } from "../../../../src/sources/markdown/post-date.js";
+import { isValidTimeZone, parsePostDate } from "../../../../src/sources/markdown/post-date.js";
+import { wallTimeToUtc } from "../../../../src/util/time-zone.js";
 
 const iso = (value: string, zone = "UTC") => {
   const result = parsePostDate(value, zone);

@@ -1,0 +1,16 @@
+import type { PendingAnnouncement } from "../store/outbox.js";
+import type { RoomSettings } from "../live/registry.js";
+import { formatAnnouncement } from "./format.js";
+import { renderTemplate } from "./template.js";
+
+/**
+ * The text of one outbox message: a ready text as it is; a post with the room's template or the
+ * default format at the room's summary length (a user's DM uses the defaults), then its footer.
+ */
+export function renderAnnouncement(a: PendingAnnouncement, settings: RoomSettings | undefined): string {
+  if (a.body !== undefined) return a.body;
+  const text = settings?.template
+    ? renderTemplate(settings.template, a.entry, { feed: a.feed, summaryChars: settings.summaryChars })
+    : formatAnnouncement(a.entry, settings ? { summaryChars: settings.summaryChars } : {});
+  return a.footer ? `${text}\n${a.footer}` : text;
+}
