@@ -15,7 +15,7 @@ import { createHttpFetcher, type FetchFeed } from "./sources/http-fetch.js";
 import { linkTemplateProblem } from "./sources/markdown/link.js";
 import { formatDiagnostic, MAX_POST_BYTES } from "./sources/markdown/folder.js";
 import { isValidTimeZone } from "./sources/markdown/post-date.js";
-import { readPost, type Post, type PostOptions } from "./sources/markdown/post.js";
+import { postEntry, readPost, type Post, type PostOptions } from "./sources/markdown/post.js";
 import { readMarkdownFolder } from "./sources/markdown/source.js";
 import { parseFeedText } from "./sources/parse-feed.js";
 
@@ -184,17 +184,6 @@ async function looksLikeMarkdown(path: string): Promise<boolean> {
   }
 }
 
-function postEntry(post: Post): Entry {
-  return {
-    key: post.key,
-    title: post.title,
-    link: post.link,
-    author: post.author,
-    published: post.published,
-    summaryHtml: post.summaryMarkdown,
-    categories: post.categories,
-  };
-}
 
 function describeFeed(title: string | undefined, count: number): string {
   return `Feed ${title === undefined ? "(untitled)" : `“${oneLine(title)}”`}: ${count} posts`;

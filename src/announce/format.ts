@@ -10,6 +10,7 @@
 import type { Entry } from "../sources/entry.js";
 import { foldToOneLine, htmlToPlainText, removeForbiddenChars } from "./plain-text.js";
 import { DEFAULT_SUMMARY_CHARS, summarize, truncateAtWord } from "./summary.js";
+import { httpUrl } from "../util/url.js";
 
 export const MAX_TITLE_CHARS = 200;
 export const MAX_AUTHOR_CHARS = 100;
@@ -62,13 +63,6 @@ function guardBlockStart(line: string): string {
 
 /** The link as a normalised http(s) URL (no whitespace or controls survive), else undefined. */
 function safeLink(link: string | undefined): string | undefined {
-  if (link === undefined) return undefined;
-  let url: URL;
-  try {
-    url = new URL(link.trim());
-  } catch {
-    return undefined;
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:") return undefined;
-  return removeForbiddenChars(url.href);
+  const href = link === undefined ? undefined : httpUrl(link.trim());
+  return href === undefined ? undefined : removeForbiddenChars(href);
 }

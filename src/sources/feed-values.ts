@@ -2,6 +2,7 @@
  * Small readers shared by the RSS and Atom mappings: namespaces, dates, links, text constructs.
  */
 import { childElement, escapeText, innerXml, textContent, type XmlElement } from "./xml-tree.js";
+import { httpUrl } from "../util/url.js";
 
 export const NS = {
   atom: "http://www.w3.org/2005/Atom",
@@ -57,15 +58,6 @@ export function resolveLink(reference: string | undefined, base: string | undefi
   const ref = nonBlank(reference);
   if (ref === undefined) return undefined;
   return httpUrl(ref, base) ?? (fallbackBase === undefined ? undefined : httpUrl(ref, fallbackBase));
-}
-
-function httpUrl(ref: string, base: string | undefined): string | undefined {
-  try {
-    const url = new URL(ref, base);
-    return url.protocol === "http:" || url.protocol === "https:" ? url.href : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /**

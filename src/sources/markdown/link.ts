@@ -2,6 +2,7 @@
  * Links of Markdown posts: a template like "https://xmpp.org/{year}/{month}/{slug}/" filled from
  * the post's date (in the feed's time zone) and slug; a front-matter `url` wins over it.
  */
+import { httpUrl } from "../../util/url.js";
 export const LINK_PLACEHOLDERS = ["year", "month", "day", "slug"] as const;
 type Placeholder = (typeof LINK_PLACEHOLDERS)[number];
 
@@ -58,14 +59,6 @@ function siteOf(template: string): string | undefined {
   }
 }
 
-function httpUrl(ref: string, base: string | undefined): string | undefined {
-  try {
-    const url = new URL(ref, base);
-    return url.protocol === "http:" || url.protocol === "https:" ? url.href : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 const partFormatters = new Map<string, Intl.DateTimeFormat>();
 

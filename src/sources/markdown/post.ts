@@ -11,6 +11,7 @@ import { postExcerpt } from "./excerpt.js";
 import { stemLanguage } from "./language.js";
 import { postLink } from "./link.js";
 import { parsePostDate } from "./post-date.js";
+import type { Entry } from "../entry.js";
 
 export interface PostOptions {
   /** IANA name: the zone of dates written without an offset. */
@@ -104,4 +105,17 @@ function listOf(value: FrontMatterValue | undefined): string[] {
 function people(value: FrontMatterValue | undefined): string | undefined {
   const names = listOf(value);
   return names.length === 0 ? undefined : names.join(", ");
+}
+
+/** A post as the entry the poller, preview and announcements work with. */
+export function postEntry(post: Post): Entry {
+  return {
+    key: post.key,
+    title: post.title,
+    link: post.link,
+    author: post.author,
+    published: post.published,
+    summaryHtml: post.summaryMarkdown,
+    categories: post.categories,
+  };
 }

@@ -8,9 +8,9 @@
  * moment reads the folder again and the post becomes new even though no file changed.
  */
 import { createHash } from "node:crypto";
-import type { Entry } from "../entry.js";
 import type { Validators } from "../http-fetch.js";
 import type { ReadSource } from "../source.js";
+import { postEntry } from "./post.js";
 import {
   formatDiagnostic,
   listMarkdownFiles,
@@ -79,17 +79,7 @@ export function markdownFolderSource(options: MarkdownFolderOptions): ReadSource
     return {
       kind: "entries",
       title: undefined,
-      entries: read.posts.map(
-        (post): Entry => ({
-          key: post.key,
-          title: post.title,
-          link: post.link,
-          author: post.author,
-          published: post.published,
-          summaryHtml: post.summaryMarkdown,
-          categories: post.categories,
-        }),
-      ),
+      entries: read.posts.map(postEntry),
       validators: { etag: `${FINGERPRINT_VERSION}:${fingerprint}:${due}`, lastModified: undefined },
     };
   };
