@@ -99,8 +99,14 @@ async function run(config: Parameters<typeof startHerald>[0]["config"]): Promise
   try {
     herald = await startHerald({ config, log, version, xmppDebug: isSet(process.env.XMPP_DEBUG) });
   } catch (err) {
-    // Opening the store is the only start-up step that fails at once (permissions, a newer schema).
-    const reason = err instanceof DatabaseTooNewError ? err.message : `cannot open the database ${config.store}: ${(err as Error).message}`;
+    // Start-up steps that fail at once: the store (permissions, a newer schema) and the HTTP port.
+    const e = err as NodeJS.ErrnoException;
+    const reason =
+      err instanceof DatabaseTooNewError
+        ? err.message
+        : e.syscall === "listen"
+          ? `cannot serve http on ${config.http?.host}:${config.http?.port} (${e.code}); free the port or change http.listen`
+          : `cannot open the database ${config.store}: ${e.message}`;
     log.error({ err: reason }, "cannot start");
     process.stderr.write(`herald: ${reason}\n`);
     return EXIT_FAILURE;

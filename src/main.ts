@@ -27,6 +27,8 @@ import { createDispatcher } from "./commands/dispatcher.js";
 import { adhocCommands } from "./commands/adhoc-commands.js";
 import { createInbound } from "./bot/inbound.js";
 import { limitConcurrency } from "./util/limit.js";
+import { createMetrics } from "./ops/metrics.js";
+import { createOpsServer, type Health } from "./ops/http-server.js";
 
 export interface HeraldOptions {
   readonly config: HeraldConfig;
@@ -69,6 +71,11 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
   const send = (stanza: Parameters<typeof connection.send>[0]) => connection.send(stanza);
   const rooms = createRoomManager({ send, defaultNick: config.nick, log: log.child({ part: "rooms" }) });
   const isRoom = (jid: string) => registry.room(jid) !== undefined || rooms.rooms().includes(jid);
+  const metrics = createMetrics({
+    outboxDepth: () => outbox.depth(),
+    roomsJoined: () => rooms.joinedRooms().length,
+    roomsConfigured: () => registry.rooms().length,
+  });
 
   const delivery = createDelivery({
     outbox,
@@ -82,6 +89,8 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
       return "confirmed";
     },
     render: (a) => renderAnnouncement(a, registry.room(a.room)?.settings),
+    onSent: (target) => metrics.announcementsSent.inc({ kind: isRoom(target) ? "room" : "user" }),
+    onFailed: () => metrics.announcementsFailed.inc(),
     log: log.child({ part: "delivery" }),
     now,
   });
@@ -114,6 +123,13 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
     entries,
     targetsFor,
     onQueued: (_feed, targets) => targets.forEach((t) => void delivery.kick(t.jid)),
+    onPolled: (_feed, outcome, ms) => {
+      const result = outcome.result === "error" ? (outcome.temporary ? "error_temporary" : "error_permanent") : outcome.result.replace("-", "_");
+      metrics.polls.inc({ result });
+      metrics.pollDuration.observe(ms / 1000);
+      if (outcome.result === "new") metrics.entriesFound.inc(outcome.added);
+      if (outcome.result === "baseline") metrics.entriesFound.inc(outcome.entries);
+    },
     log: log.child({ part: "poller" }),
     now,
     floodPolicy: (feed, about) => ({
@@ -152,7 +168,7 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
     tryFeed: (url) => httpFeedSource(url, fetchFeed)({ etag: undefined, lastModified: undefined }),
   };
   const table = commandTable(services, config.nick);
-  const dispatcher = createDispatcher({ commands: table, log: log.child({ part: "commands" }), now });
+  const dispatcher = createDispatcher({ commands: table, log: log.child({ part: "commands" }), now, onCommand: (name) => metrics.commands.inc({ command: name }) });
   // Ad-hoc commands run the chat commands' executors.
   const adhoc = createAdhoc(adhocCommands(services, table), now);
   registerServiceDiscovery({
@@ -177,7 +193,9 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
     log: log.child({ part: "inbound" }),
   });
 
+  let sessions = 0;
   connection.events.on("online", () => {
+    if (++sessions > 1) metrics.reconnects.inc();
     delivery.newSession();
     rooms.onOnline();
     // Personal subscribers get what waited while we were offline.
@@ -211,6 +229,22 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
 
   const fatal = new Promise<FatalConnectionError>((resolve) => connection.events.once("fatal", resolve));
 
+  const health = (): Health => {
+    const configured = registry.rooms().map((r) => r.jid);
+    const joined = new Set(rooms.joinedRooms());
+    const missing = configured.filter((r) => !joined.has(r));
+    const reasons = [...(connection.online ? [] : ["not connected to the XMPP server"]), ...missing.map((r) => `not in ${r}`)];
+    const failing = registry.feeds().filter((f) => feedState.get(f.name)?.lastError).map((f) => f.name);
+    return {
+      ok: reasons.length === 0,
+      reasons,
+      details: { online: connection.online, rooms: { configured: configured.length, joined: joined.size }, feeds: { total: registry.feeds().length, failing }, outbox: outbox.depth() },
+    };
+  };
+  const ops = config.http ? createOpsServer({ ...config.http, health, metrics, log: log.child({ part: "http" }) }) : undefined;
+  // A port that is taken is a start-up error the operator must fix, like a bad config.
+  await ops?.start();
+
   rooms.setRooms(registry.rooms());
   applyFeeds();
   // Polling starts before the server answers: posts found meanwhile wait in the outbox.
@@ -231,6 +265,7 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
         await rooms.leaveAll();
         rooms.stop();
         await connection.stop();
+        await ops?.stop();
         db.close();
         log.info("stopped");
       })();

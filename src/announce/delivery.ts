@@ -14,6 +14,9 @@ export interface DeliveryDeps {
   readonly render: (announcement: PendingAnnouncement) => string;
   readonly log: Logger;
   readonly now: () => number;
+  /** Told of each confirmed announcement and each failed or unconfirmed send (metrics). */
+  readonly onSent?: (target: string) => void;
+  readonly onFailed?: (target: string) => void;
   /** How long to wait for a room to reflect a message before leaving it for the next session. */
   readonly reflectTimeoutMs?: number;
 }
@@ -66,13 +69,16 @@ export function createDelivery(deps: DeliveryDeps) {
           inFlight.delete(announcement.id);
           waiting.get(id)?.(false);
           log.warn({ target, feed: announcement.feed, entry: announcement.entry?.key ?? "(digest)", err: String(err) }, "announcement not sent");
+          deps.onFailed?.(target);
           return;
         }
         if (!(await reflected)) {
           log.warn({ target, feed: announcement.feed, entry: announcement.entry?.key ?? "(digest)" }, "room did not confirm announcement; will resend next session");
+          deps.onFailed?.(target);
           return;
         }
         deps.outbox.markSent(announcement.id, deps.now(), undefined);
+        deps.onSent?.(target);
         inFlight.delete(announcement.id);
         log.info({ target, feed: announcement.feed, entry: announcement.entry?.key ?? "(digest)", title: announcement.entry?.title ?? "(digest)" }, "announced");
       }

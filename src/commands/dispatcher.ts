@@ -10,6 +10,8 @@ export interface DispatcherDeps {
   readonly senderLimit?: { readonly burst: number; readonly refillMs: number };
   /** Per room: how often the bot answers in one room. */
   readonly roomLimit?: { readonly burst: number; readonly refillMs: number };
+  /** Told of each command that runs (metrics). */
+  readonly onCommand?: (name: string) => void;
 }
 
 export type Dispatcher = ReturnType<typeof createDispatcher>;
@@ -59,6 +61,7 @@ export function createDispatcher(deps: DispatcherDeps) {
         return `“${command.name}” is for Herald's admins only.`;
       }
       if (inRoom && !command.inRooms) return `Ask me “${command.name}” by direct message.`;
+      deps.onCommand?.(command.name);
       const args = words.slice(found.used);
       const rest = restAfter(line.trim(), found.used);
       try {

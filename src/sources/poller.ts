@@ -30,6 +30,8 @@ export interface PollerDeps {
   readonly now: () => number;
   /** Longest wait between polls of a failing feed. */
   readonly maxBackoffMs?: number;
+  /** Told of every poll's outcome and duration (metrics). */
+  readonly onPolled?: (feed: string, outcome: PollOutcome, ms: number) => void;
   /** Flood limits for a feed's new entries (max age, per-read cap and its footer). */
   readonly floodPolicy?: (feed: string, about: { readonly title: string | undefined; readonly link: string }) => FloodPolicy;
 }
@@ -82,6 +84,7 @@ export function createPoller(deps: PollerDeps) {
       outcome = { result: "error", error, temporary };
     }
     const fields = { feed: spec.name, ms: deps.now() - startedAt, ...outcome };
+    deps.onPolled?.(spec.name, outcome, fields.ms);
     if (outcome.result === "error") log.warn(fields, "poll failed");
     else if (outcome.result === "new" || outcome.result === "baseline") log.info(fields, "polled");
     else log.debug(fields, "polled");

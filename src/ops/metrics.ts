@@ -1,0 +1,71 @@
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
+
+export interface MetricSources {
+  readonly outboxDepth: () => number;
+  readonly roomsJoined: () => number;
+  readonly roomsConfigured: () => number;
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;
+
+/**
+ * Herald's Prometheus metrics, in a registry of its own (no global default registry), created by
+ * the composition root. Gauges read their value when scraped, so they never go stale.
+ */
+export function createMetrics(sources: MetricSources) {
+  const registry = new Registry();
+  const metrics = {
+    registry,
+    polls: new Counter({
+      name: "herald_polls_total",
+      help: "Feed polls by result: new, unchanged, not_modified, baseline, or error_temporary / error_permanent",
+      labelNames: ["result"] as const,
+      registers: [registry],
+    }),
+    entriesFound: new Counter({ name: "herald_entries_found_total", help: "New entries found in feeds (baselines included)", registers: [registry] }),
+    announcementsSent: new Counter({
+      name: "herald_announcements_sent_total",
+      help: "Announcements confirmed by their room (reflection) or written to a user",
+      labelNames: ["kind"] as const,
+      registers: [registry],
+    }),
+    announcementsFailed: new Counter({
+      name: "herald_announcements_failed_total",
+      help: "Announcement sends that failed or were not confirmed; they stay queued and are retried",
+      registers: [registry],
+    }),
+    reconnects: new Counter({ name: "herald_reconnects_total", help: "New XMPP sessions after the first", registers: [registry] }),
+    commands: new Counter({ name: "herald_commands_total", help: "Commands handled, by name", labelNames: ["command"] as const, registers: [registry] }),
+    pollDuration: new Histogram({
+      name: "herald_poll_duration_seconds",
+      help: "Time from the start of a feed poll to its result being recorded",
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [registry],
+    }),
+  };
+  new Gauge({
+    name: "herald_outbox_depth",
+    help: "Announcements waiting to be sent",
+    registers: [registry],
+    collect() {
+      this.set(sources.outboxDepth());
+    },
+  });
+  new Gauge({
+    name: "herald_rooms_joined",
+    help: "Rooms Herald is in now",
+    registers: [registry],
+    collect() {
+      this.set(sources.roomsJoined());
+    },
+  });
+  new Gauge({
+    name: "herald_rooms_configured",
+    help: "Rooms Herald is configured to be in",
+    registers: [registry],
+    collect() {
+      this.set(sources.roomsConfigured());
+    },
+  });
+  return metrics;
+}
