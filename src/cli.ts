@@ -7,6 +7,7 @@ import { startHerald } from "./main.js";
 import { FatalConnectionError } from "./xmpp/connection.js";
 import { DatabaseTooNewError } from "./store/db.js";
 import { runPreview } from "./preview.js";
+import { configJsonSchema } from "./config/json-schema.js";
 
 /** Exit codes: 0 done, 1 runtime failure (login refused, untrusted certificate), 2 bad config or usage. */
 const EXIT_FAILURE = 1;
@@ -20,6 +21,7 @@ Commands:
   run [--config PATH]            run the bot (default config: config/herald.yaml, or $HERALD_CONFIG)
   check-config [--config PATH]   validate the config file and exit
   preview <source> [--limit N]   show how a feed URL, feed file, Markdown post or folder is announced
+  config-schema                  print the config file's JSON Schema (for editors)
   --version                      print the version
 
 Environment:
@@ -33,6 +35,10 @@ Environment:
 async function main(argv: string[]): Promise<number> {
   // preview has options of its own; it needs no config file.
   if (argv[0] === "preview") return runPreview(argv.slice(1), process, { userAgent: `Herald/${version} (preview)` });
+  if (argv[0] === "config-schema") {
+    process.stdout.write(`${JSON.stringify(configJsonSchema(), null, 2)}\n`);
+    return 0;
+  }
   let parsed;
   try {
     parsed = parseArgs({
