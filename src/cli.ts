@@ -8,6 +8,8 @@ import { FatalConnectionError } from "./xmpp/connection.js";
 import { DatabaseTooNewError } from "./store/db.js";
 import { runPreview } from "./preview.js";
 import { configJsonSchema } from "./config/json-schema.js";
+import { parseDuration } from "./config/duration.js";
+import { exportOpml, importOpml } from "./ops/opml-commands.js";
 
 /** Exit codes: 0 done, 1 runtime failure (login refused, untrusted certificate), 2 bad config or usage. */
 const EXIT_FAILURE = 1;
@@ -22,6 +24,9 @@ Commands:
   check-config [--config PATH]   validate the config file and exit
   preview <source> [--limit N]   show how a feed URL, feed file, Markdown post or folder is announced
   config-schema                  print the config file's JSON Schema (for editors)
+  import-opml <file> [--interval 10m] [--config PATH]
+                                 add the feeds of an OPML file (a feed reader's export)
+  export-opml [--config PATH]    print the feed list as OPML
   --version                      print the version
 
 Environment:
@@ -44,7 +49,12 @@ async function main(argv: string[]): Promise<number> {
     parsed = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { config: { type: "string", short: "c" }, version: { type: "boolean" }, help: { type: "boolean", short: "h" } },
+      options: {
+        config: { type: "string", short: "c" },
+        interval: { type: "string" },
+        version: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
     });
   } catch (err) {
     process.stderr.write(`herald: ${(err as Error).message}\n\n${USAGE}`);
@@ -60,7 +70,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
-  if (command !== "run" && command !== "check-config") {
+  if (!["run", "check-config", "import-opml", "export-opml"].includes(command ?? "")) {
     process.stderr.write(`herald: ${command ? `unknown command "${command}"` : "no command given"}\n\n${USAGE}`);
     return EXIT_USAGE;
   }
@@ -77,6 +87,20 @@ async function main(argv: string[]): Promise<number> {
     throw err;
   }
   for (const warning of loaded.warnings) process.stderr.write(`herald: warning: ${warning}\n`);
+  if (command === "import-opml") {
+    const file = positionals[1];
+    if (!file) {
+      process.stderr.write(`herald: import-opml needs a file\n\n${USAGE}`);
+      return EXIT_USAGE;
+    }
+    const intervalMs = values.interval === undefined ? undefined : parseDuration(values.interval);
+    if (intervalMs === undefined && values.interval !== undefined) {
+      process.stderr.write(`herald: --interval "${values.interval}" is not a duration like 10m or 1h\n`);
+      return EXIT_USAGE;
+    }
+    return importOpml(loaded.config, file, intervalMs, process);
+  }
+  if (command === "export-opml") return exportOpml(loaded.config, process);
   if (command === "check-config") {
     const { config } = loaded;
     process.stdout.write(`${path}: OK (${config.feeds.length} feeds, ${config.rooms.length} rooms, store ${config.store})\n`);

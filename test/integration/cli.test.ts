@@ -71,3 +71,21 @@ test("a database from a newer Herald is refused with a clear message and exit 1"
   expect(r.code).toBe(1);
   expect(r.err).toMatch(/schema version 999.*upgrade Herald/);
 });
+
+test("import-opml adds a reader's feeds to the store; export-opml lists them; a second import adds nothing", () => {
+  const dir = mkdtempSync(join(tmpdir(), "herald-opml-"));
+  const path = file(`xmpp:\n  jid: herald@localhost\n  password: x\nstore: ${join(dir, "herald.db")}\nfeeds:\n  - { name: xsf, url: "https://xmpp.org/feeds/all.atom.xml" }\n`);
+  const opml = join(__dirname, "../fixtures/opml/reader-export.opml");
+  const first = herald(["import-opml", opml, "--interval", "30m", "--config", path]);
+  expect(first.code).toBe(0);
+  expect(first.out).toContain("already there: https://xmpp.org/feeds/all.atom.xml");
+  expect(first.out).toContain("added prosody-im: https://blog.prosody.im/index.xml");
+  expect(first.out).toContain("added cafe-creme: http://cafe.example.org/rss");
+  expect(first.out).toContain("2 feeds added, 1 already there, 1 skipped.");
+  expect(first.err).toContain("skipped Broken:");
+  const exported = herald(["export-opml", "--config", path]);
+  expect(exported.code).toBe(0);
+  for (const url of ["https://xmpp.org/feeds/all.atom.xml", "https://blog.prosody.im/index.xml", "http://cafe.example.org/rss"]) expect(exported.out).toContain(`xmlUrl="${url}"`);
+  expect(herald(["import-opml", opml, "--config", path]).out).toContain("0 feeds added, 3 already there");
+  expect(herald(["import-opml", "/nonexistent.opml", "--config", path])).toMatchObject({ code: 1, err: expect.stringContaining("cannot import /nonexistent.opml") });
+});

@@ -1,7 +1,7 @@
 // The JSON Schema editors use, the example config and the code's own schema must not drift apart.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import Ajv2020 from "ajv/dist/2020";
+import { Ajv2020 } from "ajv/dist/2020.js";
 import { parse } from "yaml";
 import { configJsonSchema } from "../../../src/config/json-schema.js";
 

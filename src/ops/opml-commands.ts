@@ -1,0 +1,72 @@
+import { readFile } from "node:fs/promises";
+import type { HeraldConfig } from "../config/schema.js";
+import { openDatabase } from "../store/db.js";
+import { createRegistry } from "../live/registry.js";
+import { createFeedStateStore } from "../store/feed-state.js";
+import { buildOpml, feedName, parseOpml } from "./opml.js";
+
+export interface Io {
+  readonly stdout: { write(text: string): unknown };
+  readonly stderr: { write(text: string): unknown };
+}
+
+/** How often imported feeds are polled unless --interval says otherwise. */
+const DEFAULT_INTERVAL_MS = 10 * 60_000;
+
+/**
+ * `herald import-opml <file>`: adds every feed of an OPML file to the live configuration (as an
+ * admin's `feed add` would, without reading them first), skipping URLs and names already there.
+ * Each new feed's first poll is its baseline, so importing a reader's list floods no room. A
+ * running Herald sees the feeds after a restart. Returns the exit code.
+ */
+export async function importOpml(config: HeraldConfig, file: string, intervalMs: number | undefined, io: Io): Promise<number> {
+  let read;
+  try {
+    read = parseOpml(await readFile(file, "utf8"));
+  } catch (err) {
+    io.stderr.write(`herald: cannot import ${file}: ${(err as Error).message}\n`);
+    return 1;
+  }
+  const db = await openDatabase(config.store);
+  try {
+    const registry = createRegistry(db, Date.now);
+    registry.reconcile(config.feeds, config.rooms);
+    const names = new Set(registry.feeds().map((f) => f.name));
+    const urls = new Set(registry.feeds().flatMap((f) => (f.kind === "http" ? [f.url] : [])));
+    let added = 0;
+    for (const feed of read.feeds) {
+      if (urls.has(feed.xmlUrl)) {
+        io.stdout.write(`already there: ${feed.xmlUrl}\n`);
+        continue;
+      }
+      const name = feedName(feed.title, feed.xmlUrl, names);
+      registry.putFeed({ kind: "http", name, url: feed.xmlUrl, intervalMs: intervalMs ?? DEFAULT_INTERVAL_MS });
+      names.add(name);
+      urls.add(feed.xmlUrl);
+      added++;
+      io.stdout.write(`added ${name}: ${feed.xmlUrl}\n`);
+    }
+    for (const line of read.skipped) io.stderr.write(`skipped ${line}\n`);
+    io.stdout.write(`${added} feeds added, ${read.feeds.length - added} already there, ${read.skipped.length} skipped. Rooms announce a feed after “room <room> add <name>”.\n`);
+    return 0;
+  } finally {
+    db.close();
+  }
+}
+
+/** `herald export-opml`: the live feed list (config file plus runtime changes) as OPML on stdout. */
+export async function exportOpml(config: HeraldConfig, io: Io): Promise<number> {
+  const db = await openDatabase(config.store);
+  try {
+    const registry = createRegistry(db, Date.now);
+    registry.reconcile(config.feeds, config.rooms);
+    const state = createFeedStateStore(db);
+    const feeds = registry.feeds();
+    for (const f of feeds) if (f.kind === "folder") io.stderr.write(`not exported (a Markdown folder, not a feed URL): ${f.name} ${f.path}\n`);
+    const http = feeds.flatMap((f) => (f.kind === "http" ? [{ name: f.name, title: state.get(f.name)?.title, url: f.url }] : []));
+    io.stdout.write(buildOpml("Herald feeds", http, new Date()));
+    return 0;
+  } finally {
+    db.close();
+  }
+}
