@@ -11,7 +11,7 @@ RUN npm install --ignore-scripts --no-audit --no-fund && npx tsc -p tsconfig.bui
  && npm prune --omit=dev
 
 FROM node:24-bookworm-slim
-ENV NODE_ENV=production HERALD_CONFIG=/config/herald.yaml
+ENV NODE_ENV=production HERALD_CONFIG=/config/herald.yaml LOG_FORMAT=json
 WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
@@ -20,7 +20,11 @@ COPY config/herald.example.yaml ./config/herald.example.yaml
 RUN mkdir -p /data /config && chown node:node /data
 USER node
 VOLUME ["/data"]
-# The container's config should set `store: /data/herald.db`.
-HEALTHCHECK --interval=30s --timeout=5s --start-period=30s CMD node dist/cli.js check-config >/dev/null || exit 1
+# The container's config sets `store: /data/herald.db` and `http: { listen: 0.0.0.0:9464 }`
+# (config/examples/herald.docker.yaml); the health check asks /healthz (online and in every room).
+ENV HERALD_HEALTH_URL=http://127.0.0.1:9464/healthz
+EXPOSE 9464
+HEALTHCHECK --interval=30s --timeout=5s --start-period=60s \
+  CMD ["node", "-e", "fetch(process.env.HERALD_HEALTH_URL).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 ENTRYPOINT ["node", "dist/cli.js"]
 CMD ["run"]
