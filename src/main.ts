@@ -18,6 +18,7 @@ import { chatMessage } from "./xmpp/chat.js";
 import { createAdhoc } from "./xmpp/adhoc.js";
 import { registerServiceDiscovery } from "./xmpp/service-discovery.js";
 import { createRoomManager } from "./rooms/room-manager.js";
+import { createSelfPing } from "./rooms/self-ping.js";
 import { createDelivery } from "./announce/delivery.js";
 import { renderAnnouncement } from "./announce/render.js";
 import { createDigests } from "./announce/digests.js";
@@ -47,6 +48,8 @@ export interface Herald {
 
 /** How many feed fetches may be under way at once. */
 const FETCH_CONCURRENCY = 32;
+/** How often each joined room is asked whether we are still in it (XEP-0410). */
+const SELF_PING_MS = 5 * 60_000;
 /** How long "join" waits for the room's answer before replying. */
 const JOIN_WAIT_MS = 15_000;
 
@@ -89,6 +92,8 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
       return "confirmed";
     },
     render: (a) => renderAnnouncement(a, registry.room(a.room)?.settings),
+    roomRate: { burst: config.announce.roomBurst, intervalMs: config.announce.roomIntervalMs },
+    isRoom,
     onSent: (target) => metrics.announcementsSent.inc({ kind: isRoom(target) ? "room" : "user" }),
     onFailed: () => metrics.announcementsFailed.inc(),
     log: log.child({ part: "delivery" }),
@@ -227,6 +232,16 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
   };
   registry.events.on("feeds", applyFeeds);
 
+  // XEP-0410: a room can drop us silently (its service restarted while our connection stayed up).
+  const selfPing = createSelfPing({
+    joined: () => rooms.joinedWithNick(),
+    request: (iq, timeoutMs) => connection.iqCaller.request(iq, timeoutMs),
+    rejoin: (room, reason) => rooms.rejoin(room, reason),
+    intervalMs: SELF_PING_MS,
+    log: log.child({ part: "rooms" }),
+  });
+  selfPing.start();
+
   const fatal = new Promise<FatalConnectionError>((resolve) => connection.events.once("fatal", resolve));
 
   const health = (): Health => {
@@ -260,6 +275,7 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
       stopping ??= (async () => {
         watchers.forEach((w) => w.close());
         digests.stop();
+        selfPing.stop();
         await poller.stop();
         await delivery.stop(5_000);
         await rooms.leaveAll();

@@ -153,4 +153,6 @@ declare module "@xmpp/debug" {
   import type { Client } from "@xmpp/client";
   /** Logs every stanza (SASL payloads hidden) when XMPP_DEBUG is set or `force` is true. */
   export default function debug(entity: Client, force?: boolean): void;
+  /** Replaces SASL (and component handshake) payloads with <hidden/>, in place; returns the element. */
+  export function hideSensitive<T>(element: T): T;
 }

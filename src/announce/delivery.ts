@@ -17,6 +17,9 @@ export interface DeliveryDeps {
   /** Told of each confirmed announcement and each failed or unconfirmed send (metrics). */
   readonly onSent?: (target: string) => void;
   readonly onFailed?: (target: string) => void;
+  /** Per-room send rate: `burst` messages at once, then one every `intervalMs` (rooms only). */
+  readonly roomRate?: { readonly burst: number; readonly intervalMs: number };
+  readonly isRoom?: (target: string) => boolean;
   /** How long to wait for a room to reflect a message before leaving it for the next session. */
   readonly reflectTimeoutMs?: number;
 }
@@ -38,6 +41,26 @@ export function createDelivery(deps: DeliveryDeps) {
   const flushing = new Map<string, Promise<void>>();
   const again = new Set<string>();
   let stopped = false;
+  /** Token buckets of the per-room rate: tokens left and when they were counted. */
+  const buckets = new Map<string, { tokens: number; at: number }>();
+
+  /** Waits until the room may get another message (bounded by the rate), and takes a token. */
+  async function paceRoom(target: string): Promise<void> {
+    const rate = deps.roomRate;
+    if (!rate || !deps.isRoom?.(target) || rate.intervalMs <= 0) return;
+    const now = deps.now();
+    const bucket = buckets.get(target) ?? { tokens: rate.burst, at: now };
+    bucket.tokens = Math.min(rate.burst, bucket.tokens + (now - bucket.at) / rate.intervalMs);
+    bucket.at = now;
+    buckets.set(target, bucket);
+    if (bucket.tokens < 1) {
+      const wait = (1 - bucket.tokens) * rate.intervalMs;
+      await new Promise((resolve) => setTimeout(resolve, wait));
+      bucket.tokens = 1;
+      bucket.at = deps.now();
+    }
+    bucket.tokens -= 1;
+  }
 
   function awaitReflection(id: string): Promise<boolean> {
     return new Promise((resolve) => {
@@ -58,6 +81,8 @@ export function createDelivery(deps: DeliveryDeps) {
       const batch = deps.outbox.pending(target, 20 + inFlight.size).filter((a) => !inFlight.has(a.id));
       if (batch.length === 0) return;
       for (const announcement of batch) {
+        if (stopped || !deps.isReady(target)) return;
+        await paceRoom(target);
         if (stopped || !deps.isReady(target)) return;
         const id = `herald-${announcement.id}-${randomUUID().slice(0, 8)}`;
         inFlight.add(announcement.id);

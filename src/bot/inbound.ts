@@ -5,6 +5,7 @@ import type { Registry } from "../live/registry.js";
 import { DEFAULT_ROOM_SETTINGS } from "../live/registry.js";
 import type { RoomMessage } from "../xmpp/muc-stanzas.js";
 import { chatMessage, parseDirectMessage } from "../xmpp/chat.js";
+import { outgoingText } from "../xmpp/outgoing-text.js";
 import { declineInvitation, parseInvitation } from "../rooms/invitations.js";
 
 export interface InboundDeps {
@@ -87,7 +88,7 @@ export function createInbound(deps: InboundDeps) {
         place: { kind: "room", room: message.room, nick: message.nick },
       });
       if (answer === undefined) return;
-      await reply(xml("message", { to: message.room, type: "groupchat" }, xml("body", {}, `${message.nick}: ${answer}`)), "room reply");
+      await reply(xml("message", { to: message.room, type: "groupchat" }, xml("body", {}, outgoingText(`${message.nick}: ${answer}`))), "room reply");
     },
   };
 }

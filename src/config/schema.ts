@@ -114,6 +114,8 @@ const timeZoneSchema = z.string().refine(isValidTimeZone, {
 const announceSchema = z.strictObject({
   max_age: duration(MIN_INTERVAL_MS).default("7d"),
   max_per_poll: z.number().int().min(1).max(100).default(5),
+  room_burst: z.number().int().min(1).max(50).default(5),
+  room_interval: duration(0).default("2s"),
 });
 
 const httpSchema = z.strictObject({
@@ -253,6 +255,9 @@ export interface HeraldConfig {
     readonly maxAgeMs: number;
     /** At most this many announcements per room per poll; the rest fold into one line. */
     readonly maxPerPoll: number;
+    /** Per-room send rate: this many messages at once, then one per interval. */
+    readonly roomBurst: number;
+    readonly roomIntervalMs: number;
   };
   readonly http?: { readonly host: string; readonly port: number };
   readonly fetch: { readonly timeoutMs: number; readonly userAgentContact?: string };
@@ -287,7 +292,12 @@ function toHeraldConfig(file: ConfigFile, context: ConfigContext): HeraldConfig 
     feeds: file.feeds.map((feed) => toFeedConfig(feed, durationMs(feed.interval), context.cwd)),
     rooms: file.rooms.map((room) => ({ ...room, jid: room.jid.toLowerCase() })),
     timeZone: file.time_zone,
-    announce: { maxAgeMs: durationMs(file.announce.max_age), maxPerPoll: file.announce.max_per_poll },
+    announce: {
+      maxAgeMs: durationMs(file.announce.max_age),
+      maxPerPoll: file.announce.max_per_poll,
+      roomBurst: file.announce.room_burst,
+      roomIntervalMs: durationMs(file.announce.room_interval),
+    },
     ...(http === undefined ? {} : { http }),
     fetch: {
       timeoutMs: durationMs(file.fetch.timeout),

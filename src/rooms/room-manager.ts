@@ -273,6 +273,19 @@ export function createRoomManager(deps: RoomManagerDeps) {
         events.on("failed", onFailed);
       });
     },
+    /** The room dropped us without telling (XEP-0410 self-ping found out): join it again now. */
+    rejoin(room: string, reason: string): void {
+      const state = rooms.get(room.toLowerCase());
+      if (!state || state.status !== "joined") return;
+      log.warn({ room: state.spec.jid, reason }, "rejoining room");
+      setLeft(state);
+      state.nickAttempt = 0;
+      join(state);
+    },
+    /** Rooms we are in, with our nick there. */
+    joinedWithNick(): { room: string; nick: string }[] {
+      return [...rooms.values()].filter((s) => s.status === "joined").map((s) => ({ room: s.spec.jid, nick: s.nick }));
+    },
     /** Our nick in a room we are in. */
     nickIn(room: string): string | undefined {
       const state = rooms.get(room.toLowerCase());

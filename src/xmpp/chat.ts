@@ -1,4 +1,5 @@
 import { xml, type Element } from "@xmpp/client";
+import { outgoingText } from "./outgoing-text.js";
 
 /** A direct message to the bot from a user (not from a room, not an error, not a chat state). */
 export interface DirectMessage {
@@ -26,5 +27,5 @@ export function parseDirectMessage(stanza: Element, isRoom: (bare: string) => bo
 
 /** A reply, as chat (RFC 6121 §5.2.2: answer a chat in kind; a normal message gets a chat too). */
 export function chatMessage(to: string, body: string, id?: string): Element {
-  return xml("message", { to, type: "chat", id }, xml("body", {}, body));
+  return xml("message", { to, type: "chat", id }, xml("body", {}, outgoingText(body)));
 }

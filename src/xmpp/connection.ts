@@ -1,6 +1,6 @@
 import { EventEmitter } from "node:events";
 import { client, xml, type Element } from "@xmpp/client";
-import debug from "@xmpp/debug";
+import { attachDebugLog } from "./debug-log.js";
 import type { Logger } from "../log.js";
 
 export interface ConnectionOptions {
@@ -52,7 +52,7 @@ export function createConnection(options: ConnectionOptions) {
     password: options.password,
     resource: options.resource,
   });
-  if (options.debug) debug(xmpp, true);
+  if (options.debug) attachDebugLog(xmpp);
 
   let online = false;
   let stopping = false;

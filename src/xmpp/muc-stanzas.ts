@@ -1,4 +1,5 @@
 import { xml, type Element } from "@xmpp/client";
+import { outgoingText } from "./outgoing-text.js";
 
 /** Namespaces of XEP-0045 (Multi-User Chat) and friends. */
 export const NS = {
@@ -41,7 +42,7 @@ export function groupchatMessage(room: string, body: string, id: string): Elemen
   return xml(
     "message",
     { to: room, type: "groupchat", id },
-    xml("body", {}, body),
+    xml("body", {}, outgoingText(body)),
     xml("origin-id", { xmlns: NS.sid, id }),
   );
 }
