@@ -3,7 +3,7 @@ import type { Validators } from "./http-fetch.js";
 
 /** What one read of a source found. Every kind of source (HTTP feed, Markdown folder) answers this. */
 export type SourceRead =
-  | { readonly kind: "not-modified" }
+  | { readonly kind: "not-modified"; readonly permanentRedirect?: string }
   | {
       readonly kind: "entries";
       readonly title: string | undefined;
@@ -12,6 +12,8 @@ export type SourceRead =
       readonly entries: readonly Entry[];
       /** Remembered and handed back on the next read, for conditional requests. */
       readonly validators: Validators;
+      /** The source moved for good (HTTP 301/308): the location to read next time. */
+      readonly permanentRedirect?: string;
     };
 
 /**

@@ -2,7 +2,7 @@
 // whether they are temporary, a timeout and a size cap.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { gzipSync } from "node:zlib";
+import { brotliCompressSync, deflateSync, gzipSync } from "node:zlib";
 import { createHttpFetcher, FetchError } from "../../../src/sources/http-fetch.js";
 
 let server: Server;
@@ -82,7 +82,22 @@ test("a body that is itself gzip (served as application/octet-stream) is unpacke
   expect(await fetcher(`${base}/feed.xml.gz`, none)).toMatchObject({ kind: "fetched", text: xml });
 });
 
-test("Content-Encoding: gzip is undone by fetch itself", async () => {
-  handler = (_req, res) => void res.writeHead(200, { "content-encoding": "gzip", "content-type": "text/xml" }).end(gzipSync(Buffer.from("<rss/>")));
-  expect(await fetcher(`${base}/enc`, none)).toMatchObject({ kind: "fetched", text: "<rss/>" });
+test.each([
+  ["gzip", gzipSync],
+  ["deflate", deflateSync],
+  ["br", brotliCompressSync],
+])("Content-Encoding: %s is undone, and asked for", async (coding, compress) => {
+  handler = (_req, res) => void res.writeHead(200, { "content-encoding": coding, "content-type": "text/xml" }).end(compress(Buffer.from("<rss/>")));
+  expect(await fetcher(`${base}/enc`, none)).toMatchObject({ kind: "fetched", text: "<rss/>", bytes: 6 });
+  expect(seen.at(-1)!.headers["accept-encoding"]).toBe("gzip, deflate, br");
+});
+
+test("a body that is not what its Content-Encoding says is a permanent error", async () => {
+  handler = (_req, res) => void res.writeHead(200, { "content-encoding": "gzip", "content-type": "text/xml" }).end("<rss/>");
+  await expect(fetcher(`${base}/lie`, none)).rejects.toMatchObject({ temporary: false, message: expect.stringMatching(/^the body does not decompress as its Content-Encoding says/) });
+});
+
+test("a URL that is not http(s) is refused without a request", async () => {
+  await expect(fetcher("ftp://example.org/feed", none)).rejects.toMatchObject({ temporary: false, message: "ftp: URLs cannot be fetched; only http: and https:" });
+  await expect(fetcher("not a url", none)).rejects.toMatchObject({ temporary: false, message: '"not a url" is not a URL' });
 });

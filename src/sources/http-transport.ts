@@ -1,0 +1,133 @@
+/**
+ * One HTTP(S) request on node:http(s), up to its headers, then its body: the transport under
+ * http-fetch.ts, which owns the HTTP semantics (redirects, status codes, validators).
+ *
+ * Why node:http(s) and not fetch(): the connection must go to the very address the address policy
+ * vetted. A `lookup` that answers with the vetted addresses does that, while the Host header and TLS
+ * SNI stay the host name (fetch() could do it only through undici's Agent, a dependency).
+ * No socket is pooled (`agent: false`): one opened under one policy must never serve a call under another.
+ */
+import { request as httpRequest, type IncomingMessage } from "node:http";
+import { request as httpsRequest } from "node:https";
+import type { LookupFunction } from "node:net";
+import { pipeline, type Readable } from "node:stream";
+import { createBrotliDecompress, createGunzip, createInflate } from "node:zlib";
+import { vetHost, type AddressPolicy, type ResolvedAddress, type ResolveHost } from "./address-policy.js";
+import { FetchError } from "./fetch-error.js";
+
+export interface HopOptions {
+  readonly headers: Readonly<Record<string, string>>;
+  readonly policy: AddressPolicy;
+  readonly resolveHost: ResolveHost;
+  readonly connectTimeoutMs: number;
+  readonly signal: AbortSignal;
+}
+
+/**
+ * One request, up to its response headers. The connect timer covers the lookup, the TCP connect
+ * and the TLS handshake; the total deadline (`signal`) covers everything.
+ */
+export async function requestOnce(url: URL, hop: HopOptions): Promise<IncomingMessage> {
+  const aborted = new AbortController();
+  const abort = (reason: unknown) => aborted.abort(reason);
+  const onTotal = () => abort(hop.signal.reason);
+  hop.signal.addEventListener("abort", onTotal, { once: true });
+  const connectTimer = setTimeout(() => abort(new FetchError(`could not connect to ${url.host} within ${hop.connectTimeoutMs / 1000} s`, true)), hop.connectTimeoutMs);
+  try {
+    const vetted = hop.policy === "any" ? undefined : await raceAbort(vetHost(url.hostname, hop.policy, hop.resolveHost), aborted.signal);
+    return await new Promise<IncomingMessage>((resolve, reject) => {
+      const req = (url.protocol === "https:" ? httpsRequest : httpRequest)(url, {
+        method: "GET",
+        headers: hop.headers,
+        // No pooled sockets: a socket opened under one policy must not serve a call under another.
+        agent: false,
+        ...(vetted === undefined ? {} : { lookup: pinnedLookup(vetted) }),
+      });
+      const fail = (err: unknown) => {
+        req.destroy();
+        reject(aborted.signal.aborted ? aborted.signal.reason : err);
+      };
+      if (aborted.signal.aborted) return fail(aborted.signal.reason);
+      aborted.signal.addEventListener("abort", () => fail(aborted.signal.reason), { once: true });
+      req.once("socket", (socket) => socket.once(url.protocol === "https:" ? "secureConnect" : "connect", () => clearTimeout(connectTimer)));
+      req.on("error", fail);
+      req.once("response", (response) => {
+        // From here on only the total deadline applies, and readBody watches it.
+        hop.signal.removeEventListener("abort", onTotal);
+        resolve(response);
+      });
+      req.end();
+    });
+  } finally {
+    clearTimeout(connectTimer);
+    hop.signal.removeEventListener("abort", onTotal);
+  }
+}
+
+/** A `lookup` for net.connect that answers with the vetted addresses and never asks DNS again. */
+function pinnedLookup(addresses: readonly ResolvedAddress[]): LookupFunction {
+  return (_hostname, options, callback) => {
+    const asked = typeof options === "object" && options !== null ? options.family : undefined;
+    const family = asked === "IPv4" ? 4 : asked === "IPv6" ? 6 : asked;
+    const usable = addresses.filter((a) => !family || family === a.family);
+    if (usable.length === 0) return void callback(Object.assign(new Error("no vetted address of the requested family"), { code: "ENOTFOUND" }), "", 0);
+    // Node >= 20 asks for all addresses (happy eyeballs, autoSelectFamily); older callers want one.
+    if (typeof options === "object" && options !== null && options.all) return void (callback as unknown as (e: null, a: ResolvedAddress[]) => void)(null, [...usable]);
+    callback(null, usable[0]!.address, usable[0]!.family);
+  };
+}
+
+function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
+}
+
+/** Reads the body, undoing Content-Encoding, and stops as soon as it passes `maxBytes`. */
+export async function readBody(response: IncomingMessage, maxBytes: number, signal: AbortSignal): Promise<Uint8Array> {
+  const declared = Number(header(response, "content-length"));
+  if (header(response, "content-encoding") === undefined && Number.isFinite(declared) && declared > maxBytes) {
+    response.destroy();
+    throw tooLarge(maxBytes);
+  }
+  const onAbort = () => response.destroy(signal.reason);
+  if (signal.aborted) onAbort();
+  signal.addEventListener("abort", onAbort, { once: true });
+  const chunks: Buffer[] = [];
+  let total = 0;
+  try {
+    for await (const chunk of decoded(response)) {
+      total += (chunk as Buffer).byteLength;
+      if (total > maxBytes) throw tooLarge(maxBytes);
+      chunks.push(chunk as Buffer);
+    }
+  } finally {
+    signal.removeEventListener("abort", onAbort);
+    response.destroy();
+  }
+  return Buffer.concat(chunks);
+}
+
+/** The body with Content-Encoding (RFC 9110 §8.4) undone; a coding we do not know is passed as is. */
+function decoded(response: IncomingMessage): Readable {
+  const codings = (header(response, "content-encoding") ?? "")
+    .split(",")
+    .map((c) => c.trim().toLowerCase())
+    .filter((c) => c !== "" && c !== "identity");
+  const decoders = codings.reverse().map((c) => (c === "gzip" || c === "x-gzip" ? createGunzip() : c === "deflate" ? createInflate() : c === "br" ? createBrotliDecompress() : undefined));
+  if (decoders.length === 0 || decoders.includes(undefined)) return response;
+  const streams = decoders as NodeJS.ReadWriteStream[];
+  return pipeline([response, ...streams], () => undefined) as unknown as Readable;
+}
+
+export function header(response: IncomingMessage, name: string): string | undefined {
+  const value = response.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function tooLarge(maxBytes: number): FetchError {
+  return new FetchError(`feed is larger than the ${Math.round(maxBytes / 1024 / 1024)} MB limit`, false);
+}
