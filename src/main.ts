@@ -28,6 +28,7 @@ import { createDispatcher } from "./commands/dispatcher.js";
 import { adhocCommands } from "./commands/adhoc-commands.js";
 import { createInbound } from "./bot/inbound.js";
 import { limitConcurrency } from "./util/limit.js";
+import { createFailureReports } from "./sources/failure-reports.js";
 import { createMetrics } from "./ops/metrics.js";
 import { createOpsServer, type Health } from "./ops/http-server.js";
 
@@ -114,6 +115,15 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
     FETCH_CONCURRENCY,
   );
   const sourceLog = log.child({ part: "sources" });
+  const notifyAdmins = (text: string): boolean => {
+    log.info({ text, online: connection.online }, "telling the admins");
+    if (!connection.online || admins.size === 0) return false;
+    for (const admin of admins) void connection.send(chatMessage(admin, text)).catch(() => undefined);
+    return true;
+  };
+  const failureReports = createFailureReports({ feedState, notifyAdmins, reportAfterMs: config.fetch.reportFailuresAfterMs, now });
+  // Feeds admins add at runtime may not reach non-public addresses unless the config allows it.
+  const runtimePolicy = config.fetch.allowPrivateAddresses ? "any" : "public-only";
   const toSpec = (feed: LiveFeed): FeedSpec => ({
     name: feed.name,
     location: feedLocation(feed),
@@ -121,14 +131,22 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
     read:
       feed.kind === "folder"
         ? markdownFolderSource({ ...feed, onDiagnostic: (message) => sourceLog.warn({ feed: feed.name, problem: message }, "post skipped") })
-        : httpFeedSource(feed.url, fetchFeed),
+        : httpFeedSource(feed.url, fetchFeed, { addressPolicy: registry.feedOrigin(feed.name) === "admin" ? runtimePolicy : "any" }),
   });
   const poller = createPoller({
     feedState,
     entries,
     targetsFor,
     onQueued: (_feed, targets) => targets.forEach((t) => void delivery.kick(t.jid)),
-    onPolled: (_feed, outcome, ms) => {
+    onMoved: (name, url) => {
+      // RFC 9110 §15.4.2: a permanent redirect means the feed lives at the new URL from now on.
+      const feed = registry.feed(name);
+      if (feed?.kind !== "http") return;
+      log.info({ feed: name, from: feed.url, to: url }, "feed moved permanently; remembering the new URL");
+      registry.putFeed({ ...feed, url });
+    },
+    onPolled: (feed, outcome, ms) => {
+      failureReports.onPolled(feed, outcome);
       const result = outcome.result === "error" ? (outcome.temporary ? "error_temporary" : "error_permanent") : outcome.result.replace("-", "_");
       metrics.polls.inc({ result });
       metrics.pollDuration.observe(ms / 1000);
@@ -154,10 +172,7 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
     log: log.child({ part: "digests" }),
   });
 
-  const notifyAdmins = (text: string) => {
-    if (!connection.online) return;
-    for (const admin of admins) void connection.send(chatMessage(admin, text)).catch(() => undefined);
-  };
+
   const services: CommandServices = {
     version: options.version,
     startedAt,
@@ -170,7 +185,7 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
     pollNow: (feed) => poller.pollNow(feed),
     joinedRooms: () => rooms.joinedRooms(),
     awaitJoin: (room) => rooms.awaitJoin(room, JOIN_WAIT_MS),
-    tryFeed: (url) => httpFeedSource(url, fetchFeed)({ etag: undefined, lastModified: undefined }),
+    tryFeed: (url) => httpFeedSource(url, fetchFeed, { addressPolicy: runtimePolicy })({ etag: undefined, lastModified: undefined }),
   };
   const table = commandTable(services, config.nick);
   const dispatcher = createDispatcher({ commands: table, log: log.child({ part: "commands" }), now, onCommand: (name) => metrics.commands.inc({ command: name }) });
@@ -221,7 +236,11 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
   // A folder feed is also watched, so a new post is announced within seconds, not at the next poll.
   let watchers: { close(): void }[] = [];
   const applyFeeds = () => {
-    const feeds = registry.feeds();
+    // A feed that answered 410 Gone stays off until its location changes.
+    const feeds = registry.feeds().filter((f) => {
+      const state = feedState.get(f.name);
+      return state?.goneAt === undefined || state.url !== feedLocation(f);
+    });
     poller.setFeeds(feeds.map(toSpec));
     watchers.forEach((w) => w.close());
     watchers = feeds.flatMap((feed) =>

@@ -126,6 +126,8 @@ const httpSchema = z.strictObject({
 
 const fetchSchema = z.strictObject({
   timeout: duration(MIN_INTERVAL_MS).default("30s"),
+  allow_private_addresses: z.boolean().default(false),
+  report_failures_after: duration(MIN_INTERVAL_MS).default("1h"),
   user_agent_contact: plainText("a contact for feed owners, like mailto:ops@example.org").optional(),
 });
 
@@ -260,7 +262,14 @@ export interface HeraldConfig {
     readonly roomIntervalMs: number;
   };
   readonly http?: { readonly host: string; readonly port: number };
-  readonly fetch: { readonly timeoutMs: number; readonly userAgentContact?: string };
+  readonly fetch: {
+    readonly timeoutMs: number;
+    readonly userAgentContact?: string;
+    /** Feeds added at runtime may reach loopback/private/link-local addresses (SSRF guard off). */
+    readonly allowPrivateAddresses: boolean;
+    /** A feed failing this long is reported to the admins. */
+    readonly reportFailuresAfterMs: number;
+  };
 }
 
 /** What the file cannot say: where relative paths start, and the password from its source. */
@@ -301,6 +310,8 @@ function toHeraldConfig(file: ConfigFile, context: ConfigContext): HeraldConfig 
     ...(http === undefined ? {} : { http }),
     fetch: {
       timeoutMs: durationMs(file.fetch.timeout),
+      allowPrivateAddresses: file.fetch.allow_private_addresses,
+      reportFailuresAfterMs: durationMs(file.fetch.report_failures_after),
       ...(file.fetch.user_agent_contact === undefined ? {} : { userAgentContact: file.fetch.user_agent_contact }),
     },
   };

@@ -113,6 +113,10 @@ export function createRegistry(db: Db, now: () => number) {
     feeds(): LiveFeed[] {
       return [...feeds.values()].filter((r) => !r.removed).map((r) => r.spec);
     },
+    /** Who made a feed: the config file, or an admin at runtime (whose URLs get the SSRF guard). */
+    feedOrigin(name: string): "file" | "admin" | undefined {
+      return feeds.get(name)?.origin;
+    },
     feed(name: string): LiveFeed | undefined {
       const row = feeds.get(name);
       return row && !row.removed ? row.spec : undefined;

@@ -17,7 +17,15 @@ export type PollOutcome =
   | { readonly result: "new"; readonly added: number; readonly queued: number; readonly tooOld: number; readonly folded: number }
   | { readonly result: "unchanged" }
   | { readonly result: "not-modified" }
-  | { readonly result: "error"; readonly error: string; readonly temporary: boolean };
+  | {
+      readonly result: "error";
+      readonly error: string;
+      readonly temporary: boolean;
+      /** HTTP 410: the feed is gone for good; it is no longer polled. */
+      readonly gone?: boolean;
+      /** The server asked us to wait this long (Retry-After). */
+      readonly retryAfterMs?: number;
+    };
 
 export interface PollerDeps {
   readonly feedState: FeedStateStore;
@@ -30,6 +38,8 @@ export interface PollerDeps {
   readonly now: () => number;
   /** Longest wait between polls of a failing feed. */
   readonly maxBackoffMs?: number;
+  /** A feed answered with a permanent redirect (and the new address gave a readable feed). */
+  readonly onMoved?: (feed: string, url: string) => void;
   /** Told of every poll's outcome and duration (metrics). */
   readonly onPolled?: (feed: string, outcome: PollOutcome, ms: number) => void;
   /** Flood limits for a feed's new entries (max age, per-read cap and its footer). */
@@ -63,6 +73,7 @@ export function createPoller(deps: PollerDeps) {
     let outcome: PollOutcome;
     try {
       const read = await spec.read(state.validators);
+      if (read.permanentRedirect && read.permanentRedirect !== spec.location) deps.onMoved?.(spec.name, read.permanentRedirect);
       if (read.kind === "not-modified") {
         deps.feedState.recordNotModified(spec.name, deps.now());
         outcome = { result: "not-modified" };
@@ -81,11 +92,13 @@ export function createPoller(deps: PollerDeps) {
       const temporary = typeof flagged === "boolean" ? flagged : !(err instanceof FeedParseError);
       const error = err instanceof Error ? err.message : String(err);
       deps.feedState.recordError(spec.name, error, deps.now());
-      outcome = { result: "error", error, temporary };
+      const { gone, retryAfterMs } = err as { gone?: boolean; retryAfterMs?: number };
+      outcome = { result: "error", error, temporary, ...(gone ? { gone } : {}), ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
     }
     const fields = { feed: spec.name, ms: deps.now() - startedAt, ...outcome };
     deps.onPolled?.(spec.name, outcome, fields.ms);
-    if (outcome.result === "error") log.warn(fields, "poll failed");
+    // The same error again is news to nobody: logged once at warn, then at debug.
+    if (outcome.result === "error") log[state.lastError === outcome.error ? "debug" : "warn"](fields, "poll failed");
     else if (outcome.result === "new" || outcome.result === "baseline") log.info(fields, "polled");
     else log.debug(fields, "polled");
     return outcome;
@@ -97,16 +110,19 @@ export function createPoller(deps: PollerDeps) {
     item.timer = setTimeout(() => void runNow(item), delay);
   }
 
-  function nextDelay(item: Scheduled, outcome: PollOutcome): number {
+  /** The wait before the next poll, or undefined when the feed must not be polled again. */
+  function nextDelay(item: Scheduled, outcome: PollOutcome): number | undefined {
     if (outcome.result !== "error") {
       item.failures = 0;
       return item.spec.intervalMs;
     }
+    if (outcome.gone) return undefined;
     // Exponential backoff with jitter, so a failing feed is asked less and less often.
     item.failures++;
     const max = Math.max(item.spec.intervalMs, deps.maxBackoffMs ?? 3_600_000);
-    const delay = Math.min(max, item.spec.intervalMs * 2 ** Math.min(item.failures, 16));
-    return delay * (0.9 + Math.random() * 0.2);
+    const delay = Math.min(max, item.spec.intervalMs * 2 ** Math.min(item.failures, 16)) * (0.9 + Math.random() * 0.2);
+    // RFC 9110 §10.2.3: a server that says when to come back is not asked sooner.
+    return Math.max(delay, outcome.retryAfterMs ?? 0);
   }
 
   function runNow(item: Scheduled): Promise<PollOutcome> {
@@ -127,7 +143,8 @@ export function createPoller(deps: PollerDeps) {
       })
       .then((outcome) => {
         item.running = undefined;
-        if (feeds.get(item.spec.name) === item) schedule(item, nextDelay(item, outcome));
+        const delay = nextDelay(item, outcome);
+        if (feeds.get(item.spec.name) === item && delay !== undefined) schedule(item, delay);
         return outcome;
       });
     return item.running;

@@ -11,6 +11,10 @@ export interface FeedState {
   readonly lastOkAt: number | undefined;
   readonly lastError: string | undefined;
   readonly errorSince: number | undefined;
+  /** When the admins were told this feed is failing; undefined when they were not (or it recovered). */
+  readonly failureReportedAt: number | undefined;
+  /** When the feed answered 410 Gone; it is not polled while set. */
+  readonly goneAt: number | undefined;
 }
 
 interface Row {
@@ -24,6 +28,8 @@ interface Row {
   last_ok_at: number | null;
   last_error: string | null;
   error_since: number | null;
+  failure_reported_at: number | null;
+  gone_at: number | null;
 }
 
 export type FeedStateStore = ReturnType<typeof createFeedStateStore>;
@@ -32,9 +38,12 @@ export function createFeedStateStore(db: Db) {
   const get = db.prepare<[string], Row>("SELECT * FROM feed_state WHERE feed = ?");
   const ensure = db.prepare("INSERT INTO feed_state (feed, url) VALUES (?, ?) ON CONFLICT (feed) DO NOTHING");
   // The validators only make sense for the URL they came from: a changed URL starts over.
+  // A new location starts afresh: its own validators, and not gone.
   const setUrl = db.prepare(
-    "UPDATE feed_state SET url = @url, etag = NULL, last_modified = NULL WHERE feed = @feed AND url <> @url",
+    "UPDATE feed_state SET url = @url, etag = NULL, last_modified = NULL, gone_at = NULL WHERE feed = @feed AND url <> @url",
   );
+  const reported = db.prepare("UPDATE feed_state SET failure_reported_at = ? WHERE feed = ?");
+  const gone = db.prepare("UPDATE feed_state SET gone_at = ? WHERE feed = ?");
   const ok = db.prepare(`UPDATE feed_state SET title = COALESCE(@title, title), etag = @etag, last_modified = @lastModified,
       last_polled_at = @now, last_ok_at = @now, last_error = NULL, error_since = NULL,
       baseline_at = COALESCE(baseline_at, @now) WHERE feed = @feed`);
@@ -64,6 +73,13 @@ export function createFeedStateStore(db: Db) {
     recordError(feed: string, error: string, now: number): void {
       failed.run({ feed, error, now });
     },
+    /** Remembers that the admins were told of the failure (or, with undefined, of the recovery). */
+    recordFailureReported(feed: string, at: number | undefined): void {
+      reported.run(at ?? null, feed);
+    },
+    recordGone(feed: string, at: number | undefined): void {
+      gone.run(at ?? null, feed);
+    },
   };
 }
 
@@ -78,5 +94,7 @@ function toState(row: Row): FeedState {
     lastOkAt: row.last_ok_at ?? undefined,
     lastError: row.last_error ?? undefined,
     errorSince: row.error_since ?? undefined,
+    failureReportedAt: row.failure_reported_at ?? undefined,
+    goneAt: row.gone_at ?? undefined,
   };
 }

@@ -118,4 +118,10 @@ export const migrations: readonly (string | ((db: Db) => void))[] = [
     PRIMARY KEY (room, period_end)
   );
   `,
+  // 4: a feed's long failure is told to the admins once (and its recovery once); a feed that
+  // answered 410 Gone is disabled until an admin acts.
+  `
+  ALTER TABLE feed_state ADD COLUMN failure_reported_at INTEGER;
+  ALTER TABLE feed_state ADD COLUMN gone_at INTEGER;
+  `,
 ];

@@ -64,7 +64,7 @@ describe("loadConfig: valid files", () => {
       rooms: [],
       timeZone: "UTC",
       announce: { maxAgeMs: 7 * 24 * 3_600_000, maxPerPoll: 5, roomBurst: 5, roomIntervalMs: 2_000 },
-      fetch: { timeoutMs: 30_000 },
+      fetch: { timeoutMs: 30_000, allowPrivateAddresses: false, reportFailuresAfterMs: 3_600_000 },
     });
     expect(warnings).toEqual([expect.stringMatching(/^feeds: none defined/), expect.stringMatching(/^rooms: none defined/)]);
   });
@@ -111,7 +111,7 @@ fetch: { timeout: 45s, user_agent_contact: "mailto:ops@example.org" }
       { jid: "dev@conference.example.org", feeds: ["quiet"] },
     ]);
     expect(config.http).toEqual({ host: "::1", port: 9464 });
-    expect(config.fetch).toEqual({ timeoutMs: 45_000, userAgentContact: "mailto:ops@example.org" });
+    expect(config.fetch).toEqual({ timeoutMs: 45_000, userAgentContact: "mailto:ops@example.org", allowPrivateAddresses: false, reportFailuresAfterMs: 3_600_000 });
     expect(warnings).toEqual([]);
   });
 

@@ -10,7 +10,7 @@ import { pino } from "pino";
 const rss = (...ids: string[]) =>
   `<rss version="2.0"><channel><title>T</title>${ids.map((id) => `<item><guid>${id}</guid><title>${id}</title></item>`).join("")}</channel></rss>`;
 
-async function setup(responses: (FetchResult | Error)[]) {
+async function setup(responses: (FetchResult | Error)[], hooks: { onMoved?: (feed: string, url: string) => void } = {}) {
   const db = await openDatabase(":memory:");
   const outbox = createOutbox(db);
   const queued: string[] = [];
@@ -29,6 +29,7 @@ async function setup(responses: (FetchResult | Error)[]) {
     onQueued: (feed) => queued.push(feed),
     log: pino({ level: "silent" }),
     now: () => 1000,
+    ...hooks,
   });
   poller.setFeeds([{ name: "blog", location: "http://x/feed", intervalMs: 60_000, read: httpFeedSource("http://x/feed", fetchFeed) }]);
   return { poller, outbox, queued, calls };
@@ -65,4 +66,33 @@ test("a fetch error is recorded as temporary or not, and the next good fetch is 
 test("an unknown feed name polls nothing", async () => {
   const { poller } = await setup([]);
   expect(poller.pollNow("nope")).toBeUndefined();
+});
+
+afterEach(() => jest.useRealTimers());
+
+test("410 Gone: the feed is not polled again", async () => {
+  jest.useFakeTimers();
+  const { poller, calls } = await setup([new FetchError("HTTP 410 Gone", false, 410, { gone: true })]);
+  poller.start();
+  await jest.advanceTimersByTimeAsync(24 * 3_600_000);
+  expect(calls).toHaveLength(1);
+  await poller.stop();
+});
+
+test("Retry-After is honoured: no poll before the server's time", async () => {
+  jest.useFakeTimers();
+  const { poller, calls } = await setup([new FetchError("HTTP 429", true, 429, { retryAfterMs: 30 * 60_000 }), fetched(rss("a"))]);
+  poller.start();
+  await jest.advanceTimersByTimeAsync(29 * 60_000);
+  expect(calls).toHaveLength(1);
+  await jest.advanceTimersByTimeAsync(90_000);
+  expect(calls).toHaveLength(2);
+  await poller.stop();
+});
+
+test("a permanent redirect is reported so the new URL can be remembered", async () => {
+  const moved: string[] = [];
+  const { poller } = await setup([{ ...fetched(rss("a")), permanentRedirect: "http://y/feed" } as FetchResult], { onMoved: (_f, url) => moved.push(url) });
+  await poller.pollNow("blog");
+  expect(moved).toEqual(["http://y/feed"]);
 });
