@@ -1,0 +1,66 @@
+// `node build/bench/probe-fetch.js <url-prefix> <count> <etag-file>`: a child process that makes
+// the bot's conditional GET (its headers, 32 at a time, keep-alive) `count` times with fetch()
+// and with node:http, and prints its own CPU per request as JSON. Run by scenario 1 to show what
+// the HTTP client alone costs per unchanged poll, apart from everything else the bot does.
+import http from "node:http";
+import { readFileSync } from "node:fs";
+
+const CONCURRENCY = 32;
+
+async function main(): Promise<void> {
+  const [prefix, countText, validatorsFile] = process.argv.slice(2);
+  const count = Number(countText);
+  // path → [etag, last-modified], so every request is answered 304 as in the bot's steady state.
+  const validators = new Map(Object.entries(JSON.parse(readFileSync(validatorsFile!, "utf8")) as Record<string, [string, string]>));
+  const paths = [...validators.keys()];
+  const headers = (path: string) => ({
+    "user-agent": "Herald/0.1.0 (XMPP feed bot)",
+    accept: "application/atom+xml, application/rss+xml, application/rdf+xml;q=0.9, application/xml;q=0.8, text/xml;q=0.8, */*;q=0.5",
+    "if-none-match": validators.get(path)![0],
+    "if-modified-since": validators.get(path)![1],
+  });
+  const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+  const clients = {
+    async fetch(path: string): Promise<number> {
+      const response = await fetch(`${prefix}${path}`, { headers: headers(path), signal: AbortSignal.timeout(30_000), redirect: "follow" });
+      await response.body?.cancel();
+      return response.status;
+    },
+    http(path: string): Promise<number> {
+      return new Promise((resolve, reject) => {
+        const url = new URL(`${prefix}${path}`);
+        const req = http.get({ host: url.hostname, port: url.port, path: url.pathname, headers: headers(path), agent }, (res) => {
+          res.resume();
+          res.on("end", () => resolve(res.statusCode ?? 0));
+        });
+        req.on("error", reject);
+      });
+    },
+  };
+  const result: Record<string, number> = {};
+  for (const [name, get] of Object.entries(clients)) {
+    const run = async (n: number) => {
+      let i = 0;
+      await Promise.all(
+        Array.from({ length: CONCURRENCY }, async () => {
+          while (i < n) {
+            const status = await get(paths[i++ % paths.length]!);
+            if (status !== 304) throw new Error(`${name}: expected 304, got ${status}`);
+          }
+        }),
+      );
+    };
+    await run(Math.min(count, 1000)); // warm-up
+    const before = process.cpuUsage();
+    await run(count);
+    const used = process.cpuUsage(before);
+    result[name] = (used.user + used.system) / 1000 / count;
+  }
+  agent.destroy();
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`probe-fetch: ${String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,41 @@
+// Fills a Herald database with stored posts before the bot starts, through the store code the bot
+// itself runs (compiled from src/store), so the rows and the full-text index are exactly what the
+// bot would have written after polling them.
+import { openDatabase } from "../src/store/db.js";
+import { createEntryStore } from "../src/store/entries.js";
+import type { Entry } from "../src/sources/entry.js";
+import { makeBenchPost, type BenchPost } from "./posts.js";
+
+export function toEntry(post: BenchPost): Entry {
+  return {
+    key: `id:${post.id}`,
+    title: post.title,
+    link: post.link,
+    author: post.author,
+    published: post.published,
+    summaryHtml: post.summaryHtml,
+    categories: [],
+  };
+}
+
+/** The SQLite engine the store code picks on this Node (node:sqlite on Node 24, better-sqlite3 on 20). */
+export async function sqliteEngine(): Promise<string> {
+  const db = await openDatabase(":memory:");
+  const engine = (db as { engine?: string }).engine ?? "better-sqlite3";
+  db.close();
+  return engine;
+}
+
+/** Stores posts 0..postsPerFeed-1 of each feed as already seen (a baseline: nothing queued). */
+export async function seedPosts(store: string, feeds: readonly string[], postsPerFeed: number): Promise<number> {
+  const db = await openDatabase(store);
+  const entries = createEntryStore(db);
+  let stored = 0;
+  const now = Date.now();
+  for (const feed of feeds) {
+    const posts = Array.from({ length: postsPerFeed }, (_, n) => toEntry(makeBenchPost(feed, n)));
+    stored += entries.record(feed, posts, [], true, now).added.length;
+  }
+  db.close();
+  return stored;
+}
