@@ -4,12 +4,12 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startProsody, type ProsodyServer } from "./harness/prosody.js";
+import { startServer, type XmppServer } from "./harness/server.js";
 import { connectMember, type Member, type MessageRecord } from "./harness/member.js";
 import { FeedServer, makePost } from "./harness/feed-server.js";
 import { BotProcess, writeConfig } from "./harness/bot.js";
 
-let server: ProsodyServer;
+let server: XmppServer;
 let feeds: FeedServer;
 let alice: Member;
 let bot: BotProcess | undefined;
@@ -20,7 +20,7 @@ const fromBot = (m: MessageRecord) => m.type === "groupchat" && m.from === `${ro
 const liveFromBot = (title: string) => alice.messages.filter((m) => fromBot(m) && !m.delayed && m.body.includes(title));
 
 beforeAll(async () => {
-  server = await startProsody({ users: { herald: "bot-secret", alice: "alice-secret" } });
+  server = await startServer({ users: { herald: "bot-secret", alice: "alice-secret" } });
   feeds = new FeedServer();
   await feeds.start();
   feeds.setFeed("/blog.atom", "atom", [makePost("Old post one"), makePost("Old post two"), makePost("Old post three")]);

@@ -3,13 +3,13 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startProsody, type ProsodyServer } from "./harness/prosody.js";
+import { startServer, type XmppServer } from "./harness/server.js";
 import { connectMember, type Member } from "./harness/member.js";
 import { FeedServer, makePost } from "./harness/feed-server.js";
 import { BotProcess, writeConfig } from "./harness/bot.js";
 
 const started: BotProcess[] = [];
-const servers: ProsodyServer[] = [];
+const servers: XmppServer[] = [];
 const members: Member[] = [];
 let feeds: FeedServer;
 
@@ -26,8 +26,8 @@ afterAll(async () => {
   await feeds.stop();
 });
 
-async function server(options: Parameters<typeof startProsody>[0] = {}): Promise<ProsodyServer> {
-  const s = await startProsody({ users: { herald: "bot-secret-pw", alice: "alice-pw" }, ...options });
+async function server(options: Parameters<typeof startServer>[0] = {}): Promise<XmppServer> {
+  const s = await startServer({ users: { herald: "bot-secret-pw", alice: "alice-pw" }, ...options });
   servers.push(s);
   return s;
 }

@@ -3,21 +3,21 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startProsody, type ProsodyServer } from "./harness/prosody.js";
+import { startServer, type XmppServer } from "./harness/server.js";
 import { connectMember, type Member, type MessageRecord } from "./harness/member.js";
 import { FeedServer, makePost } from "./harness/feed-server.js";
 import { BotProcess, writeConfig } from "./harness/bot.js";
 
 const NEWS = "news@conference.localhost";
 const DIGEST = "digest@conference.localhost";
-let server: ProsodyServer;
+let server: XmppServer;
 let feeds: FeedServer;
 let bot: BotProcess;
 let alice: Member;
 let digestAt: Date;
 
 beforeAll(async () => {
-  server = await startProsody({ users: { herald: "bot-pw", alice: "alice-pw" } });
+  server = await startServer({ users: { herald: "bot-pw", alice: "alice-pw" } });
   feeds = new FeedServer();
   await feeds.start();
   feeds.setFeed("/blog.atom", "atom", [makePost("Already there")]);

@@ -3,12 +3,12 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startProsody, type ProsodyServer } from "./harness/prosody.js";
+import { startServer, type XmppServer } from "./harness/server.js";
 import { connectMember, type Member } from "./harness/member.js";
 import { BotProcess, writeConfig } from "./harness/bot.js";
 
 const ROOM = "blog@conference.localhost";
-let server: ProsodyServer;
+let server: XmppServer;
 let bot: BotProcess;
 let alice: Member;
 let posts: string;
@@ -16,7 +16,7 @@ let posts: string;
 const post = (title: string, date: string, body: string) => `---\ntitle: "${title}"\ndate: ${date}\nauthors: [Ada]\n---\n\n${body}\n`;
 
 beforeAll(async () => {
-  server = await startProsody({ users: { herald: "bot-pw", alice: "alice-pw" } });
+  server = await startServer({ users: { herald: "bot-pw", alice: "alice-pw" } });
   const dir = mkdtempSync(join(tmpdir(), "herald-folder-"));
   posts = join(dir, "content", "blog");
   mkdirSync(posts, { recursive: true });

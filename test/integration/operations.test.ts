@@ -4,13 +4,13 @@ import { mkdtempSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startProsody, type ProsodyServer } from "./harness/prosody.js";
+import { startServer, type XmppServer } from "./harness/server.js";
 import { connectMember, type Member } from "./harness/member.js";
 import { FeedServer, makePost } from "./harness/feed-server.js";
 import { BotProcess, writeConfig } from "./harness/bot.js";
 
 const ROOM = "ops@conference.localhost";
-let server: ProsodyServer;
+let server: XmppServer;
 let feeds: FeedServer;
 let alice: Member;
 let bot: BotProcess;
@@ -56,7 +56,7 @@ function config(httpPort: number): string {
 }
 
 beforeAll(async () => {
-  server = await startProsody({ users: { herald: "bot-pw", alice: "alice-pw" } });
+  server = await startServer({ users: { herald: "bot-pw", alice: "alice-pw" } });
   feeds = new FeedServer();
   await feeds.start();
   feeds.setFeed("/blog.atom", "atom", [makePost("First")]);

@@ -1,12 +1,15 @@
-// The integration harness itself, against a real Prosody: later integration tests rely on every piece here.
+// The integration harness itself, against the real server HERALD_TEST_SERVER picks (Prosody by default):
+// later integration tests rely on every piece here.
 import { readFile } from "node:fs/promises";
 import net from "node:net";
 import tls from "node:tls";
 import { connectMember, type Member } from "./member.js";
-import { PROSODY_NOT_FOUND, startProsody, type ProsodyServer } from "./prosody.js";
+import { EJABBERD_NOT_FOUND, startEjabberd } from "./ejabberd.js";
+import { PROSODY_NOT_FOUND, startProsody } from "./prosody.js";
+import { serverKind, startServer, type XmppServer } from "./server.js";
 
 /** Opens a client stream on the plain c2s port and returns the first <stream:features/> as text. */
-function streamFeatures(server: ProsodyServer): Promise<string> {
+function streamFeatures(server: XmppServer): Promise<string> {
   return new Promise((resolve, reject) => {
     const socket = net.connect({ host: server.host, port: server.port });
     let received = "";
@@ -25,15 +28,15 @@ function streamFeatures(server: ProsodyServer): Promise<string> {
   });
 }
 
-describe("plain Prosody with two members", () => {
-  let server: ProsodyServer;
+describe(`plain ${serverKind()} with two members`, () => {
+  let server: XmppServer;
   let alice: Member;
   let bob: Member;
   const members: Member[] = [];
   let room: string;
 
   beforeAll(async () => {
-    server = await startProsody({ users: { alice: "alice-pw", bob: "bob-pw" } });
+    server = await startServer({ users: { alice: "alice-pw", bob: "bob-pw" } });
     room = `lobby@${server.mucDomain}`;
     alice = await connectMember({ server, username: "alice", password: "alice-pw" });
     members.push(alice);
@@ -94,11 +97,11 @@ describe("plain Prosody with two members", () => {
   });
 });
 
-describe("Prosody with tls:true", () => {
-  let server: ProsodyServer;
+describe(`${serverKind()} with tls:true`, () => {
+  let server: XmppServer;
 
   beforeAll(async () => {
-    server = await startProsody({ tls: true });
+    server = await startServer({ tls: true });
   });
 
   afterAll(async () => {
@@ -127,12 +130,15 @@ describe("Prosody with tls:true", () => {
   });
 });
 
-describe("startProsody without Prosody installed", () => {
-  test("fails with the install command instead of skipping", async () => {
+describe("a server that is not installed", () => {
+  test.each([
+    ["Prosody", startProsody, PROSODY_NOT_FOUND],
+    ["ejabberd", startEjabberd, EJABBERD_NOT_FOUND],
+  ])("%s: fails with the install command instead of skipping", async (_name, start, message) => {
     const path = process.env.PATH;
     process.env.PATH = "/nonexistent";
     try {
-      await expect(startProsody()).rejects.toThrow(PROSODY_NOT_FOUND);
+      await expect(start()).rejects.toThrow(message);
     } finally {
       process.env.PATH = path;
     }

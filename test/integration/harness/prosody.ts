@@ -16,18 +16,21 @@ const START_TIMEOUT_MS = 10_000;
 const STOP_GRACE_MS = 5_000;
 const OUTPUT_LIMIT = 64 * 1024;
 
-export interface ProsodyOptions {
+/** Options of a throwaway test server; the same for every server the suite runs against (see server.ts). */
+export interface XmppServerOptions {
   /** Generate a private CA and a certificate for localhost; offer STARTTLS and direct TLS. */
   tls?: boolean;
   /** Accounts to register before returning: username → password. */
   users?: Record<string, string>;
   /** New MUC rooms are persistent, so they survive `restart()` (default true). */
   persistentRooms?: boolean;
-  /** Prosody's log level (default "info"); "debug" logs every stanza, handy when a test misbehaves. */
+  /** The server's log level (default "info"); "debug" logs every stanza, handy when a test misbehaves. */
   logLevel?: "debug" | "info";
 }
+export type ProsodyOptions = XmppServerOptions;
 
-export interface ProsodyServer {
+/** A running throwaway server on loopback: Prosody here, ejabberd in ejabberd.ts. */
+export interface XmppServer {
   readonly domain: string;
   readonly mucDomain: string;
   readonly host: string;
@@ -42,14 +45,15 @@ export interface ProsodyServer {
   register(username: string, password: string): Promise<void>;
   /** Start again on the same ports and data dir. */
   start(): Promise<void>;
-  /** SIGTERM, then SIGKILL if Prosody has not exited after 5 s. */
+  /** SIGTERM, then SIGKILL if the server has not exited after a grace period. */
   stop(): Promise<void>;
   restart(): Promise<void>;
   /** Stop and remove the temp dir. */
   cleanup(): Promise<void>;
-  /** Tail of Prosody's log file and console output, for error messages. */
+  /** Tail of the server's log file and console output, for error messages. */
   log(): string;
 }
+export type ProsodyServer = XmppServer;
 
 // Last resort against orphans if a worker exits without running afterAll.
 const running = new Set<ChildProcess>();
@@ -171,7 +175,7 @@ export async function startProsody(options: ProsodyOptions = {}): Promise<Prosod
   return server;
 }
 
-interface TlsFiles {
+export interface TlsFiles {
   caFile: string;
   certFile: string;
   keyFile: string;
@@ -230,7 +234,7 @@ function prosodyConfig({ dir, logFile, port, tlsPort, tlsFiles, persistentRooms,
 }
 
 /** A private CA and a server certificate for localhost and conference.localhost, made with the openssl CLI. */
-async function generateCertificates(dir: string): Promise<TlsFiles> {
+export async function generateCertificates(dir: string): Promise<TlsFiles> {
   await mkdir(dir);
   const file = (name: string) => path.join(dir, name);
   const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
@@ -257,7 +261,7 @@ async function generateCertificates(dir: string): Promise<TlsFiles> {
 }
 
 /** Ports the kernel just handed out for port 0; all held at once so they differ. */
-async function freePorts(count: number): Promise<number[]> {
+export async function freePorts(count: number): Promise<number[]> {
   const servers = await Promise.all(
     Array.from({ length: count }, () =>
       new Promise<net.Server>((resolve, reject) => {
@@ -298,7 +302,7 @@ function canConnect(port: number): Promise<boolean> {
   });
 }
 
-async function findOnPath(command: string): Promise<string | undefined> {
+export async function findOnPath(command: string): Promise<string | undefined> {
   for (const dir of (process.env.PATH ?? "").split(path.delimiter).filter(Boolean)) {
     const candidate = path.join(dir, command);
     try {
@@ -311,6 +315,6 @@ async function findOnPath(command: string): Promise<string | undefined> {
   return undefined;
 }
 
-function tail(text: string, lines: number): string {
+export function tail(text: string, lines: number): string {
   return text.trimEnd().split("\n").slice(-lines).join("\n");
 }
