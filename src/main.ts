@@ -208,6 +208,7 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
     isAdmin,
     nickIn: (room) => rooms.nickIn(room) ?? config.nick,
     isRoom,
+    ownDomain: config.xmpp.domain,
     send,
     notifyAdmins,
     log: log.child({ part: "inbound" }),

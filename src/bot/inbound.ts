@@ -15,6 +15,8 @@ export interface InboundDeps {
   /** The bot's nick in a room (it may be a fallback nick). */
   readonly nickIn: (room: string) => string;
   readonly isRoom: (bareJid: string) => boolean;
+  /** The bot's own domain: room services under it are trusted to name an inviter. */
+  readonly ownDomain: string;
   readonly send: (stanza: Element) => Promise<void>;
   readonly notifyAdmins: (text: string) => void;
   readonly log: Logger;
@@ -43,7 +45,15 @@ export function createInbound(deps: InboundDeps) {
     // nobody we can verify, so it is never an admin.
     const who =
       inviter === invitation.room ? `${inviterResource ? `“${inviterResource}”` : "someone"} in ${invitation.room} (the room hides their address)` : inviter;
-    if (deps.isAdmin(inviter)) {
+    // A direct invitation's sender is stamped by the inviter's server. A mediated one names the
+    // inviter on the room service's word, which we take only from a service of our own server's
+    // domain (or the inviter's own): a remote service could claim anyone.
+    const roomDomain = invitation.room.split("@")[1] ?? "";
+    const inviterDomain = inviter.split("@")[1] ?? "";
+    const vouched =
+      invitation.kind === "direct" ||
+      [deps.ownDomain, inviterDomain].some((d) => d !== "" && (roomDomain === d || roomDomain.endsWith(`.${d}`)));
+    if (vouched && deps.isAdmin(inviter)) {
       const before = deps.registry.room(invitation.room);
       deps.registry.putRoom({
         jid: invitation.room,

@@ -19,6 +19,19 @@ export function parseInvitation(stanza: Element): Invitation | undefined {
   if (stanza.name !== "message" || stanza.attrs.type === "error") return undefined;
   const from = stanza.attrs.from;
   if (!from) return undefined;
+  // A mediated invitation first: rooms forwarding one add a jabber:x:conference element too
+  // (both Prosody and ejabberd do), which must not make it look like a direct one from the room.
+  const user = stanza.getChild("x", "http://jabber.org/protocol/muc#user");
+  const invite = user?.getChild("invite");
+  if (invite?.attrs.from) {
+    return {
+      room: from.split("/")[0]!.toLowerCase(),
+      inviter: invite.attrs.from,
+      password: user?.getChildText("password") ?? undefined,
+      reason: invite.getChildText("reason") ?? undefined,
+      kind: "mediated",
+    };
+  }
   const direct = stanza.getChild("x", "jabber:x:conference");
   if (direct?.attrs.jid) {
     return {
@@ -27,16 +40,6 @@ export function parseInvitation(stanza: Element): Invitation | undefined {
       password: direct.attrs.password,
       reason: direct.attrs.reason,
       kind: "direct",
-    };
-  }
-  const invite = stanza.getChild("x", "http://jabber.org/protocol/muc#user")?.getChild("invite");
-  if (invite?.attrs.from) {
-    return {
-      room: from.split("/")[0]!.toLowerCase(),
-      inviter: invite.attrs.from,
-      password: stanza.getChild("x", "http://jabber.org/protocol/muc#user")?.getChildText("password") ?? undefined,
-      reason: invite.getChildText("reason") ?? undefined,
-      kind: "mediated",
     };
   }
   return undefined;
