@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { stringify } from "yaml";
@@ -93,6 +93,18 @@ export class BotProcess {
 
   waitForMsg(msg: string, fields: Record<string, unknown> = {}, since = 0, timeoutMs?: number): Promise<LogLine> {
     return this.waitForLog((l) => l.msg === msg && Object.entries(fields).every(([k, v]) => l[k] === v), since, timeoutMs);
+  }
+
+  /** The bot's peak resident memory so far (VmHWM, Linux), in MB; undefined once it exited. */
+  peakRssMb(): number | undefined {
+    if (this.child.exitCode !== null || this.child.pid === undefined) return undefined;
+    try {
+      const status = readFileSync(`/proc/${this.child.pid}/status`, "utf8");
+      const kb = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1]);
+      return Number.isFinite(kb) ? Math.round(kb / 1024) : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   count(msg: string): number {
