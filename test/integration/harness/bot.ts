@@ -33,7 +33,8 @@ export class BotProcess {
   private readonly waiters: { pred: (l: LogLine) => boolean; resolve: (l: LogLine) => void }[] = [];
 
   constructor(args: string[], env: NodeJS.ProcessEnv = {}) {
-    this.child = spawn(process.execPath, [CLI, ...args], {
+    // As shipped: npm start, the Dockerfile and the systemd unit pass this flag.
+    this.child = spawn(process.execPath, ["--max-semi-space-size=2", CLI, ...args], {
       env: { ...process.env, LOG_LEVEL: "debug", ...env },
       stdio: ["ignore", "pipe", "pipe"],
     });
