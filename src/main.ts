@@ -84,8 +84,10 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
   const delivery = createDelivery({
     outbox,
     isReady: (target) => (isRoom(target) ? rooms.isJoined(target) : connection.online),
-    async send(target, body, id) {
-      if (isRoom(target)) {
+    // The row's kind decides: a room Herald has since left must never get a direct message.
+    async send(target, body, id, kind) {
+      if (kind === "room") {
+        if (!rooms.isJoined(target)) throw new Error(`not in ${target}`);
         await connection.send(groupchatMessage(target, body, id));
         return "await-reflection";
       }
@@ -220,7 +222,7 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
     delivery.newSession();
     rooms.onOnline();
     // Personal subscribers get what waited while we were offline.
-    for (const jid of outbox.targetsWithPending()) if (!isRoom(jid)) void delivery.kick(jid);
+    for (const t of outbox.targetsWithPending()) if (t.kind === "user") void delivery.kick(t.jid);
   });
   connection.events.on("offline", () => rooms.onOffline());
   connection.events.on("stanza", (stanza) => {
@@ -230,8 +232,16 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
   rooms.events.on("reflected", (_room, originId) => delivery.reflected(originId));
   rooms.events.on("message", (message, realJid) => void inbound.onRoomMessage(message, realJid).catch((err: unknown) => log.error({ err: String(err) }, "room command failed")));
   rooms.events.on("failed", (room, reason) => notifyAdmins(`I stopped trying to join ${room}: ${reason}.`));
+  const forgetLeftRooms = () => {
+    for (const t of outbox.targetsWithPending()) {
+      if (t.kind !== "room" || registry.room(t.jid)) continue;
+      const dropped = outbox.dropPendingForRoom(t.jid);
+      log.info({ room: t.jid, dropped }, "dropped announcements for a room Herald no longer serves");
+    }
+  };
   registry.events.on("rooms", () => {
     rooms.setRooms(registry.rooms());
+    forgetLeftRooms();
     digests.reschedule();
   });
   // A folder feed is also watched, so a new post is announced within seconds, not at the next poll.
@@ -281,6 +291,7 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
   await ops?.start();
 
   rooms.setRooms(registry.rooms());
+  forgetLeftRooms();
   applyFeeds();
   // Polling starts before the server answers: posts found meanwhile wait in the outbox.
   poller.start();

@@ -10,7 +10,7 @@ export interface DeliveryDeps {
    * Sends to a target with `id` as its XEP-0359 origin-id. Resolves "await-reflection" for a room
    * (the room will echo it), "confirmed" when there is nothing more to wait for (a direct message).
    */
-  readonly send: (target: string, body: string, id: string) => Promise<"await-reflection" | "confirmed">;
+  readonly send: (target: string, body: string, id: string, kind: "room" | "user") => Promise<"await-reflection" | "confirmed">;
   readonly render: (announcement: PendingAnnouncement) => string;
   readonly log: Logger;
   readonly now: () => number;
@@ -88,7 +88,7 @@ export function createDelivery(deps: DeliveryDeps) {
         inFlight.add(announcement.id);
         const reflected = awaitReflection(id);
         try {
-          if ((await deps.send(target, deps.render(announcement), id)) === "confirmed") waiting.get(id)?.(true);
+          if ((await deps.send(target, deps.render(announcement), id, announcement.kind)) === "confirmed") waiting.get(id)?.(true);
         } catch (err) {
           // Not written at all: it stays pending and may be sent again.
           inFlight.delete(announcement.id);

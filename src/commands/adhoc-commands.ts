@@ -56,7 +56,8 @@ export function adhocCommands(s: CommandServices, table: readonly Command[]): Ad
             { var: "password", type: "text-private", label: "Room password (optional)" },
           ],
         }),
-      submit: (who, v) => run("join", who, [one(v, "room"), one(v, "nick") || "", one(v, "password")].filter((x, i) => i === 0 || x !== "")),
+      // Positions matter: an empty nick must not let the password slide into its place.
+      submit: (who, v) => run("join", who, [one(v, "room"), one(v, "nick"), one(v, "password")]),
     },
     {
       node: "leave",

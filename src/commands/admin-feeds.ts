@@ -51,6 +51,9 @@ export function feedCommands(s: CommandServices): Command[] {
       run(_ctx, [name]) {
         if (!name || !s.registry.feed(name)) throw new UserError(unknownFeed(s, name ?? ""));
         const rooms = s.registry.removeFeed(name);
+        // A feed added again under this name is a new feed: a baseline, and no old subscribers.
+        s.subscriptions.forgetFeed(name);
+        s.feedState.forget(name);
         return `Removed ${name}.${rooms.length ? ` It is no longer announced in ${rooms.join(", ")}.` : ""}`;
       },
     }),

@@ -39,8 +39,8 @@ export function roomCommands(s: CommandServices): Command[] {
         const before = s.registry.room(jid);
         s.registry.putRoom({
           jid,
-          nick: nick ?? before?.nick,
-          password: password ?? before?.password,
+          nick: nick || before?.nick,
+          password: password || before?.password,
           feeds: before?.feeds ?? [],
           settings: before?.settings ?? DEFAULT_ROOM_SETTINGS,
         });

@@ -198,7 +198,8 @@ export function createRoomManager(deps: RoomManagerDeps) {
       for (const [jid, state] of rooms) {
         if (wanted.has(jid)) continue;
         clearTimer(state);
-        if (online && state.status === "joined") deps.send(leavePresence(jid, state.nick)).catch(() => undefined);
+        // Also while joining: the room may still let us in after we forgot it.
+        if (online && (state.status === "joined" || state.status === "joining")) deps.send(leavePresence(jid, state.nick)).catch(() => undefined);
         rooms.delete(jid);
         setLeft(state);
       }

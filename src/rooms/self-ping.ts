@@ -38,7 +38,9 @@ export function createSelfPing(deps: SelfPingDeps) {
     try {
       await Promise.all(
         deps.joined().map(async ({ room, nick }) => {
-          const iq = xml("iq", { type: "get", to: `${room}/${nick}`, id: `self-ping-${Date.now().toString(36)}` }, xml("ping", { xmlns: "urn:xmpp:ping" }));
+          // No id of our own: xmpp.js gives each request a unique one and matches replies by it
+          // (pings to several rooms leave in the same millisecond).
+          const iq = xml("iq", { type: "get", to: `${room}/${nick}` }, xml("ping", { xmlns: "urn:xmpp:ping" }));
           let verdict: PingVerdict;
           try {
             await deps.request(iq, Math.min(deps.intervalMs, 30_000));

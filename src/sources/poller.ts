@@ -129,9 +129,10 @@ export function createPoller(deps: PollerDeps) {
     if (item.running) {
       // What prompted this (a file written, an admin's "feed poll") may be newer than the running
       // poll's read, so it gets a poll of its own; repeated asks share that one.
-      item.rerun ??= item.running.then(() => {
+      item.rerun ??= item.running.then((outcome) => {
         item.rerun = undefined;
-        return runNow(item);
+        // Stopped meanwhile: the database may be closing; the last outcome stands.
+        return started ? runNow(item) : outcome;
       });
       return item.rerun;
     }
@@ -185,7 +186,7 @@ export function createPoller(deps: PollerDeps) {
     async stop(): Promise<void> {
       started = false;
       for (const item of feeds.values()) clearTimeout(item.timer);
-      await Promise.all([...feeds.values()].map((i) => i.running));
+      await Promise.all([...feeds.values()].flatMap((i) => [i.running, i.rerun]));
     },
   };
 }

@@ -42,6 +42,7 @@ export function createFeedStateStore(db: Db) {
   const setUrl = db.prepare(
     "UPDATE feed_state SET url = @url, etag = NULL, last_modified = NULL, gone_at = NULL WHERE feed = @feed AND url <> @url",
   );
+  const forget = db.prepare("DELETE FROM feed_state WHERE feed = ?");
   const reported = db.prepare("UPDATE feed_state SET failure_reported_at = ? WHERE feed = ?");
   const gone = db.prepare("UPDATE feed_state SET gone_at = ? WHERE feed = ?");
   const ok = db.prepare(`UPDATE feed_state SET title = COALESCE(@title, title), etag = @etag, last_modified = @lastModified,
@@ -69,6 +70,10 @@ export function createFeedStateStore(db: Db) {
     },
     recordNotModified(feed: string, now: number): void {
       notModified.run({ feed, now });
+    },
+    /** Forgets a removed feed's state: a feed added later under the same name starts with a baseline. */
+    forget(feed: string): void {
+      forget.run(feed);
     },
     recordError(feed: string, error: string, now: number): void {
       failed.run({ feed, error, now });

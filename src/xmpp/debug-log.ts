@@ -25,6 +25,8 @@ export function redactSecrets(element: Element): void {
   };
   const walk = (el: Element): void => {
     if (el.name === "password" && el.getNS()?.startsWith("http://jabber.org/protocol/muc")) redact(el);
+    // XEP-0249: a direct invitation carries the room password as an attribute.
+    if (el.name === "x" && el.attrs.xmlns === "jabber:x:conference" && el.attrs.password !== undefined) el.attrs.password = "[redacted]";
     // A submitted form may omit field types (XEP-0004 §3.2), so a field named like a password counts too.
     if (el.name === "field" && (el.attrs.type === "text-private" || /passw/i.test(el.attrs.var ?? ""))) for (const v of el.getChildren("value")) redact(v);
     // "join <room> <nick> <password>" typed to the bot: the body carries the room password.

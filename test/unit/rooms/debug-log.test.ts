@@ -19,3 +19,9 @@ test("a room password typed into a join command is hidden in the message body", 
   redactSecrets(msg);
   expect(msg.getChildText("body")).toBe("join r@muc Herald [redacted]");
 });
+
+test("the password of a direct invitation (XEP-0249 attribute) is hidden", () => {
+  const msg = xml("message", { to: "herald@x" }, xml("x", { xmlns: "jabber:x:conference", jid: "r@muc", password: "inv-secret" }));
+  redactSecrets(msg);
+  expect(msg.toString()).not.toContain("inv-secret");
+});

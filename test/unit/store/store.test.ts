@@ -147,3 +147,24 @@ test("migration 3 keeps pending announcements made under migration 2", async () 
   expect(createOutbox(db).pending("r@muc", 5).map((a) => [a.entry?.key, a.entry?.title])).toEqual([["x", "X"]]);
   db.close();
 });
+
+test("a removed feed's state is forgotten, so the same name added again starts with a baseline", async () => {
+  const db = await openDatabase(":memory:");
+  const state = createFeedStateStore(db);
+  state.open("blog", "http://a/feed");
+  state.recordFetched("blog", "A", { etag: '"1"', lastModified: undefined }, 10);
+  state.forget("blog");
+  expect(state.open("blog", "http://b/feed").baselineAt).toBeUndefined();
+});
+
+test("pending announcements of a room Herald no longer serves can be dropped; users' stay", async () => {
+  const db = await openDatabase(":memory:");
+  const entries = createEntryStore(db);
+  const outbox = createOutbox(db);
+  entries.record("blog", [], [], true, 1);
+  entries.record("blog", [entry("x")], [room("gone@muc"), { kind: "user", jid: "u@x" }], false, 2);
+  expect(outbox.targetsWithPending()).toEqual(expect.arrayContaining([{ jid: "gone@muc", kind: "room" }, { jid: "u@x", kind: "user" }]));
+  expect(outbox.dropPendingForRoom("gone@muc")).toBe(1);
+  expect(outbox.dropPendingForRoom("u@x")).toBe(0);
+  expect(outbox.targetsWithPending()).toEqual([{ jid: "u@x", kind: "user" }]);
+});
