@@ -11,7 +11,7 @@
 // (~0.2 s each; the server must be running). The cookie is a random file in the temp dir ($HOME).
 // A system ejabberd that the Debian package may have started uses ports 5222/5269/5280 and epmd,
 // none of which we touch, so it can stay.
-import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -20,6 +20,7 @@ import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { stringify } from "yaml";
+import { serverProcess } from "./server-process.js";
 import {
   findOnPath,
   freePorts,
@@ -38,13 +39,7 @@ export const EJABBERD_NOT_FOUND = "ejabberd not found. Install it with: apt-get 
 const START_TIMEOUT_MS = 30_000;
 // A clean shutdown (SIGTERM → init:stop, which closes every session with <system-shutdown/>) takes ~1 s.
 const STOP_GRACE_MS = 10_000;
-const OUTPUT_LIMIT = 64 * 1024;
 
-// Last resort against orphans if a worker exits without running afterAll.
-const running = new Set<ChildProcess>();
-process.once("exit", () => {
-  for (const child of running) child.kill("SIGKILL");
-});
 
 export async function startEjabberd(options: XmppServerOptions = {}): Promise<XmppServer> {
   const erl = await findOnPath("erl");
@@ -58,9 +53,6 @@ export async function startEjabberd(options: XmppServerOptions = {}): Promise<Xm
   const spool = path.join(dir, "spool");
   // One node name per server, kept across restarts: Mnesia ties its data (users, rooms) to it.
   const node = `herald_${randomBytes(4).toString("hex")}@localhost`;
-  let child: ChildProcess | undefined;
-  let exited: Promise<void> = Promise.resolve();
-  let output = "";
 
   const [port, distPort, tlsPort] = await freePorts(options.tls ? 3 : 2);
   let tlsFiles: TlsFiles | undefined;
@@ -97,50 +89,28 @@ export async function startEjabberd(options: XmppServerOptions = {}): Promise<Xm
 
   function log(): string {
     const file = existsSync(logFile) ? readFileSync(logFile, "utf8") : "(no log file)";
-    return `--- ${logFile} (tail) ---\n${tail(file, 40)}\n--- ejabberd console ---\n${tail(output, 20)}`;
+    return `--- ${logFile} (tail) ---\n${tail(file, 40)}\n--- ejabberd console ---\n${tail(serverProc.output(), 20)}`;
   }
 
-  async function start(): Promise<void> {
-    if (child) throw new Error("ejabberd is already running");
-    const proc = spawn(
+  const serverProc = serverProcess({
+    name: "ejabberd",
+    spawn: () =>
+      spawn(
       erl!,
       ["-sname", node, ...dist, "-kernel", "inet_dist_use_interface", "{127,0,0,1}",
         "-noinput", "-mnesia", "dir", JSON.stringify(spool), "-s", "ejabberd"],
       { cwd: dir, env, stdio: ["ignore", "pipe", "pipe"] },
-    );
-    child = proc;
-    running.add(proc);
-    const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-OUTPUT_LIMIT));
-    proc.stdout?.on("data", keep);
-    proc.stderr?.on("data", keep);
-    exited = new Promise((resolve) =>
-      proc.once("exit", (code, signal) => {
-        output += `\n[ejabberd exited: code ${code}, signal ${signal}]`;
-        running.delete(proc);
-        if (child === proc) child = undefined;
-        resolve();
-      }),
-    );
-    try {
-      await waitForStream(port!, () => child === proc);
-    } catch (error) {
-      await stop();
-      throw new Error(`ejabberd did not accept connections on 127.0.0.1:${port}: ${String(error)}\n${log()}`);
-    }
-  }
-
-  async function stop(): Promise<void> {
-    const proc = child;
-    if (!proc) return;
-    proc.kill("SIGTERM"); // the Erlang VM (OTP 19.3+) answers SIGTERM with a clean init:stop()
-    const timer = setTimeout(() => proc.kill("SIGKILL"), STOP_GRACE_MS);
-    await exited;
-    clearTimeout(timer);
-  }
+    ),
+    ready: (alive) => waitForStream(port!, alive),
+    stopGraceMs: STOP_GRACE_MS,
+    diagnostics: () => log(),
+  });
+  const start = serverProc.start;
+  const stop = serverProc.stop;
 
   /** `ejabberdctl register` without ejabberdctl: a hidden node that does not listen itself. */
   async function register(username: string, password: string): Promise<void> {
-    if (!child) throw new Error(`ejabberd must be running to register ${username}`);
+    if (!serverProc.running) throw new Error(`ejabberd must be running to register ${username}`);
     const ctlNode = `herald_ctl_${randomBytes(4).toString("hex")}@localhost`;
     const args = ["-sname", ctlNode, ...dist, "-dist_listen", "false", "-hidden", "-noinput",
       "-s", "ejabberd_ctl", "-extra", node, "register", username, "localhost", password];

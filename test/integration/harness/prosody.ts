@@ -1,12 +1,13 @@
 // A real Prosody on loopback for integration tests: own temp dir, own free ports, foreground process.
 // Every Jest worker may run several of these at once, so nothing is shared with the system install.
-import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { access, constants, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
+import { serverProcess } from "./server-process.js";
 
 const run = promisify(execFile);
 
@@ -14,7 +15,6 @@ export const PROSODY_NOT_FOUND = "Prosody not found. Install it with: apt-get in
 
 const START_TIMEOUT_MS = 10_000;
 const STOP_GRACE_MS = 5_000;
-const OUTPUT_LIMIT = 64 * 1024;
 
 /** Options of a throwaway test server; the same for every server the suite runs against (see server.ts). */
 export interface XmppServerOptions {
@@ -55,11 +55,6 @@ export interface XmppServer {
 }
 export type ProsodyServer = XmppServer;
 
-// Last resort against orphans if a worker exits without running afterAll.
-const running = new Set<ChildProcess>();
-process.once("exit", () => {
-  for (const child of running) child.kill("SIGKILL");
-});
 
 export async function startProsody(options: ProsodyOptions = {}): Promise<ProsodyServer> {
   const prosody = await findOnPath("prosody");
@@ -69,9 +64,6 @@ export async function startProsody(options: ProsodyOptions = {}): Promise<Prosod
   const dir = await mkdtemp(path.join(os.tmpdir(), "herald-prosody-"));
   const configFile = path.join(dir, "prosody.cfg.lua");
   const logFile = path.join(dir, "prosody.log");
-  let child: ChildProcess | undefined;
-  let exited: Promise<void> = Promise.resolve();
-  let output = "";
 
   const [port, tlsPort] = await freePorts(options.tls ? 2 : 1);
   let tlsFiles: TlsFiles | undefined;
@@ -98,41 +90,19 @@ export async function startProsody(options: ProsodyOptions = {}): Promise<Prosod
 
   function log(): string {
     const file = existsSync(logFile) ? readFileSync(logFile, "utf8") : "(no log file)";
-    return `--- ${logFile} (tail) ---\n${tail(file, 40)}\n--- prosody console ---\n${tail(output, 20)}`;
+    return `--- ${logFile} (tail) ---\n${tail(file, 40)}\n--- prosody console ---\n${tail(serverProc.output(), 20)}`;
   }
 
-  async function start(): Promise<void> {
-    if (child) throw new Error("Prosody is already running");
-    const proc = spawn(prosody!, ["--config", configFile, "-F"], { stdio: ["ignore", "pipe", "pipe"] });
-    child = proc;
-    running.add(proc);
-    const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-OUTPUT_LIMIT));
-    proc.stdout?.on("data", keep);
-    proc.stderr?.on("data", keep);
-    exited = new Promise((resolve) =>
-      proc.once("exit", (code, signal) => {
-        output += `\n[prosody exited: code ${code}, signal ${signal}]`;
-        running.delete(proc);
-        if (child === proc) child = undefined;
-        resolve();
-      }),
-    );
-    try {
-      await waitForPort(port!, () => child === proc);
-    } catch (error) {
-      await stop();
-      throw new Error(`Prosody did not accept connections on 127.0.0.1:${port}: ${String(error)}\n${log()}`);
-    }
-  }
-
-  async function stop(): Promise<void> {
-    const proc = child;
-    if (!proc) return;
-    proc.kill("SIGTERM");
-    const timer = setTimeout(() => proc.kill("SIGKILL"), STOP_GRACE_MS);
-    await exited;
-    clearTimeout(timer);
-  }
+  const serverProc = serverProcess({
+    name: "Prosody",
+    spawn: () =>
+      spawn(prosody!, ["--config", configFile, "-F"], { stdio: ["ignore", "pipe", "pipe"] }),
+    ready: (alive) => waitForPort(port!, alive),
+    stopGraceMs: STOP_GRACE_MS,
+    diagnostics: () => log(),
+  });
+  const start = serverProc.start;
+  const stop = serverProc.stop;
 
   async function register(username: string, password: string): Promise<void> {
     try {
