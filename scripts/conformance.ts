@@ -9,9 +9,9 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { formatAnnouncement } from "../src/announce/format.js";
-import { htmlToPlainText } from "../src/announce/plain-text.js";
-import { summarize } from "../src/announce/summary.js";
-import { readFeedFile } from "../src/sources/feed-file.js";
+import { htmlToPlainText } from "../src/text/plain-text.js";
+import { summarize } from "../src/text/summary.js";
+import { readFeedFile } from "../src/sources/feeds/feed-file.js";
 import { formatDiagnostic } from "../src/sources/markdown/folder.js";
 import { readPost } from "../src/sources/markdown/post.js";
 import { readMarkdownFolder } from "../src/sources/markdown/source.js";

@@ -8,7 +8,7 @@ import { FatalConnectionError } from "./xmpp/connection.js";
 import { DatabaseTooNewError } from "./store/db.js";
 import { runPreview } from "./preview.js";
 import { configJsonSchema } from "./config/json-schema.js";
-import { parseDuration } from "./config/duration.js";
+import { parseDuration } from "./util/duration.js";
 import { exportOpml, importOpml } from "./ops/opml-commands.js";
 
 /** Exit codes: 0 done, 1 runtime failure (login refused, untrusted certificate), 2 bad config or usage. */

@@ -6,12 +6,12 @@ import { createEntryStore, type Target } from "./store/entries.js";
 import { createOutbox } from "./store/outbox.js";
 import { createSubscriptionStore } from "./store/subscriptions.js";
 import { createRegistry, type LiveFeed } from "./live/registry.js";
-import { createHttpFetcher } from "./sources/http-fetch.js";
-import { httpFeedSource } from "./sources/feed-source.js";
+import { createHttpFetcher } from "./sources/http/fetch.js";
+import { httpFeedSource } from "./sources/http/feed-source.js";
 import { markdownFolderSource } from "./sources/markdown/source.js";
 import { watchFolder } from "./sources/markdown/watch.js";
 import { feedLocation } from "./config/schema.js";
-import { createPoller, type FeedSpec } from "./sources/poller.js";
+import { createPoller, type FeedSpec } from "./polling/poller.js";
 import { createConnection, type FatalConnectionError } from "./xmpp/connection.js";
 import { groupchatMessage } from "./xmpp/muc-stanzas.js";
 import { chatMessage } from "./xmpp/chat.js";
@@ -28,9 +28,10 @@ import { createDispatcher } from "./commands/dispatcher.js";
 import { adhocCommands } from "./commands/adhoc-commands.js";
 import { createInbound } from "./bot/inbound.js";
 import { limitConcurrency } from "./util/limit.js";
-import { createFailureReports } from "./sources/failure-reports.js";
+import { createFailureReports } from "./polling/failure-reports.js";
 import { createMetrics } from "./ops/metrics.js";
 import { createOpsServer, type Health } from "./ops/http-server.js";
+import { bareJid } from "./util/jid.js";
 
 export interface HeraldOptions {
   readonly config: HeraldConfig;
@@ -200,7 +201,7 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
     ownJid: () => connection.jid ?? config.xmpp.jid,
     requester: (from) => {
       if (!from) return undefined;
-      const bare = from.split("/")[0]!.toLowerCase();
+      const bare = bareJid(from);
       return { jid: from, bare, isAdmin: isAdmin(bare) };
     },
   });

@@ -10,14 +10,14 @@ import { basename, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { formatAnnouncement } from "./announce/format.js";
 import type { Entry } from "./sources/entry.js";
-import { readFeedFile } from "./sources/feed-file.js";
-import { createHttpFetcher, type FetchFeed } from "./sources/http-fetch.js";
+import { readFeedFile } from "./sources/feeds/feed-file.js";
+import { createHttpFetcher, type FetchFeed } from "./sources/http/fetch.js";
 import { linkTemplateProblem } from "./sources/markdown/link.js";
 import { formatDiagnostic, MAX_POST_BYTES } from "./sources/markdown/folder.js";
 import { isValidTimeZone } from "./sources/markdown/post-date.js";
 import { postEntry, readPost, type Post, type PostOptions } from "./sources/markdown/post.js";
 import { readMarkdownFolder } from "./sources/markdown/source.js";
-import { parseFeedText } from "./sources/parse-feed.js";
+import { parseFeedText } from "./sources/feeds/parse-feed.js";
 
 export interface PreviewIo {
   readonly stdout: { write(text: string): unknown };

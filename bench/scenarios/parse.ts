@@ -4,8 +4,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { decodeFeedBody, gunzipIfCompressed } from "../../src/sources/decode.js";
-import { parseFeedText } from "../../src/sources/parse-feed.js";
+import { decodeFeedBody, gunzipIfCompressed } from "../../src/sources/feeds/decode.js";
+import { parseFeedText } from "../../src/sources/feeds/parse-feed.js";
 import { say, type BenchEnv, type ScenarioResult } from "../env.js";
 import { median, round as r } from "../stats.js";
 

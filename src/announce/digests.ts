@@ -2,9 +2,9 @@ import type { Db } from "../store/db.js";
 import type { Logger } from "../log.js";
 import type { Registry } from "../live/registry.js";
 import type { Outbox } from "../store/outbox.js";
-import { foldToOneLine, htmlToPlainText } from "./plain-text.js";
-import { truncateAtWord } from "./summary.js";
-import { nextDue, parseDigestSchedule, previousDue, type DigestSchedule } from "./digest-schedule.js";
+import { foldToOneLine, htmlToPlainText } from "../text/plain-text.js";
+import { truncateAtWord } from "../text/summary.js";
+import { nextDue, parseDigestSchedule, previousDue, type DigestSchedule } from "../config/digest-schedule.js";
 
 export interface DigestDeps {
   readonly db: Db;

@@ -8,13 +8,12 @@
  * Each part is one line; lines with nothing to say are left out.
  */
 import type { Entry } from "../sources/entry.js";
-import { foldToOneLine, htmlToPlainText, removeForbiddenChars } from "./plain-text.js";
-import { DEFAULT_SUMMARY_CHARS, summarize, truncateAtWord } from "./summary.js";
+import { removeForbiddenChars } from "../text/plain-text.js";
+import { DEFAULT_SUMMARY_CHARS, summarize } from "../text/summary.js";
+import { cleanLine, cleanTitle } from "../text/title.js";
 import { httpUrl } from "../util/url.js";
 
-export const MAX_TITLE_CHARS = 200;
 export const MAX_AUTHOR_CHARS = 100;
-export const UNTITLED = "(untitled)";
 
 export interface AnnouncementOptions {
   /** Summary length budget in characters; 0 leaves the summary out. Default 300. */
@@ -23,29 +22,13 @@ export interface AnnouncementOptions {
 
 export function formatAnnouncement(entry: Entry, options: AnnouncementOptions = {}): string {
   const author = cleanLine(entry.author ?? "", MAX_AUTHOR_CHARS);
-  const lines = [author === "" ? boldTitle(entry.title) : `${boldTitle(entry.title)} — ${author}`];
+  const title = `*${cleanTitle(entry.title)}*`;
+  const lines = [author === "" ? title : `${title} — ${author}`];
   const summary = summarize(entry.summaryHtml, options.summaryChars ?? DEFAULT_SUMMARY_CHARS);
   if (summary !== "") lines.push(guardBlockStart(summary));
   const link = safeLink(entry.link);
   if (link !== undefined) lines.push(link);
   return lines.join("\n");
-}
-
-/**
- * XEP-0393 §6.2: a span's opening "*" must not be followed by whitespace, its closing "*" must
- * not be preceded by whitespace, and spans match lazily, so any "*" inside the title (not
- * preceded by whitespace) would end the bold span early. The title is trimmed and never empty,
- * and each "*" in it becomes U+2217 ASTERISK OPERATOR, which looks the same and styles nothing.
- */
-function boldTitle(title: string): string {
-  // After cleaning: "&#42;" is an asterisk too.
-  const clean = cleanLine(title, MAX_TITLE_CHARS).replace(/\*/g, "\u2217");
-  return `*${clean === "" ? UNTITLED : clean}*`;
-}
-
-function cleanLine(text: string, maxChars: number): string {
-  // Titles and author names are not Markdown: "# of users" is not a heading.
-  return truncateAtWord(foldToOneLine(htmlToPlainText(text, { markdown: false })), maxChars);
 }
 
 /**

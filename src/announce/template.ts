@@ -4,9 +4,10 @@
  * literally in every later announcement.
  */
 import type { Entry } from "../sources/entry.js";
-import { foldToOneLine, htmlToPlainText, removeForbiddenChars } from "./plain-text.js";
-import { DEFAULT_SUMMARY_CHARS, summarize, truncateAtWord } from "./summary.js";
-import { MAX_AUTHOR_CHARS, MAX_TITLE_CHARS, UNTITLED } from "./format.js";
+import { removeForbiddenChars } from "../text/plain-text.js";
+import { DEFAULT_SUMMARY_CHARS, summarize } from "../text/summary.js";
+import { MAX_AUTHOR_CHARS } from "./format.js";
+import { cleanLine, MAX_TITLE_CHARS, UNTITLED } from "../text/title.js";
 
 export const PLACEHOLDERS = ["title", "link", "summary", "author", "date", "feed", "categories"] as const;
 export type Placeholder = (typeof PLACEHOLDERS)[number];
@@ -40,13 +41,13 @@ export interface RenderContext {
 /** Fills a checked template. Every value is plain text on one line; unknown values are empty. */
 export function renderTemplate(template: string, entry: Entry, context: RenderContext): string {
   const values: Record<Placeholder, () => string> = {
-    title: () => oneLine(entry.title, MAX_TITLE_CHARS) || UNTITLED,
+    title: () => cleanLine(entry.title, MAX_TITLE_CHARS) || UNTITLED,
     link: () => entry.link ?? "",
     summary: () => summarize(entry.summaryHtml, context.summaryChars ?? DEFAULT_SUMMARY_CHARS),
-    author: () => oneLine(entry.author ?? "", MAX_AUTHOR_CHARS),
+    author: () => cleanLine(entry.author ?? "", MAX_AUTHOR_CHARS),
     date: () => entry.published?.toISOString().slice(0, 10) ?? "",
     feed: () => context.feed,
-    categories: () => entry.categories.map((c) => oneLine(c, 50)).join(", "),
+    categories: () => entry.categories.map((c) => cleanLine(c, 50)).join(", "),
   };
   const text = template.replace(/\{(title|link|summary|author|date|feed|categories)\}/g, (_m, name: Placeholder) => values[name]());
   // Lines left empty by missing values are dropped.
@@ -54,8 +55,4 @@ export function renderTemplate(template: string, entry: Entry, context: RenderCo
     .split("\n")
     .filter((line) => line.trim() !== "")
     .join("\n");
-}
-
-function oneLine(text: string, max: number): string {
-  return truncateAtWord(foldToOneLine(htmlToPlainText(text, { markdown: false })), max);
 }

@@ -7,6 +7,7 @@ import type { RoomMessage } from "../xmpp/muc-stanzas.js";
 import { chatMessage, parseDirectMessage } from "../xmpp/chat.js";
 import { outgoingText } from "../xmpp/outgoing-text.js";
 import { declineInvitation, parseInvitation } from "../rooms/invitations.js";
+import { bareJid } from "../util/jid.js";
 
 export interface InboundDeps {
   readonly dispatcher: Dispatcher;
@@ -40,7 +41,7 @@ export function createInbound(deps: InboundDeps) {
     const invitation = parseInvitation(stanza);
     if (!invitation) return false;
     const [inviterBare, inviterResource] = invitation.inviter.split("/");
-    const inviter = inviterBare!.toLowerCase();
+    const inviter = bareJid(inviterBare!);
     // A room that hides real addresses names the inviter by occupant JID (room/nick): that is
     // nobody we can verify, so it is never an admin.
     const who =

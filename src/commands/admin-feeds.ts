@@ -1,4 +1,4 @@
-import { parseDuration, formatDuration } from "../config/duration.js";
+import { parseDuration, formatDuration } from "../util/duration.js";
 import { formatAnnouncement } from "../announce/format.js";
 import { command, UserError, type Command } from "./command.js";
 import type { CommandServices } from "./services.js";

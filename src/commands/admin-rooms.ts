@@ -1,10 +1,10 @@
 import { checkTemplate } from "../announce/template.js";
-import { formatDigestSchedule, parseDigestSchedule } from "../announce/digest-schedule.js";
+import { formatDigestSchedule, parseDigestSchedule } from "../config/digest-schedule.js";
 import { DEFAULT_ROOM_SETTINGS, type LiveRoom, type RoomSettings } from "../live/registry.js";
 import { command, UserError, type Command } from "./command.js";
 import type { CommandServices } from "./services.js";
 import { unknownFeed } from "./reading.js";
-import { bareJid } from "./text.js";
+import { parseBareJid } from "./text.js";
 
 const MAX_SUMMARY = 1000;
 
@@ -35,7 +35,7 @@ export function roomCommands(s: CommandServices): Command[] {
       admin: true,
       inRooms: false,
       async run(_ctx, [roomArg, nick, password]) {
-        const jid = bareJid(roomArg, "room");
+        const jid = parseBareJid(roomArg, "room");
         const before = s.registry.room(jid);
         s.registry.putRoom({
           jid,
@@ -56,7 +56,7 @@ export function roomCommands(s: CommandServices): Command[] {
       admin: true,
       inRooms: false,
       run(_ctx, [roomArg]) {
-        const jid = bareJid(roomArg, "room");
+        const jid = parseBareJid(roomArg, "room");
         return s.registry.removeRoom(jid) ? `Left ${jid}; I will not come back after a restart.` : `I am not configured for ${jid}.`;
       },
     }),
@@ -76,7 +76,7 @@ export function roomCommands(s: CommandServices): Command[] {
       admin: true,
       inRooms: false,
       run(_ctx, args, rest) {
-        const jid = bareJid(args[0], "room");
+        const jid = parseBareJid(args[0], "room");
         const room = existing(jid);
         const verb = args[1]?.toLowerCase();
         if (verb === undefined) return `${jid}: ${describe(room)}`;

@@ -3,7 +3,7 @@ import type { FeedStateStore } from "../store/feed-state.js";
 import type { Outbox } from "../store/outbox.js";
 import type { SubscriptionStore } from "../store/subscriptions.js";
 import type { Registry } from "../live/registry.js";
-import type { PollOutcome } from "../sources/poller.js";
+import type { PollOutcome } from "../polling/poller.js";
 import type { SourceRead } from "../sources/source.js";
 
 export type JoinOutcome = { readonly ok: true; readonly nick: string } | { readonly ok: false; readonly reason: string };

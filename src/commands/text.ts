@@ -1,5 +1,5 @@
-import { summarize } from "../announce/summary.js";
-import { foldToOneLine, htmlToPlainText } from "../announce/plain-text.js";
+import { summarize } from "../text/summary.js";
+import { cleanTitle } from "../text/title.js";
 import type { StoredEntry } from "../store/entries.js";
 import { UserError } from "./command.js";
 
@@ -18,7 +18,7 @@ export function duration(ms: number): string {
 }
 
 export function title(entry: StoredEntry): string {
-  return foldToOneLine(htmlToPlainText(entry.title, { markdown: false })).replace(/\*/g, "\u2217") || "(untitled)";
+  return cleanTitle(entry.title, Infinity);
 }
 
 /** A numbered list of posts, newest first; a single post also gets its summary. */
@@ -34,7 +34,7 @@ export function entryList(entries: readonly StoredEntry[]): string {
 }
 
 /** A bare JID as typed by a person, checked and lower-cased, or a UserError saying what is wrong. */
-export function bareJid(text: string | undefined, what: string): string {
+export function parseBareJid(text: string | undefined, what: string): string {
   if (!text) throw new UserError(`Which ${what}? Give its address, like news@conference.example.org.`);
   const jid = text.toLowerCase();
   if (!/^[^@/\s]+@[^@/\s]+\.?[^@/\s]*$/.test(jid)) throw new UserError(`“${text}” is not a ${what} address; expected something like news@conference.example.org.`);

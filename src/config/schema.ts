@@ -1,10 +1,10 @@
 import { isAbsolute, resolve } from "node:path";
 import { z } from "zod";
-import { parseDuration } from "./duration.js";
+import { parseDuration } from "../util/duration.js";
 import { feedEntrySchema, toFeedConfig, type FeedConfig } from "./feed-schema.js";
 
 import { isValidTimeZone } from "../util/time-zone.js";
-import { parseDigestSchedule } from "../announce/digest-schedule.js";
+import { parseDigestSchedule } from "./digest-schedule.js";
 export { feedLocation, type FeedConfig, type FolderFeedConfig, type HttpFeedConfig } from "./feed-schema.js";
 
 /**
@@ -23,7 +23,7 @@ const PLAIN_TEXT = /^[^\p{Cc}\s](?:[^\p{Cc}]*[^\p{Cc}\s])?$/u;
 const LISTEN = /^(?:\[([0-9a-f:.]+)\]|([^\s:[\]]+)):(\d{1,5})$/i;
 const MIN_INTERVAL_MS = 1000;
 
-function bareJid(what: string) {
+function bareJidSchema(what: string) {
   return z.string().regex(BARE_JID, {
     error: (issue) => {
       const text = String(issue.input);
@@ -79,7 +79,7 @@ function serviceProblem(text: string): string | undefined {
 }
 
 const xmppSchema = z.strictObject({
-  jid: bareJid("herald@example.org"),
+  jid: bareJidSchema("herald@example.org"),
   password: z.string().min(1).optional(),
   password_file: z.string().min(1).optional(),
   service: z
@@ -99,7 +99,7 @@ const digestSchema = z.string().refine((text) => !("error" in parseDigestSchedul
 });
 
 const roomSchema = z.strictObject({
-  jid: bareJid("news@conference.example.org"),
+  jid: bareJidSchema("news@conference.example.org"),
   feeds: z.array(z.string()).default([]),
   password: z.string().min(1).optional(),
   nick: plainText("a nick like Herald").optional(),
@@ -135,7 +135,7 @@ export const configFileSchema = z
   .strictObject({
     xmpp: xmppSchema,
     nick: plainText("a nick like Herald").default("Herald"),
-    admins: z.array(bareJid("admin@example.org")).default([]),
+    admins: z.array(bareJidSchema("admin@example.org")).default([]),
     store: z.string().min(1).default("data/herald.db"),
     feeds: z.array(feedSchema).default([]),
     rooms: z.array(roomSchema).default([]),

@@ -2,7 +2,7 @@
  * OPML 2.0 (http://opml.org/spec2.opml), the feed list format every feed reader imports and
  * exports: subscriptions are <outline type="rss" xmlUrl=…/>, possibly nested in folders.
  */
-import { childElements, parseXml, type XmlElement } from "../sources/xml-tree.js";
+import { childElements, parseXml, type XmlElement } from "../sources/feeds/xml-tree.js";
 import { httpUrl } from "../util/url.js";
 
 export interface OpmlFeed {

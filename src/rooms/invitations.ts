@@ -1,5 +1,6 @@
 import type { Element } from "@xmpp/client";
 import { xml } from "@xmpp/client";
+import { bareJid } from "../util/jid.js";
 
 export interface Invitation {
   readonly room: string;
@@ -25,7 +26,7 @@ export function parseInvitation(stanza: Element): Invitation | undefined {
   const invite = user?.getChild("invite");
   if (invite?.attrs.from) {
     return {
-      room: from.split("/")[0]!.toLowerCase(),
+      room: bareJid(from),
       inviter: invite.attrs.from,
       password: user?.getChildText("password") ?? undefined,
       reason: invite.getChildText("reason") ?? undefined,

@@ -1,6 +1,7 @@
 import { EventEmitter } from "node:events";
 import type { Element } from "@xmpp/client";
 import type { Logger } from "../log.js";
+import { bareJid } from "../util/jid.js";
 import {
   instantRoomForm,
   joinPresence,
@@ -134,7 +135,7 @@ export function createRoomManager(deps: RoomManagerDeps) {
     if (p.type !== "error" && !isSelf) {
       // XEP-0045 §7.2.3: an occupant's real JID is in <item jid=.../> only when the room shows it to us.
       if (p.type === "unavailable" && !p.codes.has("303")) state.occupants.delete(p.nick);
-      else if (p.type === "available") state.occupants.set(p.nick, p.realJid?.split("/")[0]?.toLowerCase());
+      else if (p.type === "available") state.occupants.set(p.nick, (p.realJid === undefined ? undefined : bareJid(p.realJid)));
     }
     if (p.type === "error") {
       if (state.status !== "joining") return;
@@ -240,7 +241,7 @@ export function createRoomManager(deps: RoomManagerDeps) {
     /** Routes a stanza to its room. Returns true when it was a room's. */
     handleStanza(stanza: Element): boolean {
       const from = String(stanza.attrs.from ?? "");
-      const room = from.split("/")[0]!.toLowerCase();
+      const room = bareJid(from);
       const state = rooms.get(room);
       if (!state) return false;
       const presence = parseMucPresence(stanza);

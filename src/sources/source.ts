@@ -1,5 +1,5 @@
 import type { Entry } from "./entry.js";
-import type { Validators } from "./http-fetch.js";
+import type { Validators } from "./http/fetch.js";
 
 /** What one read of a source found. Every kind of source (HTTP feed, Markdown folder) answers this. */
 export type SourceRead =

@@ -1,6 +1,6 @@
 import type { Db } from "./db.js";
 import type { Entry } from "../sources/entry.js";
-import { htmlToPlainText } from "../announce/plain-text.js";
+import { htmlToPlainText } from "../text/plain-text.js";
 
 /** Where an announcement goes: a room, or a user with a personal subscription. */
 export interface Target {

@@ -1,5 +1,5 @@
 import type { Db } from "./db.js";
-import type { Validators } from "../sources/http-fetch.js";
+import type { Validators } from "../sources/http/fetch.js";
 
 export interface FeedState {
   readonly feed: string;

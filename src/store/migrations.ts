@@ -1,5 +1,5 @@
 import type { Db } from "./db.js";
-import { htmlToPlainText } from "../announce/plain-text.js";
+import { htmlToPlainText } from "../text/plain-text.js";
 
 /**
  * Numbered schema migrations: entry N (0-based) takes the database from user_version N to N+1.

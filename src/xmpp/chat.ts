@@ -1,5 +1,6 @@
 import { xml, type Element } from "@xmpp/client";
 import { outgoingText } from "./outgoing-text.js";
+import { bareJid } from "../util/jid.js";
 
 /** A direct message to the bot from a user (not from a room, not an error, not a chat state). */
 export interface DirectMessage {
@@ -17,7 +18,7 @@ export function parseDirectMessage(stanza: Element, isRoom: (bare: string) => bo
   const from = stanza.attrs.from;
   const body = stanza.getChildText("body");
   if (!from || body === null || body.trim() === "") return undefined;
-  const bare = from.split("/")[0]!.toLowerCase();
+  const bare = bareJid(from);
   // A private message through a room (room@service/nick) has no verified sender: not a user's DM.
   if (isRoom(bare)) return undefined;
   // XEP-0249 invitations and XEP-0045 mediated invitations are handled elsewhere.

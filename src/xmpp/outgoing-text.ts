@@ -1,4 +1,4 @@
-import { removeForbiddenChars } from "../announce/plain-text.js";
+import { removeForbiddenChars } from "../text/plain-text.js";
 
 /** Longest message body Herald sends; a chat line, well inside servers' stanza size limits. */
 export const MAX_BODY_CHARS = 8000;

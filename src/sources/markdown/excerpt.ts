@@ -10,8 +10,8 @@
  * (Current Hugo lets the marker win over the front matter; the issue that specified Herald's
  * rule puts the author's explicit summary first, and the XSF blog has no markers.)
  */
-import { htmlToPlainText } from "../../announce/plain-text.js";
-import { LEAD_CHARS } from "../../announce/summary.js";
+import { htmlToPlainText } from "../../text/plain-text.js";
+import { LEAD_CHARS } from "../../text/summary.js";
 import type { FrontMatterValue } from "./front-matter.js";
 
 const MORE = /<!--\s*more\s*-->/i;

@@ -8,7 +8,7 @@
  * moment reads the folder again and the post becomes new even though no file changed.
  */
 import { createHash } from "node:crypto";
-import type { Validators } from "../http-fetch.js";
+import type { Validators } from "../http/fetch.js";
 import type { ReadSource } from "../source.js";
 import { postEntry } from "./post.js";
 import {

@@ -1,5 +1,5 @@
 // The SSRF address policy as a pure function: which addresses are public, in every spelling.
-import { AddressRefusedError, classifyAddress, publicOnlyExcept, vetHost, type ResolvedAddress } from "../../../src/sources/address-policy.js";
+import { AddressRefusedError, classifyAddress, publicOnlyExcept, vetHost, type ResolvedAddress } from "../../../src/sources/http/address-policy.js";
 
 test.each([
   // loopback, private, link-local, and the rest of the IPv4 special-purpose registry

@@ -1,5 +1,5 @@
 import { gzipSync } from "node:zlib";
-import { BodyError, decodeFeedBody, gunzipIfCompressed } from "../../../src/sources/decode.js";
+import { BodyError, decodeFeedBody, gunzipIfCompressed } from "../../../src/sources/feeds/decode.js";
 
 const latin1 = (s: string) => Buffer.from(s, "latin1");
 

@@ -4,8 +4,8 @@ import { readFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import { join } from "node:path";
 import { formatAnnouncement } from "../../../src/announce/format.js";
-import { readFeedFile } from "../../../src/sources/feed-file.js";
-import { FeedParseError, parseFeedText } from "../../../src/sources/parse-feed.js";
+import { readFeedFile } from "../../../src/sources/feeds/feed-file.js";
+import { FeedParseError, parseFeedText } from "../../../src/sources/feeds/parse-feed.js";
 
 const path = (name: string) => join(__dirname, "../../fixtures/feeds", name);
 const text = (name: string) => readFileSync(path(name), "utf8");

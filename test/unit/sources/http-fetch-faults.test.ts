@@ -6,8 +6,8 @@ import type { AddressInfo } from "node:net";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createGzip } from "node:zlib";
-import { createHttpFetcher, FetchError, MAX_RETRY_AFTER_MS, parseRetryAfter } from "../../../src/sources/http-fetch.js";
-import { httpFeedSource } from "../../../src/sources/feed-source.js";
+import { createHttpFetcher, FetchError, MAX_RETRY_AFTER_MS, parseRetryAfter } from "../../../src/sources/http/fetch.js";
+import { httpFeedSource } from "../../../src/sources/http/feed-source.js";
 import { startLocalServer, streamBytes, type LocalServer } from "./support/local-server.js";
 
 const MB = 1024 * 1024;

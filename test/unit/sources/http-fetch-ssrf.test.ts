@@ -3,9 +3,9 @@
 // that was vetted (no second DNS answer to rebind to).
 import { createServer as createTlsServer } from "node:tls";
 import type { AddressInfo } from "node:net";
-import { createHttpFetcher } from "../../../src/sources/http-fetch.js";
-import { httpFeedSource } from "../../../src/sources/feed-source.js";
-import { publicOnlyExcept, type ResolvedAddress } from "../../../src/sources/address-policy.js";
+import { createHttpFetcher } from "../../../src/sources/http/fetch.js";
+import { httpFeedSource } from "../../../src/sources/http/feed-source.js";
+import { publicOnlyExcept, type ResolvedAddress } from "../../../src/sources/http/address-policy.js";
 import { startLocalServer, type LocalServer } from "./support/local-server.js";
 
 const none = { etag: undefined, lastModified: undefined };

@@ -3,7 +3,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { brotliCompressSync, deflateSync, gzipSync } from "node:zlib";
-import { createHttpFetcher, FetchError } from "../../../src/sources/http-fetch.js";
+import { createHttpFetcher, FetchError } from "../../../src/sources/http/fetch.js";
 
 let server: Server;
 let base: string;

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { parseFeed, FeedParseError, entryKey } from "../../../src/sources/parse-feed.js";
-import { parseFeedDate } from "../../../src/sources/feed-values.js";
+import { parseFeed, FeedParseError, entryKey } from "../../../src/sources/feeds/parse-feed.js";
+import { parseFeedDate } from "../../../src/sources/feeds/values.js";
 
 const fixture = (name: string) => readFileSync(join(__dirname, "../../fixtures/feeds", name), "utf8");
 

@@ -1,4 +1,4 @@
-import { childElement, innerXml, MAX_DEPTH, parseXml, textContent, type XmlElement } from "../../../src/sources/xml-tree.js";
+import { childElement, innerXml, MAX_DEPTH, parseXml, textContent, type XmlElement } from "../../../src/sources/feeds/xml-tree.js";
 
 const root = (xml: string, base?: string): XmlElement => {
   const [first] = parseXml(xml, base).roots;

@@ -1,6 +1,6 @@
 import type { FeedStateStore } from "../store/feed-state.js";
 import type { PollOutcome } from "./poller.js";
-import { formatDuration } from "../config/duration.js";
+import { formatDuration } from "../util/duration.js";
 
 export interface FailureReportDeps {
   readonly feedState: FeedStateStore;

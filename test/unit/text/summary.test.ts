@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { htmlToPlainText } from "../../../src/announce/plain-text.js";
-import { ELLIPSIS, LEAD_CHARS, summarize, truncateAtWord } from "../../../src/announce/summary.js";
+import { htmlToPlainText } from "../../../src/text/plain-text.js";
+import { ELLIPSIS, LEAD_CHARS, summarize, truncateAtWord } from "../../../src/text/summary.js";
 
 const fixture = (name: string): string =>
   readFileSync(join(__dirname, "../../fixtures/html", name), "utf8");

@@ -6,7 +6,7 @@ import {
   foldToOneLine,
   htmlToPlainText,
   removeForbiddenChars,
-} from "../../../src/announce/plain-text.js";
+} from "../../../src/text/plain-text.js";
 
 const fixture = (name: string): string =>
   readFileSync(join(__dirname, "../../fixtures/html", name), "utf8");
@@ -233,7 +233,7 @@ describe("htmlToPlainText never throws", () => {
         },
       }));
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const isolated = require("../../../src/announce/plain-text.js") as typeof import("../../../src/announce/plain-text.js");
+      const isolated = require("../../../src/text/plain-text.js") as typeof import("../../../src/text/plain-text.js");
       expect(isolated.htmlToPlainText("<p>text</p>")).toBe("");
     });
     jest.dontMock("htmlparser2");

@@ -1,4 +1,4 @@
-import { formatDuration, parseDuration } from "../../../src/config/duration.js";
+import { formatDuration, parseDuration } from "../../../src/util/duration.js";
 
 describe("parseDuration", () => {
   it.each([

@@ -5,7 +5,7 @@
  */
 import type { FeedEntryDraft, FeedReadResult } from "./feed-entry.js";
 import { childElement, childElements, textContent, type XmlElement } from "./xml-tree.js";
-import { childText, distinct, firstDate, nonBlank, NS, personName, resolveLink, textConstructHtml } from "./feed-values.js";
+import { childText, distinct, firstDate, nonBlank, NS, personName, resolveLink, textConstructHtml } from "./values.js";
 
 export function readAtom(root: XmlElement): FeedReadResult {
   const ns = [root.ns];

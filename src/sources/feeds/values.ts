@@ -2,7 +2,7 @@
  * Small readers shared by the RSS and Atom mappings: namespaces, dates, links, text constructs.
  */
 import { childElement, escapeText, innerXml, textContent, type XmlElement } from "./xml-tree.js";
-import { httpUrl } from "../util/url.js";
+import { httpUrl } from "../../util/url.js";
 
 export const NS = {
   atom: "http://www.w3.org/2005/Atom",

@@ -1,4 +1,4 @@
-import { formatDigestSchedule, nextDue, parseDigestSchedule, previousDue } from "../../../src/announce/digest-schedule.js";
+import { formatDigestSchedule, nextDue, parseDigestSchedule, previousDue } from "../../../src/config/digest-schedule.js";
 
 const at = (iso: string) => Date.parse(iso);
 const iso = (ms: number) => new Date(ms).toISOString();

@@ -2,9 +2,9 @@ import { openDatabase } from "../../../src/store/db.js";
 import { createFeedStateStore } from "../../../src/store/feed-state.js";
 import { createEntryStore } from "../../../src/store/entries.js";
 import { createOutbox } from "../../../src/store/outbox.js";
-import { createPoller } from "../../../src/sources/poller.js";
-import { httpFeedSource } from "../../../src/sources/feed-source.js";
-import { FetchError, type FetchResult } from "../../../src/sources/http-fetch.js";
+import { createPoller } from "../../../src/polling/poller.js";
+import { httpFeedSource } from "../../../src/sources/http/feed-source.js";
+import { FetchError, type FetchResult } from "../../../src/sources/http/fetch.js";
 import { pino } from "pino";
 
 const rss = (...ids: string[]) =>

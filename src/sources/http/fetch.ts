@@ -6,9 +6,9 @@
  */
 import type { IncomingMessage } from "node:http";
 import { AddressRefusedError, systemResolver, type AddressPolicy, type ResolveHost } from "./address-policy.js";
-import { decodeFeedBody, gunzipIfCompressed } from "./decode.js";
+import { decodeFeedBody, gunzipIfCompressed } from "../feeds/decode.js";
 import { FetchError } from "./fetch-error.js";
-import { header, readBody, requestOnce } from "./http-transport.js";
+import { header, readBody, requestOnce } from "./transport.js";
 
 export { FetchError, type FetchErrorDetails } from "./fetch-error.js";
 

@@ -1,7 +1,7 @@
 import type { AddressPolicy } from "./address-policy.js";
-import type { FetchFeed } from "./http-fetch.js";
-import { parseFeedText } from "./parse-feed.js";
-import type { ReadSource } from "./source.js";
+import type { FetchFeed } from "./fetch.js";
+import { parseFeedText } from "../feeds/parse-feed.js";
+import type { ReadSource } from "../source.js";
 
 export interface HttpFeedOptions {
   /** Where this feed's URL may lead (see address-policy.ts); default: the fetcher's own default. */

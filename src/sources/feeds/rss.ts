@@ -8,7 +8,7 @@
  */
 import type { FeedEntryDraft, FeedReadResult } from "./feed-entry.js";
 import { childElement, childElements, textContent, type XmlElement } from "./xml-tree.js";
-import { childText, distinct, EXTENSION_NAMESPACES, firstDate, nonBlank, NS, personName, resolveLink } from "./feed-values.js";
+import { childText, distinct, EXTENSION_NAMESPACES, firstDate, nonBlank, NS, personName, resolveLink } from "./values.js";
 
 /** `root` is <rss> (0.9x/2.0) or <rdf:RDF> (0.90/1.0). */
 export function readRss(root: XmlElement): FeedReadResult {

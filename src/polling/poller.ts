@@ -1,8 +1,8 @@
 import type { Logger } from "../log.js";
 import type { EntryStore, FloodPolicy, Target } from "../store/entries.js";
 import type { FeedStateStore } from "../store/feed-state.js";
-import { FeedParseError } from "./parse-feed.js";
-import type { ReadSource } from "./source.js";
+import { FeedParseError } from "../sources/feeds/parse-feed.js";
+import type { ReadSource } from "../sources/source.js";
 
 export interface FeedSpec {
   readonly name: string;

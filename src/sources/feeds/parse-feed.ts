@@ -3,10 +3,10 @@
  * xml-tree.ts for why and how) so that what Python's feedparser accepts, Herald accepts too.
  */
 import { createHash } from "node:crypto";
-import type { Entry } from "./entry.js";
+import type { Entry } from "../entry.js";
 import type { FeedEntryDraft, FeedReadResult } from "./feed-entry.js";
-import { readAtom } from "./feed-atom.js";
-import { readRss } from "./feed-rss.js";
+import { readAtom } from "./atom.js";
+import { readRss } from "./rss.js";
 import { parseXml, type XmlElement } from "./xml-tree.js";
 
 export interface ParsedFeed {
