@@ -1,7 +1,7 @@
 import type { Logger } from "../log.js";
 import type { EntryStore, FloodPolicy, Target } from "../store/entries.js";
 import type { FeedStateStore } from "../store/feed-state.js";
-import { FeedParseError } from "../sources/feeds/parse-feed.js";
+import { SourceError } from "../sources/errors.js";
 import type { ReadSource } from "../sources/source.js";
 
 export interface FeedSpec {
@@ -88,12 +88,16 @@ export function createPoller(deps: PollerDeps) {
         if (recorded.queued > 0) deps.onQueued(spec.name, targets);
       }
     } catch (err) {
-      const flagged = (err as { temporary?: unknown }).temporary;
-      const temporary = typeof flagged === "boolean" ? flagged : !(err instanceof FeedParseError);
       const error = err instanceof Error ? err.message : String(err);
       deps.feedState.recordError(spec.name, error, deps.now());
-      const { gone, retryAfterMs } = err as { gone?: boolean; retryAfterMs?: number };
-      outcome = { result: "error", error, temporary, ...(gone ? { gone } : {}), ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
+      if (err instanceof SourceError) {
+        const { temporary, gone, retryAfterMs } = err;
+        outcome = { result: "error", error, temporary, ...(gone ? { gone } : {}), ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
+      } else {
+        // Not a failure the source foresaw (a bug, a full disk): worth another try, and a stack.
+        log.error({ feed: spec.name, err }, "unexpected error reading a source");
+        outcome = { result: "error", error, temporary: true };
+      }
     }
     const fields = { feed: spec.name, ms: deps.now() - startedAt, ...outcome };
     deps.onPolled?.(spec.name, outcome, fields.ms);

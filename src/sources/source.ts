@@ -17,7 +17,7 @@ export type SourceRead =
     };
 
 /**
- * Reads a source once. Throws FetchError / FeedParseError (or another Error) when the source
- * cannot be read; the error's `temporary` flag, when present, says whether retrying may help.
+ * Reads a source once. Throws a SourceError (FetchError, BodyError, FeedParseError,
+ * FolderError) when the source cannot be read; its fields say whether and when to try again.
  */
 export type ReadSource = (validators: Validators) => Promise<SourceRead>;

@@ -1,5 +1,6 @@
 import { TextDecoder } from "node:util";
 import { gunzipSync } from "node:zlib";
+import { SourceError } from "../errors.js";
 
 /**
  * Turns a feed's bytes into text. The charset comes, in order of authority, from a byte-order mark,
@@ -89,10 +90,9 @@ export function gunzipIfCompressed(bytes: Uint8Array, maxBytes: number): Uint8Ar
 }
 
 /** A body that cannot be turned into text. Never temporary: the same bytes fail again. */
-export class BodyError extends Error {
-  readonly temporary = false;
+export class BodyError extends SourceError {
   constructor(message: string) {
-    super(message);
+    super(message, false);
     this.name = "BodyError";
   }
 }

@@ -8,6 +8,7 @@ import type { FeedEntryDraft, FeedReadResult } from "./feed-entry.js";
 import { readAtom } from "./atom.js";
 import { readRss } from "./rss.js";
 import { parseXml, type XmlElement } from "./xml-tree.js";
+import { SourceError } from "../errors.js";
 
 export interface ParsedFeed {
   readonly title: string | undefined;
@@ -16,9 +17,9 @@ export interface ParsedFeed {
 }
 
 /** The text was not a feed Herald could read. Never temporary: the same bytes fail again. */
-export class FeedParseError extends Error {
+export class FeedParseError extends SourceError {
   constructor(message: string) {
-    super(message);
+    super(message, false);
     this.name = "FeedParseError";
   }
 }

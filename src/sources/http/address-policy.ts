@@ -14,6 +14,7 @@
  */
 import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
+import { SourceError } from "../errors.js";
 
 /**
  * - "any": trusted URLs (the config file's feeds, the operator's `herald preview`): no check.
@@ -43,8 +44,7 @@ export const systemResolver: ResolveHost = async (hostname) =>
 export type AddressClass = "loopback" | "private" | "link-local" | "shared (CGNAT)" | "multicast" | "unspecified" | "reserved";
 
 /** Thrown when the policy refuses an address. Never temporary: a person must change the URL or the config. */
-export class AddressRefusedError extends Error {
-  readonly temporary = false;
+export class AddressRefusedError extends SourceError {
   constructor(
     readonly host: string,
     readonly address: string,
@@ -52,7 +52,7 @@ export class AddressRefusedError extends Error {
   ) {
     const article = /^[aeiou]/.test(addressClass) ? "an" : "a";
     const what = host === address ? `${address} is` : `${host} resolves to ${address},`;
-    super(`refused: ${what} ${article} ${addressClass} address; set fetch.allow_private_addresses: true to allow it`);
+    super(`refused: ${what} ${article} ${addressClass} address; set fetch.allow_private_addresses: true to allow it`, false);
     this.name = "AddressRefusedError";
   }
 }

@@ -1,29 +1,21 @@
-// A failed fetch, and what the caller should do about it; re-exported by http-fetch.ts.
+import { SourceError, type SourceErrorDetails } from "../errors.js";
 
-export interface FetchErrorDetails {
-  /** 410 Gone (RFC 9110 §15.5.11): the feed was removed on purpose; stop polling it. */
-  readonly gone?: boolean;
-  /** 429/503 with Retry-After (RFC 9110 §10.2.3): wait at least this long, capped at 24 h. */
-  readonly retryAfterMs?: number;
+export interface FetchErrorDetails extends SourceErrorDetails {
   /** The address policy refused this address (SSRF guard). */
   readonly refusedAddress?: string;
 }
 
 /** A failed fetch. `temporary` says whether trying again later may help. */
-export class FetchError extends Error {
-  readonly gone: boolean;
-  readonly retryAfterMs: number | undefined;
+export class FetchError extends SourceError {
   readonly refusedAddress: string | undefined;
   constructor(
     message: string,
-    readonly temporary: boolean,
+    temporary: boolean,
     readonly status?: number,
     details: FetchErrorDetails = {},
   ) {
-    super(message);
+    super(message, temporary, details);
     this.name = "FetchError";
-    this.gone = details.gone ?? false;
-    this.retryAfterMs = details.retryAfterMs;
     this.refusedAddress = details.refusedAddress;
   }
 }

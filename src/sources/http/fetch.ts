@@ -9,6 +9,7 @@ import { AddressRefusedError, systemResolver, type AddressPolicy, type ResolveHo
 import { decodeFeedBody, gunzipIfCompressed } from "../feeds/decode.js";
 import { FetchError } from "./fetch-error.js";
 import { header, readBody, requestOnce } from "./transport.js";
+import { SourceError } from "../errors.js";
 
 export { FetchError, type FetchErrorDetails } from "./fetch-error.js";
 
@@ -180,7 +181,7 @@ function toFetchError(err: unknown): Error {
   if (err instanceof FetchError) return err;
   if (err instanceof AddressRefusedError) return new FetchError(err.message, false, undefined, { refusedAddress: err.address });
   // A body that cannot be turned into text (decode.ts) keeps its own class and flag.
-  if (typeof (err as { temporary?: unknown })?.temporary === "boolean") return err as Error;
+  if (err instanceof SourceError) return err;
   const e = err as { code?: string; message?: string; hostname?: string };
   // zlib: the bytes are not what Content-Encoding says; the same bytes fail again.
   if (e?.code === "Z_DATA_ERROR" || e?.code?.startsWith("ERR__ERROR")) {

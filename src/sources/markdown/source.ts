@@ -1,3 +1,4 @@
+import { SourceError } from "../errors.js";
 /**
  * A folder of Markdown posts as a feed source for the poller.
  *
@@ -37,12 +38,9 @@ export interface MarkdownFolderOptions {
 }
 
 /** The folder cannot be read at all. Temporary unless it does not exist (a person must act). */
-export class FolderError extends Error {
-  constructor(
-    message: string,
-    readonly temporary: boolean,
-  ) {
-    super(message);
+export class FolderError extends SourceError {
+  constructor(message: string, temporary: boolean) {
+    super(message, temporary);
     this.name = "FolderError";
   }
 }
