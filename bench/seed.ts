@@ -1,8 +1,9 @@
 // Fills a Herald database with stored posts before the bot starts, through the store code the bot
 // itself runs (compiled from src/store), so the rows and the full-text index are exactly what the
 // bot would have written after polling them.
-import { openDatabase } from "../src/store/db.js";
-import { createEntryStore } from "../src/store/entries.js";
+import { recordRead } from "../src/polling/record-read.js";
+import { openDatabase } from "../src/store/sqlite/database.js";
+import { createEntryStore } from "../src/store/sqlite/entries.js";
 import type { Entry } from "../src/sources/entry.js";
 import { makeBenchPost, type BenchPost } from "./posts.js";
 
@@ -34,7 +35,7 @@ export async function seedPosts(store: string, feeds: readonly string[], postsPe
   const now = Date.now();
   for (const feed of feeds) {
     const posts = Array.from({ length: postsPerFeed }, (_, n) => toEntry(makeBenchPost(feed, n)));
-    stored += entries.record(feed, posts, [], true, now).added.length;
+    stored += recordRead(entries, feed, posts, [], true, now).added.length;
   }
   db.close();
   return stored;

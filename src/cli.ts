@@ -5,7 +5,7 @@ import { ConfigError, loadConfig, resolveConfigPath } from "./config/load.js";
 import { createLogger } from "./log.js";
 import { startHerald } from "./main.js";
 import { FatalConnectionError } from "./xmpp/connection.js";
-import { DatabaseTooNewError } from "./store/db.js";
+import { DatabaseTooNewError } from "./store/sqlite/database.js";
 import { runPreview } from "./preview.js";
 import { configJsonSchema } from "./config/json-schema.js";
 import { parseDuration } from "./util/duration.js";

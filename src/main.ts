@@ -1,37 +1,32 @@
 import type { HeraldConfig } from "./config/schema.js";
 import type { Logger } from "./log.js";
-import { openDatabase } from "./store/db.js";
-import { createFeedStateStore } from "./store/feed-state.js";
-import { createEntryStore, type Target } from "./store/entries.js";
-import { createOutbox } from "./store/outbox.js";
-import { createSubscriptionStore } from "./store/subscriptions.js";
-import { createRegistry, type LiveFeed } from "./live/registry.js";
-import { createHttpFetcher } from "./sources/http/fetch.js";
-import { httpFeedSource } from "./sources/http/feed-source.js";
-import { markdownFolderSource } from "./sources/markdown/source.js";
-import { watchFolder } from "./sources/markdown/watch.js";
-import { feedLocation } from "./config/schema.js";
-import { createPoller, type FeedSpec } from "./polling/poller.js";
+import { openStore } from "./store/open.js";
+import { createRegistry } from "./live/registry.js";
+import { createFeedFetcher } from "./sources/http/feed-fetcher.js";
+import { createPoller } from "./polling/poller.js";
+import { createFeedSet } from "./polling/feed-set.js";
+import { createFailureReports } from "./polling/failure-reports.js";
+import { createAudience } from "./announce/audience.js";
+import { configuredFloodPolicy } from "./announce/flood-policy.js";
+import { createRenderer } from "./announce/render.js";
+import { createDigests } from "./announce/digests.js";
+import { createDelivery } from "./delivery/delivery.js";
+import { createRoomTarget } from "./targets/room.js";
+import { createPersonTarget } from "./targets/person.js";
 import { createConnection, type FatalConnectionError } from "./xmpp/connection.js";
-import { groupchatMessage } from "./xmpp/muc-stanzas.js";
-import { chatMessage } from "./xmpp/chat.js";
 import { createAdhoc } from "./xmpp/adhoc.js";
 import { registerServiceDiscovery } from "./xmpp/service-discovery.js";
 import { createRoomManager } from "./rooms/room-manager.js";
 import { createSelfPing } from "./rooms/self-ping.js";
-import { createDelivery } from "./announce/delivery.js";
-import { renderAnnouncement } from "./announce/render.js";
-import { createDigests } from "./announce/digests.js";
 import { commandTable } from "./commands/table.js";
 import type { CommandServices } from "./commands/services.js";
 import { createDispatcher } from "./commands/dispatcher.js";
 import { adhocCommands } from "./commands/adhoc-commands.js";
+import { createAdmins } from "./bot/admins.js";
 import { createInbound } from "./bot/inbound.js";
-import { limitConcurrency } from "./util/limit.js";
-import { createFailureReports } from "./polling/failure-reports.js";
 import { createMetrics } from "./ops/metrics.js";
-import { createOpsServer, type Health } from "./ops/http-server.js";
-import { bareJid } from "./util/jid.js";
+import { createHealth } from "./ops/health.js";
+import { createOpsServer } from "./ops/http-server.js";
 
 export interface HeraldOptions {
   readonly config: HeraldConfig;
@@ -48,34 +43,32 @@ export interface Herald {
   stop(): Promise<void>;
 }
 
-/** How many feed fetches may be under way at once. */
-const FETCH_CONCURRENCY = 32;
 /** How often each joined room is asked whether we are still in it (XEP-0410). */
 const SELF_PING_MS = 5 * 60_000;
 /** How long "join" waits for the room's answer before replying. */
 const JOIN_WAIT_MS = 15_000;
 
-/** The composition root: builds every part with its real dependencies and starts them. */
+/**
+ * The composition root: builds every part with its real dependencies, wires their events
+ * together, starts them, and stops them in reverse. Policy lives in the parts, not here.
+ */
 export async function startHerald(options: HeraldOptions): Promise<Herald> {
   const { config, log } = options;
   const now = () => Date.now();
-  const startedAt = now();
-  const admins = new Set(config.admins);
-  const isAdmin = (jid: string | undefined) => jid !== undefined && admins.has(jid.toLowerCase());
+  const part = (name: string) => log.child({ part: name });
 
-  const db = await openDatabase(config.store);
-  const feedState = createFeedStateStore(db);
-  const entries = createEntryStore(db);
-  const outbox = createOutbox(db);
-  const subscriptions = createSubscriptionStore(db, now);
-  const registry = createRegistry(db, now);
+  const store = await openStore(config.store, now);
+  const { entries, feedState, outbox, subscriptions } = store;
+  const registry = createRegistry(store);
   const reconciled = registry.reconcile(config.feeds, config.rooms);
-  log.info({ feeds: reconciled.feeds, rooms: reconciled.rooms }, "configuration applied");
+  log.info({ feeds: reconciled.feeds, rooms: reconciled.rooms, store: store.engine }, "configuration applied");
 
-  const connection = createConnection({ ...config.xmpp, debug: options.xmppDebug, log: log.child({ part: "xmpp" }) });
-  const send = (stanza: Parameters<typeof connection.send>[0]) => connection.send(stanza);
-  const rooms = createRoomManager({ send, defaultNick: config.nick, log: log.child({ part: "rooms" }) });
+  const connection = createConnection({ ...config.xmpp, debug: options.xmppDebug, log: part("xmpp") });
+  const send = connection.send.bind(connection);
+  const online = () => connection.online;
+  const rooms = createRoomManager({ send, defaultNick: config.nick, log: part("rooms") });
   const isRoom = (jid: string) => registry.room(jid) !== undefined || rooms.rooms().includes(jid);
+  const admins = createAdmins({ admins: config.admins, online, send, log: part("admins") });
   const metrics = createMetrics({
     outboxDepth: () => outbox.depth(),
     roomsJoined: () => rooms.joinedRooms().length,
@@ -84,101 +77,53 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
 
   const delivery = createDelivery({
     outbox,
-    isReady: (target) => (isRoom(target) ? rooms.isJoined(target) : connection.online),
-    // The row's kind decides: a room Herald has since left must never get a direct message.
-    async send(target, body, id, kind) {
-      if (kind === "room") {
-        if (!rooms.isJoined(target)) throw new Error(`not in ${target}`);
-        await connection.send(groupchatMessage(target, body, id));
-        return "await-reflection";
-      }
-      await connection.send(chatMessage(target, body, id));
-      return "confirmed";
-    },
-    render: (a) => renderAnnouncement(a, registry.room(a.room)?.settings),
-    roomRate: { burst: config.announce.roomBurst, intervalMs: config.announce.roomIntervalMs },
-    isRoom,
-    onSent: (target) => metrics.announcementsSent.inc({ kind: isRoom(target) ? "room" : "user" }),
+    channels: [
+      createRoomTarget({ rooms, send, configured: (room) => registry.room(room) !== undefined, rate: { burst: config.announce.roomBurst, intervalMs: config.announce.roomIntervalMs }, now }),
+      createPersonTarget({ send, online }),
+    ],
+    render: createRenderer((room) => registry.room(room)?.settings),
+    onSent: (target) => metrics.announcementsSent.inc({ kind: target.kind }),
     onFailed: () => metrics.announcementsFailed.inc(),
-    log: log.child({ part: "delivery" }),
+    log: part("delivery"),
     now,
   });
 
-  const targetsFor = (feed: string): Target[] => [
-    ...registry.roomsAnnouncing(feed).map((jid) => ({ kind: "room" as const, jid })),
-    ...subscriptions.subscribersOf(feed).map((jid) => ({ kind: "user" as const, jid })),
-  ];
-  const fetchFeed = limitConcurrency(
-    createHttpFetcher({
-      // Feed owners see who polls them and how to reach whoever runs this bot.
-      userAgent: `Herald/${options.version} (XMPP feed bot${config.fetch.userAgentContact ? `; ${config.fetch.userAgentContact}` : ""})`,
-      timeoutMs: config.fetch.timeoutMs,
-      maxBytes: 20 * 1024 * 1024,
-    }),
-    FETCH_CONCURRENCY,
-  );
-  const sourceLog = log.child({ part: "sources" });
-  const notifyAdmins = (text: string): boolean => {
-    log.info({ text, online: connection.online }, "telling the admins");
-    if (!connection.online || admins.size === 0) return false;
-    for (const admin of admins) void connection.send(chatMessage(admin, text)).catch(() => undefined);
-    return true;
-  };
-  const failureReports = createFailureReports({ feedState, notifyAdmins, reportAfterMs: config.fetch.reportFailuresAfterMs, now });
-  // Feeds admins add at runtime may not reach non-public addresses unless the config allows it.
-  const runtimePolicy = config.fetch.allowPrivateAddresses ? "any" : "public-only";
-  const toSpec = (feed: LiveFeed): FeedSpec => ({
-    name: feed.name,
-    location: feedLocation(feed),
-    intervalMs: feed.intervalMs,
-    read:
-      feed.kind === "folder"
-        ? markdownFolderSource({ ...feed, onDiagnostic: (message) => sourceLog.warn({ feed: feed.name, problem: message }, "post skipped") })
-        : httpFeedSource(feed.url, fetchFeed, { addressPolicy: registry.feedOrigin(feed.name) === "admin" ? runtimePolicy : "any" }),
-  });
+  const failureReports = createFailureReports({ feedState, notifyAdmins: admins.notify, reportAfterMs: config.fetch.reportFailuresAfterMs, now });
   const poller = createPoller({
     feedState,
     entries,
-    targetsFor,
-    onQueued: (_feed, targets) => targets.forEach((t) => void delivery.kick(t.jid)),
-    onMoved: (name, url) => {
-      // RFC 9110 §15.4.2: a permanent redirect means the feed lives at the new URL from now on.
-      const feed = registry.feed(name);
-      if (feed?.kind !== "http") return;
-      log.info({ feed: name, from: feed.url, to: url }, "feed moved permanently; remembering the new URL");
-      registry.putFeed({ ...feed, url });
-    },
+    targetsFor: createAudience({ registry, subscriptions }).targetsFor,
+    onQueued: (_feed, targets) => targets.forEach((t) => void delivery.kick(t)),
+    onMoved: (name, url) => feedSet.moved(name, url),
     onPolled: (feed, outcome, ms) => {
       failureReports.onPolled(feed, outcome);
-      const result = outcome.result === "error" ? (outcome.temporary ? "error_temporary" : "error_permanent") : outcome.result.replace("-", "_");
-      metrics.polls.inc({ result });
-      metrics.pollDuration.observe(ms / 1000);
-      if (outcome.result === "new") metrics.entriesFound.inc(outcome.added);
-      if (outcome.result === "baseline") metrics.entriesFound.inc(outcome.entries);
+      metrics.observePoll(outcome, ms);
     },
-    log: log.child({ part: "poller" }),
+    floodPolicy: configuredFloodPolicy({ maxAgeMs: config.announce.maxAgeMs, maxPerRead: config.announce.maxPerPoll }),
+    log: part("poller"),
     now,
-    floodPolicy: (feed, about) => ({
-      maxAgeMs: config.announce.maxAgeMs,
-      maxPerRead: config.announce.maxPerPoll,
-      footer: (more) => `…and ${more} more from ${about.title ?? feed}${/^https?:/.test(about.link) ? `: ${about.link}` : ""}`,
-    }),
+  });
+  const feedSet = createFeedSet({
+    registry,
+    feedState,
+    poller,
+    fetchFeed: createFeedFetcher({ version: options.version, contact: config.fetch.userAgentContact, timeoutMs: config.fetch.timeoutMs }),
+    runtimePolicy: config.fetch.allowPrivateAddresses ? "any" : "public-only",
+    log: part("sources"),
   });
   const digests = createDigests({
-    db,
+    digests: store.digests,
     registry,
-    outbox,
-    onQueued: (room) => void delivery.kick(room),
+    onQueued: (room) => void delivery.kick({ kind: "room", address: room }),
     timeZone: config.timeZone,
     maxAgeMs: config.announce.maxAgeMs,
     now,
-    log: log.child({ part: "digests" }),
+    log: part("digests"),
   });
-
 
   const services: CommandServices = {
     version: options.version,
-    startedAt,
+    startedAt: now(),
     now,
     entries,
     feedState,
@@ -188,33 +133,35 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
     pollNow: (feed) => poller.pollNow(feed),
     joinedRooms: () => rooms.joinedRooms(),
     awaitJoin: (room) => rooms.awaitJoin(room, JOIN_WAIT_MS),
-    tryFeed: (url) => httpFeedSource(url, fetchFeed, { addressPolicy: runtimePolicy })({ etag: undefined, lastModified: undefined }),
+    tryFeed: (url) => feedSet.tryFeed(url),
   };
   const table = commandTable(services, config.nick);
-  const dispatcher = createDispatcher({ commands: table, log: log.child({ part: "commands" }), now, onCommand: (name) => metrics.commands.inc({ command: name }) });
-  // Ad-hoc commands run the chat commands' executors.
-  const adhoc = createAdhoc(adhocCommands(services, table), now);
+  const dispatcher = createDispatcher({ commands: table, log: part("commands"), now, onCommand: (name) => metrics.commands.inc({ command: name }) });
   registerServiceDiscovery({
     iqCallee: connection.iqCallee,
-    adhoc,
+    adhoc: createAdhoc(adhocCommands(services, table), now),
     version: options.version,
     ownJid: () => connection.jid ?? config.xmpp.jid,
-    requester: (from) => {
-      if (!from) return undefined;
-      const bare = bareJid(from);
-      return { jid: from, bare, isAdmin: isAdmin(bare) };
-    },
+    requester: admins.requester,
   });
   const inbound = createInbound({
     dispatcher,
     registry,
-    isAdmin,
+    isAdmin: admins.isAdmin,
     nickIn: (room) => rooms.nickIn(room) ?? config.nick,
     isRoom,
     ownDomain: config.xmpp.domain,
     send,
-    notifyAdmins,
-    log: log.child({ part: "inbound" }),
+    notifyAdmins: admins.notify,
+    log: part("inbound"),
+  });
+  // XEP-0410: a room can drop us silently (its service restarted while our connection stayed up).
+  const selfPing = createSelfPing({
+    joined: () => rooms.joinedWithNick(),
+    request: (iq, timeoutMs) => connection.iqCaller.request(iq, timeoutMs),
+    rejoin: (room, reason) => rooms.rejoin(room, reason),
+    intervalMs: SELF_PING_MS,
+    log: part("rooms"),
   });
 
   let sessions = 0;
@@ -222,78 +169,32 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
     if (++sessions > 1) metrics.reconnects.inc();
     delivery.newSession();
     rooms.onOnline();
-    // Personal subscribers get what waited while we were offline.
-    for (const t of outbox.targetsWithPending()) if (t.kind === "user") void delivery.kick(t.jid);
+    delivery.kickReady();
   });
   connection.events.on("offline", () => rooms.onOffline());
   connection.events.on("stanza", (stanza) => {
-    if (!rooms.handleStanza(stanza)) void inbound.handleStanza(stanza).catch((err: unknown) => log.error({ err: String(err) }, "inbound failed"));
+    if (!rooms.handleStanza(stanza)) void inbound.handleStanza(stanza).catch((err: unknown) => log.error({ err }, "inbound failed"));
   });
-  rooms.events.on("joined", (room) => void delivery.kick(room));
-  rooms.events.on("reflected", (_room, originId) => delivery.reflected(originId));
-  rooms.events.on("message", (message, realJid) => void inbound.onRoomMessage(message, realJid).catch((err: unknown) => log.error({ err: String(err) }, "room command failed")));
-  rooms.events.on("failed", (room, reason) => notifyAdmins(`I stopped trying to join ${room}: ${reason}.`));
-  const forgetLeftRooms = () => {
-    for (const t of outbox.targetsWithPending()) {
-      if (t.kind !== "room" || registry.room(t.jid)) continue;
-      const dropped = outbox.dropPendingForRoom(t.jid);
-      log.info({ room: t.jid, dropped }, "dropped announcements for a room Herald no longer serves");
-    }
-  };
+  rooms.events.on("joined", (room) => void delivery.kick({ kind: "room", address: room }));
+  rooms.events.on("message", (message, realJid) => void inbound.onRoomMessage(message, realJid).catch((err: unknown) => log.error({ err }, "room command failed")));
+  rooms.events.on("failed", (room, reason) => admins.notify(`I stopped trying to join ${room}: ${reason}.`));
   registry.events.on("rooms", () => {
     rooms.setRooms(registry.rooms());
-    forgetLeftRooms();
+    delivery.dropUnserved();
     digests.reschedule();
   });
-  // A folder feed is also watched, so a new post is announced within seconds, not at the next poll.
-  let watchers: { close(): void }[] = [];
-  const applyFeeds = () => {
-    // A feed that answered 410 Gone stays off until its location changes.
-    const feeds = registry.feeds().filter((f) => {
-      const state = feedState.get(f.name);
-      return state?.goneAt === undefined || state.url !== feedLocation(f);
-    });
-    poller.setFeeds(feeds.map(toSpec));
-    watchers.forEach((w) => w.close());
-    watchers = feeds.flatMap((feed) =>
-      feed.kind === "folder"
-        ? [watchFolder(feed.path, () => void poller.pollNow(feed.name), { onError: (err) => sourceLog.warn({ feed: feed.name, err: err.message }, "cannot watch folder; polling only") })]
-        : [],
-    );
-  };
-  registry.events.on("feeds", applyFeeds);
-
-  // XEP-0410: a room can drop us silently (its service restarted while our connection stayed up).
-  const selfPing = createSelfPing({
-    joined: () => rooms.joinedWithNick(),
-    request: (iq, timeoutMs) => connection.iqCaller.request(iq, timeoutMs),
-    rejoin: (room, reason) => rooms.rejoin(room, reason),
-    intervalMs: SELF_PING_MS,
-    log: log.child({ part: "rooms" }),
-  });
-  selfPing.start();
-
+  registry.events.on("feeds", () => feedSet.apply());
   const fatal = new Promise<FatalConnectionError>((resolve) => connection.events.once("fatal", resolve));
 
-  const health = (): Health => {
-    const configured = registry.rooms().map((r) => r.jid);
-    const joined = new Set(rooms.joinedRooms());
-    const missing = configured.filter((r) => !joined.has(r));
-    const reasons = [...(connection.online ? [] : ["not connected to the XMPP server"]), ...missing.map((r) => `not in ${r}`)];
-    const failing = registry.feeds().filter((f) => feedState.get(f.name)?.lastError).map((f) => f.name);
-    return {
-      ok: reasons.length === 0,
-      reasons,
-      details: { online: connection.online, rooms: { configured: configured.length, joined: joined.size }, feeds: { total: registry.feeds().length, failing }, outbox: outbox.depth() },
-    };
-  };
-  const ops = config.http ? createOpsServer({ ...config.http, health, metrics, log: log.child({ part: "http" }) }) : undefined;
+  const health = createHealth({ online, joinedRooms: () => rooms.joinedRooms(), registry, feedState, outbox });
+  const ops = config.http ? createOpsServer({ ...config.http, health, metrics, log: part("http") }) : undefined;
   // A port that is taken is a start-up error the operator must fix, like a bad config.
   await ops?.start();
 
   rooms.setRooms(registry.rooms());
-  forgetLeftRooms();
-  applyFeeds();
+  delivery.dropUnserved();
+  feedSet.apply();
+  selfPing.start();
   // Polling starts before the server answers: posts found meanwhile wait in the outbox.
   poller.start();
   digests.start();
@@ -305,7 +206,7 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
     fatal,
     stop() {
       stopping ??= (async () => {
-        watchers.forEach((w) => w.close());
+        feedSet.stop();
         digests.stop();
         selfPing.stop();
         await poller.stop();
@@ -314,7 +215,7 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
         rooms.stop();
         await connection.stop();
         await ops?.stop();
-        db.close();
+        store.close();
         log.info("stopped");
       })();
       return stopping;

@@ -1,4 +1,4 @@
-import type { PendingAnnouncement } from "../store/outbox.js";
+import type { PendingAnnouncement } from "../store/store.js";
 import type { RoomSettings } from "../live/registry.js";
 import { formatAnnouncement } from "./format.js";
 import { renderTemplate } from "./template.js";
@@ -13,4 +13,9 @@ export function renderAnnouncement(a: PendingAnnouncement, settings: RoomSetting
     ? renderTemplate(settings.template, a.entry, { feed: a.feed, summaryChars: settings.summaryChars })
     : formatAnnouncement(a.entry, settings ? { summaryChars: settings.summaryChars } : {});
   return a.footer ? `${text}\n${a.footer}` : text;
+}
+
+/** Renders each message with its target's settings: a room's own, a person's the defaults. */
+export function createRenderer(roomSettings: (room: string) => RoomSettings | undefined): (a: PendingAnnouncement) => string {
+  return (a) => renderAnnouncement(a, a.target.kind === "room" ? roomSettings(a.target.address) : undefined);
 }

@@ -1,7 +1,7 @@
-import type { EntryStore } from "../store/entries.js";
-import type { FeedStateStore } from "../store/feed-state.js";
-import type { Outbox } from "../store/outbox.js";
-import type { SubscriptionStore } from "../store/subscriptions.js";
+import type { EntryStore } from "../store/store.js";
+import type { FeedStateStore } from "../store/store.js";
+import type { Outbox } from "../store/store.js";
+import type { SubscriptionStore } from "../store/store.js";
 import type { Registry } from "../live/registry.js";
 import type { PollOutcome } from "../polling/poller.js";
 import type { SourceRead } from "../sources/source.js";

@@ -1,6 +1,6 @@
 import { summarize } from "../text/summary.js";
 import { cleanTitle } from "../text/title.js";
-import type { StoredEntry } from "../store/entries.js";
+import type { StoredEntry } from "../store/store.js";
 import { UserError } from "./command.js";
 
 /** A date as people read it in a chat: 2026-03-04 (UTC). */

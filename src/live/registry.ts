@@ -1,7 +1,7 @@
 import { EventEmitter } from "node:events";
 import type { FeedConfig, RoomConfig } from "../config/schema.js";
-import { createLiveTable, fingerprint, type LiveRow } from "../store/live-config.js";
-import type { Db } from "../store/db.js";
+import { createHash } from "node:crypto";
+import type { LiveRow, LiveTable, Store } from "../store/store.js";
 
 export interface RoomSettings {
   /** Characters of summary in announcements; 0 = no summary. */
@@ -50,10 +50,10 @@ export type Registry = ReturnType<typeof createRegistry>;
  * from the file and is no longer in it is removed; items admins created are the file's business
  * only once the file defines them too.
  */
-export function createRegistry(db: Db, now: () => number) {
+export function createRegistry(store: Pick<Store, "liveTable" | "transaction">) {
   const events = new EventEmitter<RegistryEvents>();
-  const feedTable = createLiveTable<LiveFeed>(db, "feeds", now);
-  const roomTable = createLiveTable<LiveRoom>(db, "rooms", now);
+  const feedTable = store.liveTable<LiveFeed>("feeds");
+  const roomTable = store.liveTable<LiveRoom>("rooms");
   let feeds = new Map<string, LiveRow<LiveFeed>>();
   let rooms = new Map<string, LiveRow<LiveRoom>>();
 
@@ -63,14 +63,14 @@ export function createRegistry(db: Db, now: () => number) {
   }
 
   function reconcileTable<F, T>(
-    table: ReturnType<typeof createLiveTable<T>>,
+    table: LiveTable<T>,
     current: Map<string, LiveRow<T>>,
     fromFile: readonly F[],
     keyOf: (f: F) => string,
     toSpec: (f: F, previous: T | undefined) => T,
   ): ReconcileReport {
     const report: ReconcileReport = { added: [], updatedFromFile: [], removed: [] };
-    table.transaction(() => {
+    store.transaction(() => {
       const inFile = new Set<string>();
       for (const item of fromFile) {
         const key = keyOf(item);
@@ -146,7 +146,7 @@ export function createRegistry(db: Db, now: () => number) {
       const row = feeds.get(name);
       if (!row || row.removed) return [];
       const affected = this.rooms().filter((r) => r.feeds.includes(name));
-      feedTable.transaction(() => {
+      store.transaction(() => {
         // A file-made item is marked removed (so an unchanged file does not bring it back); an
         // admin-made one is simply deleted.
         if (row.origin === "file") feedTable.put({ ...row, removed: true });
@@ -176,4 +176,9 @@ export function createRegistry(db: Db, now: () => number) {
       return true;
     },
   };
+}
+
+/** A stable fingerprint of a definition in the config file. */
+export function fingerprint(value: unknown): string {
+  return createHash("sha256").update(JSON.stringify(value)).digest("hex").slice(0, 32);
 }

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { PollOutcome } from "../polling/poller.js";
 
 export interface MetricSources {
   readonly outboxDepth: () => number;
@@ -67,5 +68,15 @@ export function createMetrics(sources: MetricSources) {
       this.set(sources.roomsConfigured());
     },
   });
-  return metrics;
+  return {
+    ...metrics,
+    /** Counts one poll by its result, with its duration and the entries it found. */
+    observePoll(outcome: PollOutcome, ms: number): void {
+      const result = outcome.result === "error" ? (outcome.temporary ? "error_temporary" : "error_permanent") : outcome.result.replace("-", "_");
+      metrics.polls.inc({ result });
+      metrics.pollDuration.observe(ms / 1000);
+      if (outcome.result === "new") metrics.entriesFound.inc(outcome.added);
+      if (outcome.result === "baseline") metrics.entriesFound.inc(outcome.entries);
+    },
+  };
 }

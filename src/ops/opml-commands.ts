@@ -1,8 +1,7 @@
 import { readFile } from "node:fs/promises";
 import type { HeraldConfig } from "../config/schema.js";
-import { openDatabase } from "../store/db.js";
+import { openStore } from "../store/open.js";
 import { createRegistry } from "../live/registry.js";
-import { createFeedStateStore } from "../store/feed-state.js";
 import { buildOpml, feedName, parseOpml } from "./opml.js";
 
 export interface Io {
@@ -27,9 +26,9 @@ export async function importOpml(config: HeraldConfig, file: string, intervalMs:
     io.stderr.write(`herald: cannot import ${file}: ${(err as Error).message}\n`);
     return 1;
   }
-  const db = await openDatabase(config.store);
+  const store = await openStore(config.store, Date.now);
   try {
-    const registry = createRegistry(db, Date.now);
+    const registry = createRegistry(store);
     registry.reconcile(config.feeds, config.rooms);
     const names = new Set(registry.feeds().map((f) => f.name));
     const urls = new Set(registry.feeds().flatMap((f) => (f.kind === "http" ? [f.url] : [])));
@@ -50,23 +49,23 @@ export async function importOpml(config: HeraldConfig, file: string, intervalMs:
     io.stdout.write(`${added} feeds added, ${read.feeds.length - added} already there, ${read.skipped.length} skipped. Rooms announce a feed after “room <room> add <name>”.\n`);
     return 0;
   } finally {
-    db.close();
+    store.close();
   }
 }
 
 /** `herald export-opml`: the live feed list (config file plus runtime changes) as OPML on stdout. */
 export async function exportOpml(config: HeraldConfig, io: Io): Promise<number> {
-  const db = await openDatabase(config.store);
+  const store = await openStore(config.store, Date.now);
   try {
-    const registry = createRegistry(db, Date.now);
+    const registry = createRegistry(store);
     registry.reconcile(config.feeds, config.rooms);
-    const state = createFeedStateStore(db);
+    const state = store.feedState;
     const feeds = registry.feeds();
     for (const f of feeds) if (f.kind === "folder") io.stderr.write(`not exported (a Markdown folder, not a feed URL): ${f.name} ${f.path}\n`);
     const http = feeds.flatMap((f) => (f.kind === "http" ? [{ name: f.name, title: state.get(f.name)?.title, url: f.url }] : []));
     io.stdout.write(buildOpml("Herald feeds", http, new Date()));
     return 0;
   } finally {
-    db.close();
+    store.close();
   }
 }

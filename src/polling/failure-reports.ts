@@ -1,4 +1,4 @@
-import type { FeedStateStore } from "../store/feed-state.js";
+import type { FeedStateStore } from "../store/store.js";
 import type { PollOutcome } from "./poller.js";
 import { formatDuration } from "../util/duration.js";
 

@@ -1,6 +1,7 @@
 import type { Logger } from "../log.js";
-import type { EntryStore, FloodPolicy, Target } from "../store/entries.js";
-import type { FeedStateStore } from "../store/feed-state.js";
+import type { EntryStore, FeedStateStore, Target } from "../store/store.js";
+import type { FloodPolicy } from "../announce/flood-policy.js";
+import { recordRead } from "./record-read.js";
 import { SourceError } from "../sources/errors.js";
 import type { ReadSource } from "../sources/source.js";
 
@@ -80,7 +81,8 @@ export function createPoller(deps: PollerDeps) {
       } else {
         const baseline = state.baselineAt === undefined;
         const targets = deps.targetsFor(spec.name);
-        const recorded = deps.entries.record(spec.name, read.entries, targets, baseline, deps.now(), deps.floodPolicy?.(spec.name, { title: read.title ?? state.title, link: read.link ?? spec.location }));
+        const policy = deps.floodPolicy?.(spec.name, { title: read.title ?? state.title, link: read.link ?? spec.location });
+        const recorded = recordRead(deps.entries, spec.name, read.entries, targets, baseline, deps.now(), policy);
         deps.feedState.recordFetched(spec.name, read.title, read.validators, deps.now());
         if (baseline) outcome = { result: "baseline", entries: recorded.added.length };
         else if (recorded.added.length === 0) outcome = { result: "unchanged" };
@@ -143,7 +145,7 @@ export function createPoller(deps: PollerDeps) {
     clearTimeout(item.timer);
     item.running = poll(item.spec)
       .catch((err: unknown): PollOutcome => {
-        log.error({ feed: item.spec.name, err: String(err) }, "poll crashed");
+        log.error({ feed: item.spec.name, err }, "poll crashed");
         return { result: "error", error: String(err), temporary: true };
       })
       .then((outcome) => {

@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CLI } from "./harness/bot.js";
-import { openSqlite } from "../../src/store/sqlite.js";
+import { openSqlite } from "../../src/store/sqlite/engine.js";
 
 const herald = (args: string[], env: NodeJS.ProcessEnv = {}) => {
   const r = spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8", env: { ...process.env, ...env }, cwd: mkdtempSync(join(tmpdir(), "herald-cwd-")) });

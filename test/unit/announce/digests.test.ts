@@ -1,9 +1,7 @@
 // Digests over a real SQLite database with a hand-driven clock.
+import { recordRead } from "../../../src/polling/record-read.js";
 import { pino } from "pino";
-import { openDatabase } from "../../../src/store/db.js";
-import { createEntryStore } from "../../../src/store/entries.js";
-import { createOutbox } from "../../../src/store/outbox.js";
-import { createFeedStateStore } from "../../../src/store/feed-state.js";
+import { openSqliteStore } from "../../../src/store/sqlite/index.js";
 import { createRegistry, DEFAULT_ROOM_SETTINGS } from "../../../src/live/registry.js";
 import { createDigests } from "../../../src/announce/digests.js";
 import type { Entry } from "../../../src/sources/entry.js";
@@ -15,27 +13,25 @@ afterEach(() => jest.useRealTimers());
 test("one digest per period with the period's posts; none when empty; no repeat after a restart", async () => {
   jest.useFakeTimers();
   let t = Date.parse("2026-03-10T08:00:00Z");
-  const db = await openDatabase(":memory:");
-  const entries = createEntryStore(db);
-  const outbox = createOutbox(db);
-  const state = createFeedStateStore(db);
-  const registry = createRegistry(db, () => t);
+  const store = await openSqliteStore(":memory:", () => t);
+  const { entries, outbox, feedState: state } = store;
+  const registry = createRegistry(store);
   registry.reconcile([{ kind: "http", name: "blog", url: "https://b/feed", intervalMs: 60_000 }], [{ jid: "r@muc", feeds: ["blog"] }]);
   registry.putRoom({ ...registry.room("r@muc")!, settings: { ...DEFAULT_ROOM_SETTINGS, digest: "daily 09:00", instant: false } });
   // Baseline: never in a digest.
   state.open("blog", "https://b/feed");
-  entries.record("blog", [post("old")], [], true, t);
+  recordRead(entries, "blog", [post("old")], [], true, t);
   state.recordFetched("blog", "Blog", { etag: undefined, lastModified: undefined }, t);
 
   const queued: string[] = [];
-  const make = () => createDigests({ db, registry, outbox, onQueued: (r) => queued.push(r), timeZone: "UTC", maxAgeMs: 7 * 86_400_000, now: () => t, log: pino({ level: "silent" }) });
+  const make = () => createDigests({ digests: store.digests, registry, onQueued: (r) => queued.push(r), timeZone: "UTC", maxAgeMs: 7 * 86_400_000, now: () => t, log: pino({ level: "silent" }) });
   let digests = make();
   digests.start(); // first sight: the digest starts now
   t += 60_000;
-  entries.record("blog", [post("a"), post("b")], [], false, t);
+  recordRead(entries, "blog", [post("a"), post("b")], [], false, t);
   t = Date.parse("2026-03-10T09:00:01Z");
   digests.reschedule();
-  const [digest] = outbox.pending("r@muc", 10);
+  const [digest] = outbox.pending({ kind: "room", address: "r@muc" }, 10);
   // A feed lists newest first, so "b" is the older post and comes first.
   expect(digest?.body).toBe("*Digest: 2 new posts since 2026-03-09 09:00 UTC*\n• Post b https://b/b\n• Post a https://b/a");
   expect(queued).toEqual(["r@muc"]);
@@ -45,10 +41,10 @@ test("one digest per period with the period's posts; none when empty; no repeat 
   digests.stop();
   digests = make();
   digests.start();
-  expect(outbox.pending("r@muc", 10)).toEqual([]);
+  expect(outbox.pending({ kind: "room", address: "r@muc" }, 10)).toEqual([]);
   // An empty period: no message.
   t = Date.parse("2026-03-11T09:00:01Z");
   digests.reschedule();
-  expect(outbox.pending("r@muc", 10)).toEqual([]);
+  expect(outbox.pending({ kind: "room", address: "r@muc" }, 10)).toEqual([]);
   digests.stop();
 });

@@ -2,7 +2,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { openDatabase } from "../../../src/store/db.js";
+import { openSqliteStore } from "../../../src/store/sqlite/index.js";
 import { createRegistry, DEFAULT_ROOM_SETTINGS } from "../../../src/live/registry.js";
 import type { FeedConfig, RoomConfig } from "../../../src/config/schema.js";
 
@@ -10,8 +10,8 @@ const feed = (name: string, url = `https://x/${name}`): FeedConfig => ({ kind: "
 const room = (jid: string, feeds: string[]): RoomConfig => ({ jid, feeds });
 
 async function restart(path: string, feeds: FeedConfig[], rooms: RoomConfig[]) {
-  const db = await openDatabase(path);
-  const registry = createRegistry(db, () => 0);
+  const db = await openSqliteStore(path, () => 0);
+  const registry = createRegistry(db);
   const report = registry.reconcile(feeds, rooms);
   return { db, registry, report };
 }

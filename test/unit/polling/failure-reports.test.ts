@@ -1,6 +1,6 @@
 // When the admins hear about a feed's trouble, over a real SQLite store with a hand-driven clock.
-import { openDatabase } from "../../../src/store/db.js";
-import { createFeedStateStore } from "../../../src/store/feed-state.js";
+import { openDatabase } from "../../../src/store/sqlite/database.js";
+import { createFeedStateStore } from "../../../src/store/sqlite/feed-state.js";
 import { createFailureReports } from "../../../src/polling/failure-reports.js";
 
 async function setup() {

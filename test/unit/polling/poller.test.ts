@@ -1,7 +1,7 @@
-import { openDatabase } from "../../../src/store/db.js";
-import { createFeedStateStore } from "../../../src/store/feed-state.js";
-import { createEntryStore } from "../../../src/store/entries.js";
-import { createOutbox } from "../../../src/store/outbox.js";
+import { openDatabase } from "../../../src/store/sqlite/database.js";
+import { createFeedStateStore } from "../../../src/store/sqlite/feed-state.js";
+import { createEntryStore } from "../../../src/store/sqlite/entries.js";
+import { createOutbox } from "../../../src/store/sqlite/outbox.js";
 import { createPoller } from "../../../src/polling/poller.js";
 import { httpFeedSource } from "../../../src/sources/http/feed-source.js";
 import { FetchError, type FetchResult } from "../../../src/sources/http/fetch.js";
@@ -25,7 +25,7 @@ async function setup(responses: (FetchResult | Error)[], hooks: { onMoved?: (fee
   const poller = createPoller({
     feedState: createFeedStateStore(db),
     entries: createEntryStore(db),
-    targetsFor: () => [{ kind: "room", jid: "room@muc" }],
+    targetsFor: () => [{ kind: "room", address: "room@muc" }],
     onQueued: (feed) => queued.push(feed),
     log: pino({ level: "silent" }),
     now: () => 1000,
@@ -50,7 +50,7 @@ test("baseline first, then only new entries are queued; validators are sent back
   expect(await poller.pollNow("blog")).toEqual({ result: "new", added: 1, queued: 1, tooOld: 0, folded: 0 });
   expect(calls[1]).toEqual({ etag: '"1"', lastModified: undefined });
   expect(queued).toEqual(["blog"]);
-  expect(outbox.pending("room@muc", 10).map((a) => a.entry?.key)).toEqual(["id:c"]);
+  expect(outbox.pending({ kind: "room", address: "room@muc" }, 10).map((a) => a.entry?.key)).toEqual(["id:c"]);
   await poller.stop();
 });
 

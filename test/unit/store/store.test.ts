@@ -1,12 +1,13 @@
 import { mkdirSync, mkdtempSync } from "node:fs";
+import { recordRead } from "../../../src/polling/record-read.js";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { openSqlite } from "../../../src/store/sqlite.js";
-import { openDatabase, DatabaseTooNewError } from "../../../src/store/db.js";
-import { migrations } from "../../../src/store/migrations.js";
-import { createEntryStore } from "../../../src/store/entries.js";
-import { createOutbox } from "../../../src/store/outbox.js";
-import { createFeedStateStore } from "../../../src/store/feed-state.js";
+import { openSqlite } from "../../../src/store/sqlite/engine.js";
+import { openDatabase, DatabaseTooNewError } from "../../../src/store/sqlite/database.js";
+import { migrations } from "../../../src/store/sqlite/migrations.js";
+import { createEntryStore } from "../../../src/store/sqlite/entries.js";
+import { createOutbox } from "../../../src/store/sqlite/outbox.js";
+import { createFeedStateStore } from "../../../src/store/sqlite/feed-state.js";
 import type { Entry } from "../../../src/sources/entry.js";
 
 const entry = (key: string, title = key): Entry => ({
@@ -19,7 +20,7 @@ const entry = (key: string, title = key): Entry => ({
   categories: ["a"],
 });
 
-const room = (jid: string) => ({ kind: "room" as const, jid });
+const room = (address: string) => ({ kind: "room" as const, address });
 
 const dbPath = () => join(mkdtempSync(join(tmpdir(), "herald-store-")), "sub", "herald.db");
 
@@ -27,7 +28,7 @@ test("migrations bring a new file to the latest version and reopening keeps the 
   const path = dbPath();
   const db = await openDatabase(path);
   expect(db.pragma("user_version")).toBe(migrations.length);
-  createEntryStore(db).record("blog", [entry("a")], [], true, 1);
+  recordRead(createEntryStore(db), "blog", [entry("a")], [], true, 1);
   db.close();
   const again = await openDatabase(path);
   expect(again.prepare("SELECT COUNT(*) AS n FROM entries").get()).toEqual({ n: 1 });
@@ -48,26 +49,26 @@ test("a baseline records entries without queueing announcements; later entries q
   const db = await openDatabase(":memory:");
   const entries = createEntryStore(db);
   const outbox = createOutbox(db);
-  const base = entries.record("blog", [entry("b"), entry("a")], [room("r1@muc"), room("r2@muc")], true, 1);
+  const base = recordRead(entries, "blog", [entry("b"), entry("a")], [room("r1@muc"), room("r2@muc")], true, 1);
   expect(base).toEqual({ added: [entry("b"), entry("a")], queued: 0, tooOld: 0, folded: 0 });
   expect(outbox.depth()).toBe(0);
 
   // The feed lists newest first: d is newer than c.
-  const next = entries.record("blog", [entry("d"), entry("c"), entry("b"), entry("a")], [room("r1@muc"), room("r2@muc")], false, 2);
+  const next = recordRead(entries, "blog", [entry("d"), entry("c"), entry("b"), entry("a")], [room("r1@muc"), room("r2@muc")], false, 2);
   expect(next.added.map((e) => e.key)).toEqual(["d", "c"]);
   expect(next.queued).toBe(4);
-  expect(outbox.pending("r1@muc", 10).map((a) => a.entry?.key)).toEqual(["c", "d"]);
-  expect(outbox.pending("r2@muc", 10).map((a) => a.entry?.key)).toEqual(["c", "d"]);
+  expect(outbox.pending({ kind: "room", address: "r1@muc" }, 10).map((a) => a.entry?.key)).toEqual(["c", "d"]);
+  expect(outbox.pending({ kind: "room", address: "r2@muc" }, 10).map((a) => a.entry?.key)).toEqual(["c", "d"]);
 });
 
 test("an entry seen before is never queued again, and a duplicated guid within one fetch counts once", async () => {
   const db = await openDatabase(":memory:");
   const entries = createEntryStore(db);
   const outbox = createOutbox(db);
-  entries.record("blog", [], [room("r@muc")], true, 1);
-  const first = entries.record("blog", [entry("x", "first"), entry("x", "dupe")], [room("r@muc")], false, 2);
+  recordRead(entries, "blog", [], [room("r@muc")], true, 1);
+  const first = recordRead(entries, "blog", [entry("x", "first"), entry("x", "dupe")], [room("r@muc")], false, 2);
   expect(first.added.map((e) => e.title)).toEqual(["first"]);
-  expect(entries.record("blog", [entry("x")], [room("r@muc")], false, 3).queued).toBe(0);
+  expect(recordRead(entries, "blog", [entry("x")], [room("r@muc")], false, 3).queued).toBe(0);
   expect(outbox.depth()).toBe(1);
 });
 
@@ -75,12 +76,12 @@ test("a sent announcement leaves the pending list and the stored entry round-tri
   const db = await openDatabase(":memory:");
   const entries = createEntryStore(db);
   const outbox = createOutbox(db);
-  entries.record("blog", [], [room("r@muc")], true, 1);
-  entries.record("blog", [entry("x")], [room("r@muc")], false, 2);
-  const [pending] = outbox.pending("r@muc", 5);
+  recordRead(entries, "blog", [], [room("r@muc")], true, 1);
+  recordRead(entries, "blog", [entry("x")], [room("r@muc")], false, 2);
+  const [pending] = outbox.pending({ kind: "room", address: "r@muc" }, 5);
   expect(pending!.entry).toEqual(entry("x"));
   outbox.markSent(pending!.id, 3, undefined);
-  expect(outbox.pending("r@muc", 5)).toEqual([]);
+  expect(outbox.pending({ kind: "room", address: "r@muc" }, 5)).toEqual([]);
   expect(outbox.depth()).toBe(0);
 });
 
@@ -100,7 +101,7 @@ test("feed state keeps validators per URL and tracks errors since when", async (
 test("search matches words anywhere in title or text, by prefix, with user input never parsed as a query", async () => {
   const db = await openDatabase(":memory:");
   const entries = createEntryStore(db);
-  entries.record("blog", [
+  recordRead(entries, "blog", [
     { ...entry("a", "Stream management explained"), summaryHtml: "<p>How XEP-0198 &amp; resumption work</p>", published: new Date(1000) },
     { ...entry("b", "Café MUC news"), summaryHtml: "<p>Rooms</p>", published: new Date(2000) },
   ], [], true, 1);
@@ -118,15 +119,15 @@ test("flood limits: posts older than max age are recorded silently; the rest are
   const outbox = createOutbox(db);
   const now = Date.parse("2026-06-01T00:00:00Z");
   const day = 86_400_000;
-  entries.record("blog", [], [room("r@muc")], true, now);
+  recordRead(entries, "blog", [], [room("r@muc")], true, now);
   const posts = [
     ...Array.from({ length: 7 }, (_, i) => ({ ...entry(`new${i}`), published: new Date(now - i * 60_000) })), // newest first
     { ...entry("archive"), published: new Date(now - 30 * day) },
   ];
   const policy = { maxAgeMs: 7 * day, maxPerRead: 5, footer: (n: number) => `…and ${n} more from blog` };
-  const result = entries.record("blog", posts, [room("r@muc")], false, now, policy);
+  const result = recordRead(entries, "blog", posts, [room("r@muc")], false, now, policy);
   expect(result).toMatchObject({ queued: 5, tooOld: 1, folded: 2 });
-  const pending = outbox.pending("r@muc", 10);
+  const pending = outbox.pending({ kind: "room", address: "r@muc" }, 10);
   // The five newest, oldest first; the last carries the footer.
   expect(pending.map((a) => a.entry?.key)).toEqual(["new4", "new3", "new2", "new1", "new0"]);
   expect(pending.map((a) => a.footer ?? null)).toEqual([null, null, null, null, "…and 2 more from blog"]);
@@ -144,7 +145,7 @@ test("migration 3 keeps pending announcements made under migration 2", async () 
   raw.close();
   const db = await openDatabase(path);
   expect(db.pragma("user_version")).toBe(migrations.length);
-  expect(createOutbox(db).pending("r@muc", 5).map((a) => [a.entry?.key, a.entry?.title])).toEqual([["x", "X"]]);
+  expect(createOutbox(db).pending({ kind: "room", address: "r@muc" }, 5).map((a) => [a.entry?.key, a.entry?.title])).toEqual([["x", "X"]]);
   db.close();
 });
 
@@ -161,10 +162,10 @@ test("pending announcements of a room Herald no longer serves can be dropped; us
   const db = await openDatabase(":memory:");
   const entries = createEntryStore(db);
   const outbox = createOutbox(db);
-  entries.record("blog", [], [], true, 1);
-  entries.record("blog", [entry("x")], [room("gone@muc"), { kind: "user", jid: "u@x" }], false, 2);
-  expect(outbox.targetsWithPending()).toEqual(expect.arrayContaining([{ jid: "gone@muc", kind: "room" }, { jid: "u@x", kind: "user" }]));
-  expect(outbox.dropPendingForRoom("gone@muc")).toBe(1);
-  expect(outbox.dropPendingForRoom("u@x")).toBe(0);
-  expect(outbox.targetsWithPending()).toEqual([{ jid: "u@x", kind: "user" }]);
+  recordRead(entries, "blog", [], [], true, 1);
+  recordRead(entries, "blog", [entry("x")], [room("gone@muc"), { kind: "user", address: "u@x" }], false, 2);
+  expect(outbox.targetsWithPending()).toEqual(expect.arrayContaining([{ address: "gone@muc", kind: "room" }, { address: "u@x", kind: "user" }]));
+  expect(outbox.dropPending({ kind: "room", address: "gone@muc" })).toBe(1);
+  expect(outbox.dropPending({ kind: "room", address: "u@x" })).toBe(0);
+  expect(outbox.targetsWithPending()).toEqual([{ address: "u@x", kind: "user" }]);
 });

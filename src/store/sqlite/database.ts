@@ -2,20 +2,11 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { migrations } from "./migrations.js";
 
-import { openSqlite, type Db } from "./sqlite.js";
+import { openSqlite, type Db } from "./engine.js";
 
-export type { Db } from "./sqlite.js";
-
-/** The database was written by a newer Herald; running older code on it could corrupt it. */
-export class DatabaseTooNewError extends Error {
-  constructor(path: string, found: number, known: number) {
-    super(
-      `database ${path} is at schema version ${found}, but this Herald only knows up to ${known}; ` +
-        `upgrade Herald or point "store" at another file`,
-    );
-    this.name = "DatabaseTooNewError";
-  }
-}
+export type { Db } from "./engine.js";
+import { DatabaseTooNewError } from "../store.js";
+export { DatabaseTooNewError } from "../store.js";
 
 /**
  * Opens (creating if needed) the SQLite file and applies pending migrations.

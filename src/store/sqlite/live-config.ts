@@ -1,18 +1,5 @@
-import { createHash } from "node:crypto";
-import type { Db } from "./db.js";
-
-/**
- * Rows of the live configuration: feeds and rooms as they are now, whoever made them.
- * `origin` says who made the item; `file_hash` is the config file's definition of it when that
- * definition was last applied, so a later edit of the file can be told from an unchanged file.
- */
-export interface LiveRow<T> {
-  readonly key: string;
-  readonly spec: T;
-  readonly origin: "file" | "admin";
-  readonly fileHash: string | undefined;
-  readonly removed: boolean;
-}
+import type { Db } from "./engine.js";
+import type { LiveRow, LiveTable } from "../store.js";
 
 interface Row {
   key: string;
@@ -22,9 +9,8 @@ interface Row {
   removed: number;
 }
 
-export type LiveTable<T> = ReturnType<typeof createLiveTable<T>>;
-
-export function createLiveTable<T>(db: Db, table: "feeds" | "rooms", now: () => number) {
+/** A table of the live configuration; the spec is stored as JSON. */
+export function createLiveTable<T>(db: Db, table: "feeds" | "rooms", now: () => number): LiveTable<T> {
   const keyColumn = table === "feeds" ? "name" : "jid";
   const all = db.prepare<[], Row>(`SELECT ${keyColumn} AS key, spec, origin, file_hash, removed FROM ${table} ORDER BY ${keyColumn}`);
   const put = db.prepare(`INSERT INTO ${table} (${keyColumn}, spec, origin, file_hash, removed, changed_at)
@@ -48,13 +34,5 @@ export function createLiveTable<T>(db: Db, table: "feeds" | "rooms", now: () => 
     delete(key: string): void {
       del.run(key);
     },
-    transaction<R>(fn: () => R): R {
-      return db.transaction(fn)();
-    },
   };
-}
-
-/** A stable fingerprint of a definition in the config file. */
-export function fingerprint(value: unknown): string {
-  return createHash("sha256").update(JSON.stringify(value)).digest("hex").slice(0, 32);
 }

@@ -1,9 +1,7 @@
-import type { Db } from "./db.js";
+import type { Db } from "./engine.js";
+import type { SubscriptionStore } from "../store.js";
 
-export type SubscriptionStore = ReturnType<typeof createSubscriptionStore>;
-
-/** Personal subscriptions: a user's bare JID gets a feed's announcements by direct message. */
-export function createSubscriptionStore(db: Db, now: () => number) {
+export function createSubscriptionStore(db: Db, now: () => number): SubscriptionStore {
   const add = db.prepare("INSERT INTO subscriptions (jid, feed, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING");
   const remove = db.prepare("DELETE FROM subscriptions WHERE jid = ? AND feed = ?");
   const removeFeed = db.prepare("DELETE FROM subscriptions WHERE feed = ?");

@@ -1,5 +1,5 @@
-import type { Db } from "./db.js";
-import { htmlToPlainText } from "../text/plain-text.js";
+import type { Db } from "./engine.js";
+import { htmlToPlainText } from "../../text/plain-text.js";
 
 /**
  * Numbered schema migrations: entry N (0-based) takes the database from user_version N to N+1.
@@ -129,5 +129,31 @@ export const migrations: readonly (string | ((db: Db) => void))[] = [
   `
   CREATE INDEX entries_by_date ON entries (COALESCE(published_at, first_seen_at));
   CREATE INDEX entries_by_feed_date ON entries (feed, COALESCE(published_at, first_seen_at));
+  `,
+  // 6: the outbox names a target (its kind and address), not a room: people get announcements
+  // too, and PubSub nodes and MIX channels will. Every row, pending or sent, is kept. The kind
+  // has no CHECK, so a new kind needs no table rebuild; the code reads only kinds it knows.
+  `
+  CREATE TABLE announcements_new (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    target_kind  TEXT NOT NULL,
+    target       TEXT NOT NULL,
+    feed         TEXT,
+    entry_key    TEXT,
+    body         TEXT,                   -- a ready message (a digest); NULL = render the entry
+    footer       TEXT,                   -- a line appended to the rendered entry
+    state        TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'sent')),
+    created_at   INTEGER NOT NULL,
+    sent_at      INTEGER,
+    stanza_id    TEXT,
+    CHECK ((entry_key IS NULL) = (body IS NOT NULL)),
+    UNIQUE (target_kind, target, feed, entry_key),
+    FOREIGN KEY (feed, entry_key) REFERENCES entries (feed, entry_key) ON DELETE CASCADE
+  );
+  INSERT INTO announcements_new (id, target_kind, target, feed, entry_key, body, footer, state, created_at, sent_at, stanza_id)
+    SELECT id, kind, room, feed, entry_key, body, footer, state, created_at, sent_at, stanza_id FROM announcements;
+  DROP TABLE announcements;
+  ALTER TABLE announcements_new RENAME TO announcements;
+  CREATE INDEX announcements_pending ON announcements (target_kind, target, state, id);
   `,
 ];

@@ -1,21 +1,6 @@
-import type { Db } from "./db.js";
-import type { Validators } from "../sources/http/fetch.js";
-
-export interface FeedState {
-  readonly feed: string;
-  readonly url: string;
-  readonly title: string | undefined;
-  readonly validators: Validators;
-  readonly baselineAt: number | undefined;
-  readonly lastPolledAt: number | undefined;
-  readonly lastOkAt: number | undefined;
-  readonly lastError: string | undefined;
-  readonly errorSince: number | undefined;
-  /** When the admins were told this feed is failing; undefined when they were not (or it recovered). */
-  readonly failureReportedAt: number | undefined;
-  /** When the feed answered 410 Gone; it is not polled while set. */
-  readonly goneAt: number | undefined;
-}
+import type { Db } from "./engine.js";
+import type { Validators } from "../../sources/http/fetch.js";
+import type { FeedState, FeedStateStore } from "../store.js";
 
 interface Row {
   feed: string;
@@ -32,9 +17,7 @@ interface Row {
   gone_at: number | null;
 }
 
-export type FeedStateStore = ReturnType<typeof createFeedStateStore>;
-
-export function createFeedStateStore(db: Db) {
+export function createFeedStateStore(db: Db): FeedStateStore {
   const get = db.prepare<[string], Row>("SELECT * FROM feed_state WHERE feed = ?");
   const ensure = db.prepare("INSERT INTO feed_state (feed, url) VALUES (?, ?) ON CONFLICT (feed) DO NOTHING");
   // The validators only make sense for the URL they came from: a changed URL starts over.

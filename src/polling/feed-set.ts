@@ -1,0 +1,78 @@
+import type { Logger } from "../log.js";
+import { feedLocation } from "../config/schema.js";
+import type { LiveFeed, Registry } from "../live/registry.js";
+import type { FeedStateStore } from "../store/store.js";
+import type { AddressPolicy } from "../sources/http/address-policy.js";
+import type { FetchFeed } from "../sources/http/fetch.js";
+import { httpFeedSource } from "../sources/http/feed-source.js";
+import { markdownFolderSource } from "../sources/markdown/source.js";
+import { watchFolder } from "../sources/markdown/watch.js";
+import type { FeedSpec, Poller } from "./poller.js";
+
+export interface FeedSetDeps {
+  readonly registry: Registry;
+  readonly feedState: FeedStateStore;
+  readonly poller: Pick<Poller, "setFeeds" | "pollNow">;
+  readonly fetchFeed: FetchFeed;
+  /** Where feeds that admins add at runtime may lead (the config's `allow_private_addresses`). */
+  readonly runtimePolicy: AddressPolicy;
+  readonly log: Logger;
+}
+
+export type FeedSet = ReturnType<typeof createFeedSet>;
+
+/**
+ * Keeps the poller's feeds equal to the live configuration: each feed becomes a source (HTTP, or
+ * a watched Markdown folder), a feed that answered 410 Gone stays off until its location changes,
+ * and a feed that moved for good is remembered at its new address.
+ */
+export function createFeedSet(deps: FeedSetDeps) {
+  const { log } = deps;
+  let watchers: { close(): void }[] = [];
+
+  const toSpec = (feed: LiveFeed): FeedSpec => ({
+    name: feed.name,
+    location: feedLocation(feed),
+    intervalMs: feed.intervalMs,
+    read:
+      feed.kind === "folder"
+        ? markdownFolderSource({ ...feed, onDiagnostic: (problem) => log.warn({ feed: feed.name, problem }, "post skipped") })
+        : // Feeds admins add at runtime may not reach non-public addresses unless the config allows it.
+          httpFeedSource(feed.url, deps.fetchFeed, { addressPolicy: deps.registry.feedOrigin(feed.name) === "admin" ? deps.runtimePolicy : "any" }),
+  });
+
+  function closeWatchers(): void {
+    watchers.forEach((w) => w.close());
+    watchers = [];
+  }
+
+  return {
+    /** Applies the live configuration's feeds; call again whenever they change. */
+    apply(): void {
+      const feeds = deps.registry.feeds().filter((f) => {
+        const state = deps.feedState.get(f.name);
+        return state?.goneAt === undefined || state.url !== feedLocation(f);
+      });
+      deps.poller.setFeeds(feeds.map(toSpec));
+      closeWatchers();
+      // A folder feed is also watched, so a new post is announced within seconds, not at the next poll.
+      watchers = feeds.flatMap((feed) =>
+        feed.kind === "folder"
+          ? [watchFolder(feed.path, () => void deps.poller.pollNow(feed.name), { onError: (err) => log.warn({ feed: feed.name, err }, "cannot watch folder; polling only") })]
+          : [],
+      );
+    },
+    /** RFC 9110 §15.4.2: a permanent redirect means the feed lives at the new URL from now on. */
+    moved(name: string, url: string): void {
+      const feed = deps.registry.feed(name);
+      if (feed?.kind !== "http") return;
+      log.info({ feed: name, from: feed.url, to: url }, "feed moved permanently; remembering the new URL");
+      deps.registry.putFeed({ ...feed, url });
+    },
+    /** Reads a feed URL once, recording nothing, with the runtime address policy: to vet a feed an admin adds. */
+    tryFeed(url: string) {
+      return httpFeedSource(url, deps.fetchFeed, { addressPolicy: deps.runtimePolicy })({ etag: undefined, lastModified: undefined });
+    },
+    stop: closeWatchers,
+  };
+}

@@ -1,0 +1,91 @@
+import type { Db } from "./engine.js";
+import type { Entry } from "../../sources/entry.js";
+import type { EntryStore, QueuedAnnouncement, RecordResult, StoredEntry } from "../store.js";
+import { htmlToPlainText } from "../../text/plain-text.js";
+
+interface Row {
+  feed: string;
+  entry_key: string;
+  title: string;
+  link: string | null;
+  author: string | null;
+  summary_html: string;
+  categories: string;
+  published_at: number | null;
+  first_seen_at: number;
+}
+
+// A post's date for ordering: its own date when it has one, else when we first saw it.
+const WHEN = "COALESCE(e.published_at, e.first_seen_at)";
+
+export function createEntryStore(db: Db): EntryStore {
+  const exists = db.prepare<[string, string], { one: number }>("SELECT 1 AS one FROM entries WHERE feed = ? AND entry_key = ?");
+  const insert = db.prepare(`INSERT INTO entries (feed, entry_key, title, link, author, summary_html, categories, published_at, first_seen_at)
+      VALUES (@feed, @key, @title, @link, @author, @summaryHtml, @categories, @published, @now)`);
+  const index = db.prepare("INSERT INTO entries_fts (rowid, title, body) VALUES (?, ?, ?)");
+  const queue = db.prepare(`INSERT INTO announcements (target_kind, target, feed, entry_key, footer, created_at) VALUES (?, ?, ?, ?, ?, ?)
+      ON CONFLICT (target_kind, target, feed, entry_key) DO NOTHING`);
+  const latestAll = db.prepare<[number], Row>(`SELECT e.* FROM entries e ORDER BY ${WHEN} DESC, e.rowid DESC LIMIT ?`);
+  const latestOne = db.prepare<[string, number], Row>(`SELECT e.* FROM entries e WHERE e.feed = ? ORDER BY ${WHEN} DESC, e.rowid DESC LIMIT ?`);
+  const newest = db.prepare<[], { feed: string; newest: number }>(`SELECT e.feed, MAX(${WHEN}) AS newest FROM entries e GROUP BY e.feed`);
+  const search = db.prepare<[string, number], Row>(`SELECT e.* FROM entries_fts f JOIN entries e ON e.rowid = f.rowid
+      WHERE entries_fts MATCH ? ORDER BY ${WHEN} DESC LIMIT ?`);
+
+  const record = db.transaction(
+    (feed: string, entries: readonly Entry[], now: number, announce?: (added: readonly Entry[]) => readonly QueuedAnnouncement[]): RecordResult => {
+      const added: Entry[] = [];
+      const seenInThisRead = new Set<string>();
+      for (const entry of entries) {
+        if (seenInThisRead.has(entry.key)) continue;
+        seenInThisRead.add(entry.key);
+        if (exists.get(feed, entry.key)) continue;
+        const { lastInsertRowid } = insert.run({
+          feed,
+          key: entry.key,
+          title: entry.title,
+          link: entry.link ?? null,
+          author: entry.author ?? null,
+          summaryHtml: entry.summaryHtml,
+          categories: JSON.stringify(entry.categories),
+          published: entry.published?.getTime() ?? null,
+          now,
+        });
+        index.run(lastInsertRowid, htmlToPlainText(entry.title), htmlToPlainText(entry.summaryHtml));
+        added.push(entry);
+      }
+      let queued = 0;
+      for (const a of announce?.(added) ?? []) queued += Number(queue.run(a.target.kind, a.target.address, feed, a.entryKey, a.footer ?? null, now).changes);
+      return { added, queued };
+    },
+  );
+
+  return {
+    record,
+    latest(limit: number, feed?: string): StoredEntry[] {
+      return (feed ? latestOne.all(feed, limit) : latestAll.all(limit)).map(toStored);
+    },
+    search(words: readonly string[], limit: number): StoredEntry[] {
+      // Each word becomes a quoted FTS5 string with a prefix star: user input never reaches the
+      // query syntax (no column filters, no NEAR, no syntax errors).
+      const query = words.map((w) => `"${w.replace(/"/g, '""')}"*`).join(" ");
+      return query ? search.all(query, limit).map(toStored) : [];
+    },
+    newestByFeed(): Map<string, number> {
+      return new Map(newest.all().map((r) => [r.feed, r.newest]));
+    },
+  };
+}
+
+export function toStored(row: Row): StoredEntry {
+  return {
+    feed: row.feed,
+    key: row.entry_key,
+    title: row.title,
+    link: row.link ?? undefined,
+    author: row.author ?? undefined,
+    summaryHtml: row.summary_html,
+    categories: JSON.parse(row.categories) as string[],
+    published: row.published_at === null ? undefined : new Date(row.published_at),
+    firstSeen: new Date(row.first_seen_at),
+  };
+}

@@ -1,0 +1,202 @@
+/**
+ * What the rest of Herald may ask of its database, engine-neutral: every other module imports
+ * these interfaces, never an engine. SQL lives only under `store/sqlite/` (the one dialect today);
+ * a second engine implements these interfaces beside it and is chosen in `store/open.ts`.
+ */
+import type { Entry } from "../sources/entry.js";
+import type { Validators } from "../sources/http/fetch.js";
+
+/** The kinds of place an announcement can go. Each kind has its module under `targets/`. */
+export type TargetKind = "room" | "user";
+
+/** Where an announcement goes: a room (its bare JID) or a person with a personal subscription (theirs). */
+export interface Target {
+  readonly kind: TargetKind;
+  readonly address: string;
+}
+
+export const sameTarget = (a: Target, b: Target): boolean => a.kind === b.kind && a.address === b.address;
+
+/** A post as stored, with when Herald first saw it. */
+export interface StoredEntry extends Entry {
+  readonly feed: string;
+  readonly firstSeen: Date;
+}
+
+/** One announcement of a new post that the caller decided to queue. */
+export interface QueuedAnnouncement {
+  readonly target: Target;
+  readonly entryKey: string;
+  /** A line to add after the post, e.g. "…and 7 more from xsf: https://…". */
+  readonly footer: string | undefined;
+}
+
+export interface RecordResult {
+  /** Entries not seen before in this feed, in feed order. */
+  readonly added: readonly Entry[];
+  /** Outbox rows created (an announcement already queued for the same target and post is not). */
+  readonly queued: number;
+}
+
+export interface EntryStore {
+  /**
+   * Stores the entries of one read that were not seen before, and the announcements `announce`
+   * makes of them, in one transaction: entries and their announcements are recorded together or
+   * not at all, so a crash can neither lose an announcement nor leave a post never announced.
+   * Feeds repeat guids within one document; the first occurrence wins.
+   */
+  record(feed: string, entries: readonly Entry[], now: number, announce?: (added: readonly Entry[]) => readonly QueuedAnnouncement[]): RecordResult;
+  /** The newest posts, of one feed or all, newest first. */
+  latest(limit: number, feed?: string): StoredEntry[];
+  /** Posts whose title or text contain every word (prefix match), newest first. */
+  search(words: readonly string[], limit: number): StoredEntry[];
+  /** Each feed's newest post date (ms). */
+  newestByFeed(): Map<string, number>;
+}
+
+/** One message waiting for a target: a post to render, or a ready text (a digest). */
+export type PendingAnnouncement =
+  | {
+      readonly id: number;
+      readonly target: Target;
+      readonly feed: string;
+      readonly entry: Entry;
+      readonly footer: string | undefined;
+      readonly body?: undefined;
+    }
+  | {
+      readonly id: number;
+      readonly target: Target;
+      readonly body: string;
+      readonly feed?: undefined;
+      readonly entry?: undefined;
+      readonly footer?: undefined;
+    };
+
+/** The announcement outbox: a row waits, pending, until its target confirmed it. */
+export interface Outbox {
+  /** The oldest pending announcements of a target, oldest first. */
+  pending(target: Target, limit: number): PendingAnnouncement[];
+  markSent(id: number, now: number, stanzaId: string | undefined): void;
+  /** Queues a ready message (a digest). */
+  queueText(target: Target, body: string, now: number): void;
+  /** The targets with announcements waiting. */
+  targetsWithPending(): Target[];
+  /** Forgets what waited for a target Herald no longer serves; returns how many. */
+  dropPending(target: Target): number;
+  depth(): number;
+}
+
+export interface FeedState {
+  readonly feed: string;
+  readonly url: string;
+  readonly title: string | undefined;
+  readonly validators: Validators;
+  readonly baselineAt: number | undefined;
+  readonly lastPolledAt: number | undefined;
+  readonly lastOkAt: number | undefined;
+  readonly lastError: string | undefined;
+  readonly errorSince: number | undefined;
+  /** When the admins were told this feed is failing; undefined when they were not (or it recovered). */
+  readonly failureReportedAt: number | undefined;
+  /** When the feed answered 410 Gone; it is not polled while set. */
+  readonly goneAt: number | undefined;
+}
+
+export interface FeedStateStore {
+  /** Returns the state of a feed, creating it on first sight (or starting afresh after its URL changed). */
+  open(feed: string, url: string): FeedState;
+  get(feed: string): FeedState | undefined;
+  recordFetched(feed: string, title: string | undefined, validators: Validators, now: number): void;
+  recordNotModified(feed: string, now: number): void;
+  /** Forgets a removed feed's state: a feed added later under the same name starts with a baseline. */
+  forget(feed: string): void;
+  recordError(feed: string, error: string, now: number): void;
+  /** Remembers that the admins were told of the failure (or, with undefined, of the recovery). */
+  recordFailureReported(feed: string, at: number | undefined): void;
+  recordGone(feed: string, at: number | undefined): void;
+}
+
+/** Personal subscriptions: a person's bare JID gets a feed's announcements by direct message. */
+export interface SubscriptionStore {
+  /** Returns false when the person was already subscribed. */
+  subscribe(jid: string, feed: string): boolean;
+  /** Returns false when there was nothing to remove. */
+  unsubscribe(jid: string, feed: string): boolean;
+  forgetFeed(feed: string): void;
+  feedsOf(jid: string): string[];
+  subscribersOf(feed: string): string[];
+}
+
+/**
+ * A row of the live configuration: a feed or room as it is now, whoever made it. `origin` says
+ * who made it; `fileHash` is the config file's definition of it when that was last applied, so a
+ * later edit of the file can be told from an unchanged file.
+ */
+export interface LiveRow<T> {
+  readonly key: string;
+  readonly spec: T;
+  readonly origin: "file" | "admin";
+  readonly fileHash: string | undefined;
+  readonly removed: boolean;
+}
+
+export interface LiveTable<T> {
+  all(): LiveRow<T>[];
+  put(row: LiveRow<T>): void;
+  delete(key: string): void;
+}
+
+/** A post listed in a digest. */
+export interface DigestPost {
+  readonly feed: string;
+  readonly title: string;
+  readonly link: string | undefined;
+}
+
+export interface DigestPeriod {
+  readonly room: string;
+  readonly feeds: readonly string[];
+  /** The due time this digest covers up to (ms). */
+  readonly due: number;
+  /** Posts dated longer ago than this when first seen are left out, as for announcements. */
+  readonly maxAgeMs: number;
+}
+
+export interface DigestStore {
+  /**
+   * Closes a room's digest period in one transaction: the posts first seen since the previous
+   * period (never a feed's baseline) are handed to `compose`, its message is queued for the room
+   * and the period is recorded, so a restart neither repeats a digest nor skips one. Returns
+   * undefined when nothing was due (the first sight of a digest only starts its first period),
+   * else how many posts the period had (0: nothing was queued).
+   */
+  close(period: DigestPeriod, now: number, compose: (posts: readonly DigestPost[], since: number) => string): number | undefined;
+}
+
+/** The whole database. */
+export interface Store {
+  /** Which engine, for logs and `status`. */
+  readonly engine: string;
+  readonly entries: EntryStore;
+  readonly feedState: FeedStateStore;
+  readonly outbox: Outbox;
+  readonly subscriptions: SubscriptionStore;
+  readonly digests: DigestStore;
+  /** The live configuration's tables: feeds by name, rooms by JID. */
+  liveTable<T>(table: "feeds" | "rooms"): LiveTable<T>;
+  /** Runs `fn` in one transaction (nested calls join it); rolls back if it throws. */
+  transaction<T>(fn: () => T): T;
+  close(): void;
+}
+
+/** The database was written by a newer Herald; running older code on it could corrupt it. */
+export class DatabaseTooNewError extends Error {
+  constructor(path: string, found: number, known: number) {
+    super(
+      `database ${path} is at schema version ${found}, but this Herald only knows up to ${known}; ` +
+        `upgrade Herald or point "store" at another file`,
+    );
+    this.name = "DatabaseTooNewError";
+  }
+}
