@@ -34,7 +34,7 @@ export function createInbound(deps: InboundDeps) {
   const { log } = deps;
 
   async function reply(stanza: Element, what: string): Promise<void> {
-    await deps.send(stanza).catch((err: unknown) => log.warn({ err: String(err), what }, "reply not sent"));
+    await deps.send(stanza).catch((err: unknown) => log.warn({ err, what }, "reply not sent"));
   }
 
   async function onInvitation(stanza: Element): Promise<boolean> {

@@ -2,19 +2,39 @@ import type { AdhocCommand, Requester, Step } from "../xmpp/adhoc.js";
 import { isTrue, type FormSpec } from "../xmpp/forms.js";
 import { DEFAULT_ROOM_SETTINGS } from "../live/registry.js";
 import { checkTemplate } from "../announce/template.js";
-import { UserError, type Command, type CommandContext } from "./command.js";
+import { refusal, UserError, type Command, type CommandContext } from "./command.js";
 import type { CommandServices } from "./services.js";
+
+/** A form entry as declared here: the chat command it stands for, instead of flags of its own. */
+type FormEntry = Omit<AdhocCommand, "admin"> & { readonly command: string };
+
+const contextOf = (who: Requester): CommandContext => ({ sender: who.bare, isAdmin: who.isAdmin, place: { kind: "dm" } });
 
 /**
  * The admin operations and "latest" as XEP-0050 commands with XEP-0004 forms, for clients'
- * command menus. Each one runs the same executor as the chat command, so checks and messages
+ * command menus. Each form names the chat command it stands for and takes that command's admin
+ * flag and permission check from the table, and runs the same executor, so checks and messages
  * are the same whichever way an admin asks.
  */
 export function adhocCommands(s: CommandServices, table: readonly Command[]): AdhocCommand[] {
-  const run = async (name: string, who: Requester, args: string[], rest = ""): Promise<Step> => {
+  const commandNamed = (name: string): Command => {
     const cmd = table.find((c) => c.name === name);
-    if (!cmd) throw new Error(`no command ${name}`);
-    const ctx: CommandContext = { sender: who.bare, isAdmin: who.isAdmin, place: { kind: "dm" } };
+    if (!cmd) throw new Error(`ad-hoc form for “${name}”, which is not in the command table: add the command or fix the name`);
+    return cmd;
+  };
+  const fromTable = (entry: FormEntry): AdhocCommand => {
+    const cmd = commandNamed(entry.command);
+    const guarded =
+      <A extends unknown[]>(step: (who: Requester, ...rest: A) => Step | Promise<Step>) =>
+      (who: Requester, ...rest: A): Step | Promise<Step> => {
+        const refused = refusal(cmd, contextOf(who));
+        return refused === undefined ? step(who, ...rest) : { kind: "done", note: refused, error: true };
+      };
+    return { node: entry.node, name: entry.name, admin: cmd.admin, start: guarded(entry.start), submit: guarded(entry.submit) };
+  };
+  const run = async (name: string, who: Requester, args: string[], rest = ""): Promise<Step> => {
+    const cmd = commandNamed(name);
+    const ctx = contextOf(who);
     try {
       return { kind: "done", note: await cmd.run(ctx, args, rest) };
     } catch (err) {
@@ -27,11 +47,11 @@ export function adhocCommands(s: CommandServices, table: readonly Command[]): Ad
   const roomOptions = () => s.registry.rooms().map((r) => ({ label: r.jid, value: r.jid }));
   const form = (f: FormSpec, state?: unknown): Step => ({ kind: "form", form: f, state });
 
-  return [
+  const entries: FormEntry[] = [
     {
       node: "latest",
       name: "Latest posts",
-      admin: false,
+      command: "latest",
       start: () =>
         form({
           title: "Latest posts",
@@ -45,7 +65,7 @@ export function adhocCommands(s: CommandServices, table: readonly Command[]): Ad
     {
       node: "join",
       name: "Join a room",
-      admin: true,
+      command: "join",
       start: () =>
         form({
           title: "Join a room",
@@ -62,14 +82,14 @@ export function adhocCommands(s: CommandServices, table: readonly Command[]): Ad
     {
       node: "leave",
       name: "Leave a room",
-      admin: true,
+      command: "leave",
       start: () => form({ title: "Leave a room", fields: [{ var: "room", type: "list-single", label: "Room", required: true, options: roomOptions() }] }),
       submit: (who, v) => run("leave", who, [one(v, "room")]),
     },
     {
       node: "feed-add",
       name: "Add a feed",
-      admin: true,
+      command: "feed add",
       start: () =>
         form({
           title: "Add a feed",
@@ -85,14 +105,14 @@ export function adhocCommands(s: CommandServices, table: readonly Command[]): Ad
     {
       node: "feed-remove",
       name: "Remove a feed",
-      admin: true,
+      command: "feed remove",
       start: () => form({ title: "Remove a feed", fields: [{ var: "feed", type: "list-single", label: "Feed", required: true, options: feedOptions() }] }),
       submit: (who, v) => run("feed remove", who, [one(v, "feed")]),
     },
     {
       node: "room-config",
       name: "Configure a room",
-      admin: true,
+      command: "room",
       start: () => form({ title: "Configure a room", fields: [{ var: "room", type: "list-single", label: "Room", required: true, options: roomOptions() }] }, { stage: 1 }),
       submit(_who, v, state) {
         if ((state as { stage?: number }).stage === 1) {
@@ -134,4 +154,5 @@ export function adhocCommands(s: CommandServices, table: readonly Command[]): Ad
       },
     },
   ];
+  return entries.map(fromTable);
 }

@@ -37,6 +37,16 @@ export function command(def: Command): Command {
   return def;
 }
 
+/**
+ * Why `context` may not run `command`, or undefined when it may. The one check for every way in:
+ * a chat line (dispatcher.ts) and a client's command form (adhoc-commands.ts).
+ */
+export function refusal(command: Command, context: CommandContext): string | undefined {
+  if (command.admin && !context.isAdmin) return `“${command.name}” is for Herald's admins only.`;
+  if (context.place.kind === "room" && !command.inRooms) return `Ask me “${command.name}” by direct message.`;
+  return undefined;
+}
+
 /** Splits a command line into words; "double quotes" keep spaces together. */
 export function tokenize(line: string): string[] {
   const words: string[] = [];

@@ -1,5 +1,5 @@
 import type { Logger } from "../log.js";
-import { tokenize, UserError, type Command, type CommandContext } from "./command.js";
+import { refusal, tokenize, UserError, type Command, type CommandContext } from "./command.js";
 import { createRateLimiter } from "./rate-limit.js";
 
 export interface DispatcherDeps {
@@ -57,10 +57,8 @@ export function createDispatcher(deps: DispatcherDeps) {
 
       if (!found) return `Unknown command “${words[0]}”. Say “help” to see what I can do.`;
       const { command } = found;
-      if (command.admin && !context.isAdmin) {
-        return `“${command.name}” is for Herald's admins only.`;
-      }
-      if (inRoom && !command.inRooms) return `Ask me “${command.name}” by direct message.`;
+      const refused = refusal(command, context);
+      if (refused !== undefined) return refused;
       deps.onCommand?.(command.name);
       const args = words.slice(found.used);
       const rest = restAfter(line.trim(), found.used);
@@ -68,7 +66,7 @@ export function createDispatcher(deps: DispatcherDeps) {
         return await command.run(context, args, rest);
       } catch (err) {
         if (err instanceof UserError) return err.message;
-        deps.log.error({ command: command.name, sender: context.sender, err: err instanceof Error ? err.stack : String(err) }, "command failed");
+        deps.log.error({ command: command.name, sender: context.sender, err }, "command failed");
         return `Sorry, “${command.name}” failed on my side; the admins can find the details in my log.`;
       }
     },

@@ -42,7 +42,7 @@ export function createOpsServer(deps: OpsServerDeps) {
           deps.metrics.registry.metrics().then(
             (text) => res.writeHead(200, { "content-type": deps.metrics.registry.contentType }).end(text),
             (err: unknown) => {
-              deps.log.error({ err: String(err) }, "metrics failed");
+              deps.log.error({ err }, "metrics failed");
               res.writeHead(500).end();
             },
           );

@@ -146,7 +146,7 @@ export function createPoller(deps: PollerDeps) {
     item.running = poll(item.spec)
       .catch((err: unknown): PollOutcome => {
         log.error({ feed: item.spec.name, err }, "poll crashed");
-        return { result: "error", error: String(err), temporary: true };
+        return { result: "error", error: err instanceof Error ? err.message : String(err), temporary: true };
       })
       .then((outcome) => {
         item.running = undefined;

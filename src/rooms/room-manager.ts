@@ -98,7 +98,7 @@ export function createRoomManager(deps: RoomManagerDeps) {
     state.nick = nickFor(state);
     log.debug({ room: state.spec.jid, nick: state.nick }, "joining room");
     deps.send(joinPresence(state.spec.jid, state.nick, state.spec.password)).catch((err: unknown) => {
-      log.warn({ room: state.spec.jid, err: String(err) }, "could not send join");
+      log.warn({ room: state.spec.jid, err }, "could not send join");
     });
     // A join the room never answers (lost on a dying connection) is tried again.
     state.timer = setTimeout(() => {
@@ -154,7 +154,8 @@ export function createRoomManager(deps: RoomManagerDeps) {
     if (p.type === "available") {
       if (p.codes.has("201")) {
         // XEP-0045 §10.1.2: we created the room and it stays locked until configured.
-        deps.send(instantRoomForm(state.spec.jid, `herald-room-${++iqCounter}`)).catch(() => undefined);
+        // Not sent only when the connection just died; the next session joins (and creates) again.
+        deps.send(instantRoomForm(state.spec.jid, `herald-room-${++iqCounter}`)).catch((err: unknown) => log.debug({ room: state.spec.jid, err }, "instant-room form not sent"));
         log.info({ room: state.spec.jid }, "created room with the default configuration");
       }
       if (state.status !== "joined") {
@@ -200,7 +201,8 @@ export function createRoomManager(deps: RoomManagerDeps) {
         if (wanted.has(jid)) continue;
         clearTimer(state);
         // Also while joining: the room may still let us in after we forgot it.
-        if (online && (state.status === "joined" || state.status === "joining")) deps.send(leavePresence(jid, state.nick)).catch(() => undefined);
+        // A leave that cannot be sent needs no retry: without a connection we are in no room.
+        if (online && (state.status === "joined" || state.status === "joining")) deps.send(leavePresence(jid, state.nick)).catch((err: unknown) => log.debug({ room: jid, err }, "leave not sent"));
         rooms.delete(jid);
         setLeft(state);
       }
@@ -308,7 +310,8 @@ export function createRoomManager(deps: RoomManagerDeps) {
       const leaving: Promise<void>[] = [];
       for (const state of rooms.values()) {
         clearTimer(state);
-        if (online && state.status === "joined") leaving.push(deps.send(leavePresence(state.spec.jid, state.nick)).catch(() => undefined));
+        // Stopping: a leave that cannot be sent is moot, the connection closes next.
+        if (online && state.status === "joined") leaving.push(deps.send(leavePresence(state.spec.jid, state.nick)).catch((err: unknown) => log.debug({ room: state.spec.jid, err }, "leave not sent")));
         setLeft(state);
       }
       await Promise.all(leaving);

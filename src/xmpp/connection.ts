@@ -68,7 +68,8 @@ export function createConnection(options: ConnectionOptions) {
     log.info({ jid: address.toString() }, "online");
     // RFC 6121 §4.2: without initial presence the server does not route messages sent to our
     // bare JID to this session (they go to offline storage), so users could not talk to us.
-    xmpp.send(xml("presence", {}, xml("status", {}, "Say “help” to see what I can do"))).catch(() => undefined);
+    // Fails only if the link died at once; the next session sends it again.
+    xmpp.send(xml("presence", {}, xml("status", {}, "Say “help” to see what I can do"))).catch((err: unknown) => log.debug({ err }, "initial presence not sent"));
     events.emit("online", address.toString());
   });
   xmpp.on("offline", () => {
@@ -118,7 +119,8 @@ export function createConnection(options: ConnectionOptions) {
       // A stanza error still proves the link is alive; only silence means it is dead.
       if ((err as { name?: string }).name !== "TimeoutError") return;
       log.warn("server did not answer a ping; reconnecting");
-      xmpp.disconnect().catch(() => undefined);
+      // Already closing is what we want; the reconnect follows either way.
+      xmpp.disconnect().catch((err: unknown) => log.debug({ err }, "disconnect after a lost ping failed"));
     });
   }, keepaliveMs);
   keepalive.unref();
@@ -132,7 +134,8 @@ export function createConnection(options: ConnectionOptions) {
         return;
       } catch (err) {
         // A failed first start() leaves xmpp.js's reconnect loop running; stop it before deciding.
-        await xmpp.stop().catch(() => undefined);
+        // Only to end the library's retry loop; the start error below is the one that matters.
+        await xmpp.stop().catch((stopErr: unknown) => log.debug({ err: stopErr }, "stop after a failed start failed"));
         const fatal = classify(err);
         if (fatal) throw fatal;
         const delay = Math.min(max, first * 2 ** attempt) * (0.8 + Math.random() * 0.4);
@@ -157,7 +160,8 @@ export function createConnection(options: ConnectionOptions) {
       online = false;
       clearInterval(keepalive);
       wake?.();
-      await xmpp.stop().catch(() => undefined);
+      // Stopping: a socket that will not close cleanly is closed by the process exit.
+      await xmpp.stop().catch((err: unknown) => log.debug({ err }, "stop failed"));
     },
     /** Sends a stanza; throws when there is no connection (xmpp.js queues nothing). */
     async send(stanza: Element): Promise<void> {

@@ -58,6 +58,7 @@ export async function listMarkdownFiles(root: string, diagnostics: Diagnostic[] 
         await walk(abs, path, depth + 1).catch((err: unknown) => void diagnostics.push({ file: `${path}/`, reason: `cannot read the folder (${reasonOf(err)})` }));
       } else if ((entry.isFile() || entry.isSymbolicLink()) && MARKDOWN_FILE.test(entry.name)) {
         // Symbolic links to files count; links to folders are not followed (no loops).
+        // A dangling link or a file removed meanwhile is no post: skipped, like any other non-file.
         const info = await stat(abs).catch(() => undefined);
         if (info?.isFile()) files.push({ path, size: info.size, mtimeMs: info.mtimeMs });
       }
