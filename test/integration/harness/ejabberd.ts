@@ -29,7 +29,7 @@ import {
   type TlsFiles,
   type XmppServer,
   type XmppServerOptions,
-} from "./prosody.js";
+} from "./xmpp-server.js";
 
 const run = promisify(execFile);
 

@@ -1,7 +1,7 @@
 // A second real XMPP client for integration tests: a person in the room who watches what the bot says.
 import { randomUUID } from "node:crypto";
 import { client, jid, xml, type Client, type Element } from "@xmpp/client";
-import type { ProsodyServer } from "./prosody.js";
+import type { XmppServer } from "./xmpp-server.js";
 
 const NS_MUC = "http://jabber.org/protocol/muc";
 const NS_MUC_USER = "http://jabber.org/protocol/muc#user";
@@ -64,7 +64,7 @@ export interface Member {
 }
 
 export interface MemberOptions {
-  server: Pick<ProsodyServer, "service" | "domain">;
+  server: Pick<XmppServer, "service" | "domain">;
   username: string;
   password: string;
   resource?: string;

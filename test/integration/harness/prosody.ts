@@ -2,12 +2,21 @@
 // Every Jest worker may run several of these at once, so nothing is shared with the system install.
 import { execFile, spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
-import { access, constants, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { serverProcess } from "./server-process.js";
+import {
+  findOnPath,
+  freePorts,
+  generateCertificates,
+  tail,
+  type TlsFiles,
+  type XmppServer,
+  type XmppServerOptions,
+} from "./xmpp-server.js";
 
 const run = promisify(execFile);
 
@@ -16,45 +25,8 @@ export const PROSODY_NOT_FOUND = "Prosody not found. Install it with: apt-get in
 const START_TIMEOUT_MS = 10_000;
 const STOP_GRACE_MS = 5_000;
 
-/** Options of a throwaway test server; the same for every server the suite runs against (see server.ts). */
-export interface XmppServerOptions {
-  /** Generate a private CA and a certificate for localhost; offer STARTTLS and direct TLS. */
-  tls?: boolean;
-  /** Accounts to register before returning: username → password. */
-  users?: Record<string, string>;
-  /** New MUC rooms are persistent, so they survive `restart()` (default true). */
-  persistentRooms?: boolean;
-  /** The server's log level (default "info"); "debug" logs every stanza, handy when a test misbehaves. */
-  logLevel?: "debug" | "info";
-}
 export type ProsodyOptions = XmppServerOptions;
-
-/** A running throwaway server on loopback: Prosody here, ejabberd in ejabberd.ts. */
-export interface XmppServer {
-  readonly domain: string;
-  readonly mucDomain: string;
-  readonly host: string;
-  readonly port: number;
-  /** c2s direct TLS port (XEP-0368), only with `tls: true`. */
-  readonly tlsPort?: number;
-  /** PEM of the private CA that signed the server certificate, only with `tls: true`. */
-  readonly caFile?: string;
-  readonly dir: string;
-  /** For @xmpp/client: "xmpp://127.0.0.1:PORT" (no DNS SRV lookup). */
-  readonly service: string;
-  register(username: string, password: string): Promise<void>;
-  /** Start again on the same ports and data dir. */
-  start(): Promise<void>;
-  /** SIGTERM, then SIGKILL if the server has not exited after a grace period. */
-  stop(): Promise<void>;
-  restart(): Promise<void>;
-  /** Stop and remove the temp dir. */
-  cleanup(): Promise<void>;
-  /** Tail of the server's log file and console output, for error messages. */
-  log(): string;
-}
 export type ProsodyServer = XmppServer;
-
 
 export async function startProsody(options: ProsodyOptions = {}): Promise<ProsodyServer> {
   const prosody = await findOnPath("prosody");
@@ -145,12 +117,6 @@ export async function startProsody(options: ProsodyOptions = {}): Promise<Prosod
   return server;
 }
 
-export interface TlsFiles {
-  caFile: string;
-  certFile: string;
-  keyFile: string;
-}
-
 interface ConfigInput {
   dir: string;
   logFile: string;
@@ -203,49 +169,6 @@ function prosodyConfig({ dir, logFile, port, tlsPort, tlsFiles, persistentRooms,
   ].join("\n");
 }
 
-/** A private CA and a server certificate for localhost and conference.localhost, made with the openssl CLI. */
-export async function generateCertificates(dir: string): Promise<TlsFiles> {
-  await mkdir(dir);
-  const file = (name: string) => path.join(dir, name);
-  const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
-  const openssl = async (args: string[]) => {
-    try {
-      await run("openssl", args);
-    } catch (error) {
-      throw new Error(`openssl ${args[0]} failed: ${String((error as { stderr?: string }).stderr ?? error)}`);
-    }
-  };
-  await openssl(["req", "-x509", ...ec, "-keyout", file("ca.key"), "-out", file("ca.crt"), "-days", "30",
-    "-subj", "/CN=Herald test CA"]);
-  await openssl(["req", "-new", ...ec, "-keyout", file("server.key"), "-out", file("server.csr"),
-    "-subj", "/CN=localhost"]);
-  await writeFile(file("server.ext"), [
-    "basicConstraints = CA:FALSE",
-    "keyUsage = digitalSignature, keyEncipherment",
-    "extendedKeyUsage = serverAuth",
-    "subjectAltName = DNS:localhost, DNS:conference.localhost",
-  ].join("\n"));
-  await openssl(["x509", "-req", "-in", file("server.csr"), "-CA", file("ca.crt"), "-CAkey", file("ca.key"),
-    "-CAcreateserial", "-days", "30", "-extfile", file("server.ext"), "-out", file("server.crt")]);
-  return { caFile: file("ca.crt"), certFile: file("server.crt"), keyFile: file("server.key") };
-}
-
-/** Ports the kernel just handed out for port 0; all held at once so they differ. */
-export async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from({ length: count }, () =>
-      new Promise<net.Server>((resolve, reject) => {
-        const server = net.createServer();
-        server.once("error", reject);
-        server.listen(0, "127.0.0.1", () => resolve(server));
-      }),
-    ),
-  );
-  const ports = servers.map((server) => (server.address() as net.AddressInfo).port);
-  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
-  return ports;
-}
-
 async function waitForPort(port: number, alive: () => boolean): Promise<void> {
   const deadline = Date.now() + START_TIMEOUT_MS;
   while (Date.now() < deadline) {
@@ -272,19 +195,3 @@ function canConnect(port: number): Promise<boolean> {
   });
 }
 
-export async function findOnPath(command: string): Promise<string | undefined> {
-  for (const dir of (process.env.PATH ?? "").split(path.delimiter).filter(Boolean)) {
-    const candidate = path.join(dir, command);
-    try {
-      await access(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not in this directory
-    }
-  }
-  return undefined;
-}
-
-export function tail(text: string, lines: number): string {
-  return text.trimEnd().split("\n").slice(-lines).join("\n");
-}

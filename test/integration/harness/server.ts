@@ -1,7 +1,8 @@
 // The one switch that picks the XMPP server the integration suite runs against:
 // HERALD_TEST_SERVER=prosody (the default) or HERALD_TEST_SERVER=ejabberd.
 import { startEjabberd } from "./ejabberd.js";
-import { startProsody, type XmppServer, type XmppServerOptions } from "./prosody.js";
+import { startProsody } from "./prosody.js";
+import type { XmppServer, XmppServerOptions } from "./xmpp-server.js";
 
 export type { XmppServer, XmppServerOptions };
 
@@ -19,7 +20,7 @@ export function serverKind(): ServerKind {
   throw new Error(`HERALD_TEST_SERVER=${process.env.HERALD_TEST_SERVER}: expected one of ${Object.keys(starters).join(", ")}`);
 }
 
-/** Starts a throwaway server of the chosen kind on loopback (see prosody.ts and ejabberd.ts). */
+/** Starts a throwaway server of the chosen kind on loopback (see xmpp-server.ts). */
 export function startServer(options: XmppServerOptions = {}): Promise<XmppServer> {
   return starters[serverKind()](options);
 }
