@@ -1,5 +1,5 @@
-// A real ejabberd (Debian's 23.01 package) on loopback for integration tests: the same promises as
-// prosody.ts (own temp dir, own free ports, foreground process, nothing shared with a system install).
+// ejabberd (Debian's 23.01 package) as a throwaway test server (see xmpp-server.ts): its config file
+// and its commands.
 //
 // How it runs: `ejabberdctl foreground` is `erl -sname NODE -mnesia dir SPOOL -s ejabberd` plus two things
 // that get in the way here: as root it re-runs itself through `su ejabberd` (which cannot enter our 0700
@@ -11,189 +11,81 @@
 // (~0.2 s each; the server must be running). The cookie is a random file in the temp dir ($HOME).
 // A system ejabberd that the Debian package may have started uses ports 5222/5269/5280 and epmd,
 // none of which we touch, so it can stay.
-import { execFile, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import net from "node:net";
-import os from "node:os";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { promisify } from "node:util";
 import { stringify } from "yaml";
-import { serverProcess } from "./server-process.js";
 import {
-  findOnPath,
-  freePorts,
-  generateCertificates,
-  tail,
-  type TlsFiles,
+  startXmppServer,
+  streamFeatures,
+  type ServerConfiguration,
+  type ServerSetup,
   type XmppServer,
   type XmppServerOptions,
 } from "./xmpp-server.js";
 
-const run = promisify(execFile);
-
 export const EJABBERD_NOT_FOUND = "ejabberd not found. Install it with: apt-get install -y ejabberd";
 
-// The Erlang VM loads ejabberd and starts accepting in ~1 s here; leave room for a loaded machine.
-const START_TIMEOUT_MS = 30_000;
-// A clean shutdown (SIGTERM → init:stop, which closes every session with <system-shutdown/>) takes ~1 s.
-const STOP_GRACE_MS = 10_000;
+export function startEjabberd(options: XmppServerOptions = {}): Promise<XmppServer> {
+  return startXmppServer(ejabberd, options);
+}
 
+const ejabberd: ServerConfiguration<"erl" | "ejabberdctl"> = {
+  name: "ejabberd",
+  executables: ["erl", "ejabberdctl"],
+  notFound: EJABBERD_NOT_FOUND,
+  privatePorts: 1, // the Erlang distribution
+  // The Erlang VM loads ejabberd and starts accepting in ~1 s here; leave room for a loaded machine.
+  startTimeoutMs: 30_000,
+  // A clean shutdown (SIGTERM → init:stop, which closes every session with <system-shutdown/>) takes ~1 s.
+  stopGraceMs: 10_000,
+  registersThroughServer: true,
+  async prepare(setup) {
+    const { dir } = setup;
+    const { erl, ejabberdctl } = setup.executables;
+    const configFile = path.join(dir, "ejabberd.yml");
+    const spool = path.join(dir, "spool");
+    // One node name per server, kept across restarts: Mnesia ties its data (users, rooms) to it.
+    const node = `herald_${randomBytes(4).toString("hex")}@localhost`;
+    const env = {
+      ...process.env,
+      HOME: dir, // the cookie file; also keeps ~/.ejabberd-modules private
+      ERL_LIBS: await ejabberdLibs(ejabberdctl),
+      EJABBERD_CONFIG_PATH: configFile,
+      EJABBERD_LOG_PATH: setup.logFile, // ejabberd also writes error.log beside it
+      ERL_CRASH_DUMP: path.join(dir, "erl_crash.dump"),
+      ERL_CRASH_DUMP_BYTES: "0",
+    };
+    // Distribution on a fixed loopback port instead of epmd (see the top of this file).
+    const dist = ["-erl_epmd_port", String(setup.privatePorts[0]), "-start_epmd", "false"];
 
-export async function startEjabberd(options: XmppServerOptions = {}): Promise<XmppServer> {
-  const erl = await findOnPath("erl");
-  const ejabberdctl = await findOnPath("ejabberdctl");
-  if (!erl || !ejabberdctl) throw new Error(EJABBERD_NOT_FOUND);
-  const erlLibs = await ejabberdLibs(ejabberdctl);
-
-  const dir = await mkdtemp(path.join(os.tmpdir(), "herald-ejabberd-"));
-  const configFile = path.join(dir, "ejabberd.yml");
-  const logFile = path.join(dir, "ejabberd.log"); // ejabberd also writes error.log beside it
-  const spool = path.join(dir, "spool");
-  // One node name per server, kept across restarts: Mnesia ties its data (users, rooms) to it.
-  const node = `herald_${randomBytes(4).toString("hex")}@localhost`;
-
-  const [port, distPort, tlsPort] = await freePorts(options.tls ? 3 : 2);
-  let tlsFiles: TlsFiles | undefined;
-  try {
-    tlsFiles = options.tls ? await generateCertificates(path.join(dir, "tls")) : undefined;
     await mkdir(spool);
     await writeFile(path.join(dir, ".erlang.cookie"), randomBytes(16).toString("hex"), { mode: 0o400 });
-    await writeFile(
-      configFile,
-      ejabberdConfig({
-        port: port!,
-        tlsPort,
-        tlsFiles,
-        persistentRooms: options.persistentRooms ?? true,
-        logLevel: options.logLevel ?? "info",
+    await writeFile(configFile, ejabberdConfig(setup));
+    return {
+      server: {
+        file: erl,
+        args: ["-sname", node, ...dist, "-kernel", "inet_dist_use_interface", "{127,0,0,1}",
+          "-noinput", "-mnesia", "dir", JSON.stringify(spool), "-s", "ejabberd"],
+        cwd: dir,
+        env,
+      },
+      // An open port is not enough: ejabberd binds its listeners early but accepts only once every
+      // module has started, so a client (or `register`) that came in between would meet missing
+      // tables ("no_exists passwd").
+      probe: (timeoutMs) => streamFeatures(setup.port, timeoutMs),
+      // `ejabberdctl register` without ejabberdctl: a hidden node that does not listen itself.
+      register: (username, password) => ({
+        file: erl,
+        args: ["-sname", `herald_ctl_${randomBytes(4).toString("hex")}@localhost`, ...dist,
+          "-dist_listen", "false", "-hidden", "-noinput",
+          "-s", "ejabberd_ctl", "-extra", node, "register", username, "localhost", password],
+        cwd: dir,
+        env,
       }),
-    );
-  } catch (error) {
-    await rm(dir, { recursive: true, force: true });
-    throw error;
-  }
-
-  const env = {
-    ...process.env,
-    HOME: dir, // the cookie file; also keeps ~/.ejabberd-modules private
-    ERL_LIBS: erlLibs,
-    EJABBERD_CONFIG_PATH: configFile,
-    EJABBERD_LOG_PATH: logFile,
-    ERL_CRASH_DUMP: path.join(dir, "erl_crash.dump"),
-    ERL_CRASH_DUMP_BYTES: "0",
-  };
-  // Distribution on a fixed loopback port instead of epmd (see the top of this file).
-  const dist = ["-erl_epmd_port", String(distPort), "-start_epmd", "false"];
-
-  function log(): string {
-    const file = existsSync(logFile) ? readFileSync(logFile, "utf8") : "(no log file)";
-    return `--- ${logFile} (tail) ---\n${tail(file, 40)}\n--- ejabberd console ---\n${tail(serverProc.output(), 20)}`;
-  }
-
-  const serverProc = serverProcess({
-    name: "ejabberd",
-    spawn: () =>
-      spawn(
-      erl!,
-      ["-sname", node, ...dist, "-kernel", "inet_dist_use_interface", "{127,0,0,1}",
-        "-noinput", "-mnesia", "dir", JSON.stringify(spool), "-s", "ejabberd"],
-      { cwd: dir, env, stdio: ["ignore", "pipe", "pipe"] },
-    ),
-    ready: (alive) => waitForStream(port!, alive),
-    stopGraceMs: STOP_GRACE_MS,
-    diagnostics: () => log(),
-  });
-  const start = serverProc.start;
-  const stop = serverProc.stop;
-
-  /** `ejabberdctl register` without ejabberdctl: a hidden node that does not listen itself. */
-  async function register(username: string, password: string): Promise<void> {
-    if (!serverProc.running) throw new Error(`ejabberd must be running to register ${username}`);
-    const ctlNode = `herald_ctl_${randomBytes(4).toString("hex")}@localhost`;
-    const args = ["-sname", ctlNode, ...dist, "-dist_listen", "false", "-hidden", "-noinput",
-      "-s", "ejabberd_ctl", "-extra", node, "register", username, "localhost", password];
-    try {
-      await run(erl!, args, { cwd: dir, env });
-    } catch (error) {
-      const { stdout = "", stderr = "" } = error as { stdout?: string; stderr?: string };
-      throw new Error(`ejabberdctl register ${username} failed: ${String(error)}\n${stdout}${stderr}\n${log()}`);
-    }
-  }
-
-  const server: XmppServer = {
-    domain: "localhost",
-    mucDomain: "conference.localhost",
-    host: "127.0.0.1",
-    port: port!,
-    ...(tlsFiles && { tlsPort, caFile: tlsFiles.caFile }),
-    dir,
-    service: `xmpp://127.0.0.1:${port}`,
-    register,
-    start,
-    stop,
-    restart: async () => {
-      await stop();
-      await start();
-    },
-    cleanup: async () => {
-      await stop();
-      await rm(dir, { recursive: true, force: true });
-    },
-    log,
-  };
-
-  try {
-    await start();
-    await Promise.all(Object.entries(options.users ?? {}).map(([username, password]) => register(username, password)));
-  } catch (error) {
-    await server.cleanup();
-    throw error;
-  }
-  return server;
-}
-
-/**
- * Resolves once ejabberd answers a stream header with its features. An open port is not enough:
- * ejabberd binds its listeners early but accepts only once every module has started, so a client
- * (or `register`) that came in between would meet missing tables ("no_exists passwd").
- */
-async function waitForStream(port: number, alive: () => boolean): Promise<void> {
-  const deadline = Date.now() + START_TIMEOUT_MS;
-  let last = "no attempt";
-  while (Date.now() < deadline) {
-    if (!alive()) throw new Error("ejabberd exited during startup");
-    try {
-      await streamFeatures(port, Math.min(2_000, deadline - Date.now()));
-      return;
-    } catch (error) {
-      last = String(error);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`timed out after ${START_TIMEOUT_MS} ms (${last})`);
-}
-
-function streamFeatures(port: number, timeoutMs: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect({ host: "127.0.0.1", port });
-    let received = "";
-    socket.setTimeout(timeoutMs, () => socket.destroy(new Error("no <stream:features/> yet")));
-    socket.once("error", reject);
-    socket.once("close", () => reject(new Error("closed before <stream:features/>")));
-    socket.on("data", (chunk) => {
-      received += chunk.toString();
-      if (!received.includes("<stream:features")) return;
-      socket.destroy();
-      resolve();
-    });
-    socket.write(
-      "<?xml version='1.0'?><stream:stream to='localhost' xmlns='jabber:client' " +
-        "xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>",
-    );
-  });
-}
+    };
+  },
+};
 
 /** Where ejabberd's Erlang applications live: Debian's ejabberdctl sets ERL_LIBS to the multiarch lib dir. */
 async function ejabberdLibs(ejabberdctl: string): Promise<string> {
@@ -203,15 +95,7 @@ async function ejabberdLibs(ejabberdctl: string): Promise<string> {
   return match[1];
 }
 
-interface ConfigInput {
-  port: number;
-  tlsPort: number | undefined;
-  tlsFiles: TlsFiles | undefined;
-  persistentRooms: boolean;
-  logLevel: string;
-}
-
-function ejabberdConfig({ port, tlsPort, tlsFiles, persistentRooms, logLevel }: ConfigInput): string {
+function ejabberdConfig({ port, tlsPort, tlsFiles, persistentRooms, logLevel }: ServerSetup<string>): string {
   const c2s = { ip: "127.0.0.1", module: "ejabberd_c2s", max_stanza_size: 262144 };
   const config = {
     loglevel: logLevel,

@@ -1,10 +1,14 @@
-// What every throwaway test server shares, whichever XMPP server it is: its options, the object a test
-// gets back, and the helpers that set it up.
-import { execFile } from "node:child_process";
-import { access, constants, mkdir, writeFile } from "node:fs/promises";
+// A real XMPP server on loopback for integration tests, whichever server it is: own temp dir, own free
+// ports, foreground process. Every Jest worker may run several of these at once, so nothing is shared
+// with a system install. What differs between servers is a ServerConfiguration (prosody.ts, ejabberd.ts).
+import { execFile, spawn } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { access, constants, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import net from "node:net";
+import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
+import { serverProcess } from "./server-process.js";
 
 const run = promisify(execFile);
 
@@ -20,7 +24,7 @@ export interface XmppServerOptions {
   logLevel?: "debug" | "info";
 }
 
-/** A running throwaway server on loopback: Prosody (prosody.ts) or ejabberd (ejabberd.ts). */
+/** A running throwaway server on loopback. */
 export interface XmppServer {
   readonly domain: string;
   readonly mucDomain: string;
@@ -51,8 +55,226 @@ export interface TlsFiles {
   keyFile: string;
 }
 
+/** How one kind of server is set up and run; `startXmppServer` does the rest. */
+export interface ServerConfiguration<Executable extends string> {
+  /** For messages; lower-cased, it also names the temp dir and the log file. */
+  readonly name: string;
+  /** Looked up on PATH; if one is missing, starting fails with `notFound`. */
+  readonly executables: readonly Executable[];
+  readonly notFound: string;
+  /** Loopback ports the server needs besides c2s and direct TLS, for its own tools. */
+  readonly privatePorts: number;
+  readonly startTimeoutMs: number;
+  /** After SIGTERM, how long before SIGKILL. */
+  readonly stopGraceMs: number;
+  /**
+   * Accounts are made through the running server rather than in its data files. Then `register`
+   * needs it running and the initial users are made after the first start, all at once; otherwise
+   * one after another before it, so the first start already finds them.
+   */
+  readonly registersThroughServer: boolean;
+  /** Writes the server's configuration into `setup.dir` and says how to run it. */
+  prepare(setup: ServerSetup<Executable>): Promise<ServerCommands>;
+}
+
+export interface ServerSetup<Executable extends string> {
+  readonly executables: Readonly<Record<Executable, string>>;
+  /** The temp dir, removed by `cleanup()`. */
+  readonly dir: string;
+  /** Where the server must log; `log()` shows its tail. */
+  readonly logFile: string;
+  readonly port: number;
+  readonly tlsPort: number | undefined;
+  readonly tlsFiles: TlsFiles | undefined;
+  /** As many as the configuration's `privatePorts`. */
+  readonly privatePorts: readonly number[];
+  readonly persistentRooms: boolean;
+  readonly logLevel: "debug" | "info";
+}
+
+export interface Command {
+  readonly file: string;
+  readonly args: readonly string[];
+  readonly cwd?: string;
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+export interface ServerCommands {
+  /** The server in the foreground. */
+  readonly server: Command;
+  /** Resolves once the server accepts clients, rejects if not yet; retried until `startTimeoutMs`. */
+  probe(timeoutMs: number): Promise<void>;
+  /** A short-lived command that creates an account on "localhost". */
+  register(username: string, password: string): Command;
+}
+
+const PROBE_TIMEOUT_MS = 2_000;
+const PROBE_INTERVAL_MS = 50;
+
+export async function startXmppServer<Executable extends string>(
+  configuration: ServerConfiguration<Executable>,
+  options: XmppServerOptions = {},
+): Promise<XmppServer> {
+  const { name } = configuration;
+  const executables = {} as Record<Executable, string>;
+  for (const executable of configuration.executables) {
+    const found = await findOnPath(executable);
+    if (!found) throw new Error(configuration.notFound);
+    executables[executable] = found;
+  }
+
+  const dir = await mkdtemp(path.join(os.tmpdir(), `herald-${name.toLowerCase()}-`));
+  const logFile = path.join(dir, `${name.toLowerCase()}.log`);
+  let port: number;
+  let tlsFiles: TlsFiles | undefined;
+  let tlsPort: number | undefined;
+  let commands: ServerCommands;
+  try {
+    const [c2s, ...more] = await freePorts(1 + configuration.privatePorts + (options.tls ? 1 : 0));
+    port = c2s!;
+    tlsPort = options.tls ? more.pop() : undefined;
+    tlsFiles = options.tls ? await generateCertificates(path.join(dir, "tls")) : undefined;
+    commands = await configuration.prepare({
+      executables,
+      dir,
+      logFile,
+      port,
+      tlsPort,
+      tlsFiles,
+      privatePorts: more,
+      persistentRooms: options.persistentRooms ?? true,
+      logLevel: options.logLevel ?? "info",
+    });
+  } catch (error) {
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
+
+  function log(): string {
+    const file = existsSync(logFile) ? readFileSync(logFile, "utf8") : "(no log file)";
+    return `--- ${logFile} (tail) ---\n${tail(file, 40)}\n--- ${name.toLowerCase()} console ---\n${tail(proc.output(), 20)}`;
+  }
+
+  const proc = serverProcess({
+    name,
+    spawn: () => {
+      const { file, args, cwd, env } = commands.server;
+      return spawn(file, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+    },
+    ready: (alive) => waitUntilServing(name, commands.probe, alive, configuration.startTimeoutMs),
+    stopGraceMs: configuration.stopGraceMs,
+    diagnostics: log,
+  });
+  const { start, stop } = proc;
+
+  async function register(username: string, password: string): Promise<void> {
+    if (configuration.registersThroughServer && !proc.running) {
+      throw new Error(`${name} must be running to register ${username}`);
+    }
+    const { file, args, cwd, env } = commands.register(username, password);
+    try {
+      await run(file, args, { cwd, env });
+    } catch (error) {
+      const { stdout = "", stderr = "" } = error as { stdout?: string; stderr?: string };
+      throw new Error(`${name}: registering ${username} failed: ${String(error)}\n${stdout}${stderr}\n${log()}`);
+    }
+  }
+
+  const server: XmppServer = {
+    domain: "localhost",
+    mucDomain: "conference.localhost",
+    host: "127.0.0.1",
+    port,
+    ...(tlsFiles && { tlsPort, caFile: tlsFiles.caFile }),
+    dir,
+    service: `xmpp://127.0.0.1:${port}`,
+    register,
+    start,
+    stop,
+    restart: async () => {
+      await stop();
+      await start();
+    },
+    cleanup: async () => {
+      await stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+    log,
+  };
+
+  const users = Object.entries(options.users ?? {});
+  try {
+    if (configuration.registersThroughServer) {
+      await start();
+      await Promise.all(users.map(([username, password]) => register(username, password)));
+    } else {
+      for (const [username, password] of users) await register(username, password);
+      await start();
+    }
+  } catch (error) {
+    await server.cleanup();
+    throw error;
+  }
+  return server;
+}
+
+async function waitUntilServing(
+  name: string,
+  probe: (timeoutMs: number) => Promise<void>,
+  alive: () => boolean,
+  timeoutMs: number,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = "no attempt";
+  while (Date.now() < deadline) {
+    if (!alive()) throw new Error(`${name} exited during startup`);
+    try {
+      await probe(Math.min(PROBE_TIMEOUT_MS, deadline - Date.now()));
+      return;
+    } catch (error) {
+      last = String(error);
+    }
+    await new Promise((resolve) => setTimeout(resolve, PROBE_INTERVAL_MS));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms (${last})`);
+}
+
+/** A probe: something accepts connections on the loopback port. */
+export function portOpen(port: number, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host: "127.0.0.1", port });
+    socket.setTimeout(timeoutMs, () => socket.destroy(new Error(`no connection to port ${port} yet`)));
+    socket.once("error", reject);
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve();
+    });
+  });
+}
+
+/** A probe: the server answers a client stream header on the loopback port with its features. */
+export function streamFeatures(port: number, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host: "127.0.0.1", port });
+    let received = "";
+    socket.setTimeout(timeoutMs, () => socket.destroy(new Error("no <stream:features/> yet")));
+    socket.once("error", reject);
+    socket.once("close", () => reject(new Error("closed before <stream:features/>")));
+    socket.on("data", (chunk) => {
+      received += chunk.toString();
+      if (!received.includes("<stream:features")) return;
+      socket.destroy();
+      resolve();
+    });
+    socket.write(
+      "<?xml version='1.0'?><stream:stream to='localhost' xmlns='jabber:client' " +
+        "xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>",
+    );
+  });
+}
+
 /** A private CA and a server certificate for localhost and conference.localhost, made with the openssl CLI. */
-export async function generateCertificates(dir: string): Promise<TlsFiles> {
+async function generateCertificates(dir: string): Promise<TlsFiles> {
   await mkdir(dir);
   const file = (name: string) => path.join(dir, name);
   const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
@@ -79,7 +301,7 @@ export async function generateCertificates(dir: string): Promise<TlsFiles> {
 }
 
 /** Ports the kernel just handed out for port 0; all held at once so they differ. */
-export async function freePorts(count: number): Promise<number[]> {
+async function freePorts(count: number): Promise<number[]> {
   const servers = await Promise.all(
     Array.from({ length: count }, () =>
       new Promise<net.Server>((resolve, reject) => {
@@ -94,7 +316,7 @@ export async function freePorts(count: number): Promise<number[]> {
   return ports;
 }
 
-export async function findOnPath(command: string): Promise<string | undefined> {
+async function findOnPath(command: string): Promise<string | undefined> {
   for (const dir of (process.env.PATH ?? "").split(path.delimiter).filter(Boolean)) {
     const candidate = path.join(dir, command);
     try {
@@ -107,6 +329,6 @@ export async function findOnPath(command: string): Promise<string | undefined> {
   return undefined;
 }
 
-export function tail(text: string, lines: number): string {
+function tail(text: string, lines: number): string {
   return text.trimEnd().split("\n").slice(-lines).join("\n");
 }
