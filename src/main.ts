@@ -14,16 +14,12 @@ import { createDelivery } from "./delivery/delivery.js";
 import { createRoomTarget } from "./targets/room.js";
 import { createPersonTarget } from "./targets/person.js";
 import { createConnection, type FatalConnectionError } from "./xmpp/connection.js";
-import { createAdhoc } from "./xmpp/adhoc.js";
-import { registerServiceDiscovery } from "./xmpp/service-discovery.js";
 import { createRoomManager } from "./rooms/room-manager.js";
 import { createSelfPing } from "./rooms/self-ping.js";
-import { commandTable } from "./commands/table.js";
 import type { CommandServices } from "./commands/services.js";
-import { createDispatcher } from "./commands/dispatcher.js";
-import { adhocCommands } from "./commands/adhoc-commands.js";
 import { createAdmins } from "./bot/admins.js";
-import { createInbound } from "./bot/inbound.js";
+import { createConversations } from "./bot/conversations.js";
+import { wireSession } from "./bot/session.js";
 import { createMetrics } from "./ops/metrics.js";
 import { createHealth } from "./ops/health.js";
 import { createOpsServer } from "./ops/http-server.js";
@@ -67,7 +63,6 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
   const send = connection.send.bind(connection);
   const online = () => connection.online;
   const rooms = createRoomManager({ send, defaultNick: config.nick, log: part("rooms") });
-  const isRoom = (jid: string) => registry.room(jid) !== undefined || rooms.rooms().includes(jid);
   const admins = createAdmins({ admins: config.admins, online, send, log: part("admins") });
   const metrics = createMetrics({
     outboxDepth: () => outbox.depth(),
@@ -135,26 +130,22 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
     awaitJoin: (room) => rooms.awaitJoin(room, JOIN_WAIT_MS),
     tryFeed: (url) => feedSet.tryFeed(url),
   };
-  const table = commandTable(services, config.nick);
-  const dispatcher = createDispatcher({ commands: table, log: part("commands"), now, onCommand: (name) => metrics.commands.inc({ command: name }) });
-  registerServiceDiscovery({
-    iqCallee: connection.iqCallee,
-    adhoc: createAdhoc(adhocCommands(services, table), now),
-    version: options.version,
-    ownJid: () => connection.jid ?? config.xmpp.jid,
-    requester: admins.requester,
-  });
-  const inbound = createInbound({
-    dispatcher,
+  const inbound = createConversations({
+    services,
     registry,
-    isAdmin: admins.isAdmin,
-    nickIn: (room) => rooms.nickIn(room) ?? config.nick,
-    isRoom,
+    admins,
+    nick: config.nick,
+    nickIn: (room) => rooms.nickIn(room),
+    isRoom: (jid) => registry.room(jid) !== undefined || rooms.rooms().includes(jid),
     ownDomain: config.xmpp.domain,
+    ownJid: () => connection.jid ?? config.xmpp.jid,
+    iqCallee: connection.iqCallee,
     send,
-    notifyAdmins: admins.notify,
-    log: part("inbound"),
+    onCommand: (name) => metrics.commands.inc({ command: name }),
+    log: part("conversations"),
+    now,
   });
+  wireSession({ connection, rooms, delivery, inbound, admins, onReconnect: () => metrics.reconnects.inc(), log });
   // XEP-0410: a room can drop us silently (its service restarted while our connection stayed up).
   const selfPing = createSelfPing({
     joined: () => rooms.joinedWithNick(),
@@ -164,25 +155,12 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
     log: part("rooms"),
   });
 
-  let sessions = 0;
-  connection.events.on("online", () => {
-    if (++sessions > 1) metrics.reconnects.inc();
-    delivery.newSession();
-    rooms.onOnline();
-    delivery.kickReady();
-  });
-  connection.events.on("offline", () => rooms.onOffline());
-  connection.events.on("stanza", (stanza) => {
-    if (!rooms.handleStanza(stanza)) void inbound.handleStanza(stanza).catch((err: unknown) => log.error({ err }, "inbound failed"));
-  });
-  rooms.events.on("joined", (room) => void delivery.kick({ kind: "room", address: room }));
-  rooms.events.on("message", (message, realJid) => void inbound.onRoomMessage(message, realJid).catch((err: unknown) => log.error({ err }, "room command failed")));
-  rooms.events.on("failed", (room, reason) => admins.notify(`I stopped trying to join ${room}: ${reason}.`));
-  registry.events.on("rooms", () => {
+  const applyRooms = () => {
     rooms.setRooms(registry.rooms());
     delivery.dropUnserved();
     digests.reschedule();
-  });
+  };
+  registry.events.on("rooms", applyRooms);
   registry.events.on("feeds", () => feedSet.apply());
   const fatal = new Promise<FatalConnectionError>((resolve) => connection.events.once("fatal", resolve));
 
@@ -191,13 +169,12 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
   // A port that is taken is a start-up error the operator must fix, like a bad config.
   await ops?.start();
 
-  rooms.setRooms(registry.rooms());
-  delivery.dropUnserved();
+  applyRooms();
+  digests.start();
   feedSet.apply();
   selfPing.start();
   // Polling starts before the server answers: posts found meanwhile wait in the outbox.
   poller.start();
-  digests.start();
   const ready = connection.start();
 
   let stopping: Promise<void> | undefined;

@@ -30,7 +30,8 @@ export type Digests = ReturnType<typeof createDigests>;
 export function createDigests(deps: DigestDeps) {
   const { log } = deps;
   let timer: NodeJS.Timeout | undefined;
-  let stopped = false;
+  // Until start(), a reschedule (rooms applied at start-up) plans nothing.
+  let stopped = true;
 
   function tick(): void {
     if (stopped) return;

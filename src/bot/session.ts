@@ -1,0 +1,42 @@
+import type { Logger } from "../log.js";
+import type { Connection } from "../xmpp/connection.js";
+import type { RoomManager } from "../rooms/room-manager.js";
+import type { Delivery } from "../delivery/delivery.js";
+import type { Admins } from "./admins.js";
+import type { Inbound } from "./inbound.js";
+
+export interface SessionDeps {
+  readonly connection: Pick<Connection, "events">;
+  readonly rooms: RoomManager;
+  readonly delivery: Delivery;
+  readonly inbound: Inbound;
+  readonly admins: Admins;
+  /** Told of every new session after the first (metrics). */
+  readonly onReconnect: () => void;
+  readonly log: Logger;
+}
+
+/**
+ * What each XMPP session means for the bot. A new session (the first, or one after a lost
+ * connection that could not be resumed) is in no room and may have lost whatever the old one had
+ * not confirmed: rooms are joined again, unconfirmed announcements become sendable again, and
+ * every target that can be reached now is served. Incoming stanzas go to the room manager first,
+ * then to the conversations.
+ */
+export function wireSession(deps: SessionDeps): void {
+  const { connection, rooms, delivery, inbound, admins, log } = deps;
+  let sessions = 0;
+  connection.events.on("online", () => {
+    if (++sessions > 1) deps.onReconnect();
+    delivery.newSession();
+    rooms.onOnline();
+    delivery.kickReady();
+  });
+  connection.events.on("offline", () => rooms.onOffline());
+  connection.events.on("stanza", (stanza) => {
+    if (!rooms.handleStanza(stanza)) void inbound.handleStanza(stanza).catch((err: unknown) => log.error({ err }, "inbound failed"));
+  });
+  rooms.events.on("joined", (room) => void delivery.kick({ kind: "room", address: room }));
+  rooms.events.on("message", (message, realJid) => void inbound.onRoomMessage(message, realJid).catch((err: unknown) => log.error({ err }, "room command failed")));
+  rooms.events.on("failed", (room, reason) => admins.notify(`I stopped trying to join ${room}: ${reason}.`));
+}
