@@ -38,14 +38,14 @@ export function formatAnnouncement(entry: Entry, options: AnnouncementOptions = 
  * (U+FF1E "＞", U+FF40 "｀"), which no client parses as a directive. Visible and unambiguous,
  * unlike a zero-width prefix that clients may strip.
  */
-function guardBlockStart(line: string): string {
+export function guardBlockStart(line: string): string {
   if (line.startsWith(">")) return `\uFF1E${line.slice(1)}`;
   if (line.startsWith("```")) return `\uFF40${line.slice(1)}`;
   return line;
 }
 
 /** The link as a normalised http(s) URL (no whitespace or controls survive), else undefined. */
-function safeLink(link: string | undefined): string | undefined {
+export function safeLink(link: string | undefined): string | undefined {
   const href = link === undefined ? undefined : httpUrl(link.trim());
   return href === undefined ? undefined : removeForbiddenChars(href);
 }

@@ -6,7 +6,7 @@
 import type { Entry } from "../sources/entry.js";
 import { removeForbiddenChars } from "../text/plain-text.js";
 import { DEFAULT_SUMMARY_CHARS, summarize } from "../text/summary.js";
-import { MAX_AUTHOR_CHARS } from "./format.js";
+import { guardBlockStart, MAX_AUTHOR_CHARS, safeLink } from "./format.js";
 import { cleanLine, MAX_TITLE_CHARS, UNTITLED } from "../text/title.js";
 
 export const PLACEHOLDERS = ["title", "link", "summary", "author", "date", "feed", "categories"] as const;
@@ -42,14 +42,15 @@ export interface RenderContext {
 export function renderTemplate(template: string, entry: Entry, context: RenderContext): string {
   const values: Record<Placeholder, () => string> = {
     title: () => cleanLine(entry.title, MAX_TITLE_CHARS) || UNTITLED,
-    link: () => entry.link ?? "",
+    // The same check as the default format: only an http(s) URL, whitespace and controls encoded.
+    link: () => safeLink(entry.link) ?? "",
     summary: () => summarize(entry.summaryHtml, context.summaryChars ?? DEFAULT_SUMMARY_CHARS),
     author: () => cleanLine(entry.author ?? "", MAX_AUTHOR_CHARS),
     date: () => entry.published?.toISOString().slice(0, 10) ?? "",
     feed: () => context.feed,
     categories: () => entry.categories.map((c) => cleanLine(c, 50)).join(", "),
   };
-  const text = template.replace(/\{(title|link|summary|author|date|feed|categories)\}/g, (_m, name: Placeholder) => values[name]());
+  const text = template.replace(/\{(title|link|summary|author|date|feed|categories)\}/g, (_m, name: Placeholder) => guardBlockStart(values[name]()));
   // Lines left empty by missing values are dropped.
   return removeForbiddenChars(text)
     .split("\n")

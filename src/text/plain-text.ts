@@ -54,10 +54,25 @@ export function removeForbiddenChars(text: string): string {
   return text.replace(FORBIDDEN_CHARS, "");
 }
 
-/** One line: forbidden characters removed, every whitespace run (newlines too) one space, trimmed. */
+/**
+ * Invisible characters a hostile feed can use to disguise text: the bidirectional embeddings,
+ * overrides and isolates (U+202A–202E, U+2066–2069) and marks (U+200E, U+200F, U+061C), which
+ * reorder what follows them ("moc.knab" shown as "bank.com") and can run on past a title into the
+ * link line; and the zero-width space, word joiner and its invisible kin, BOM and Mongolian vowel
+ * separator (U+200B, U+2060–2064, U+FEFF, U+180E), which split or hide words and styling markup.
+ * Zero-width (non-)joiners U+200C/U+200D stay: Persian, Indic scripts and emoji sequences need them.
+ */
+const DISGUISE_CHARS = /[\u202A-\u202E\u2066-\u2069\u200E\u200F\u061C\u200B\u2060-\u2064\uFEFF\u180E]/g;
+
+/** Removes the characters that can reorder or hide text (see DISGUISE_CHARS). */
+export function removeDisguises(text: string): string {
+  return text.replace(DISGUISE_CHARS, "");
+}
+
+/** One line: forbidden and disguising characters removed, every whitespace run (newlines too) one space, trimmed. */
 export function foldToOneLine(text: string): string {
   // VT, FF and NEL are whitespace, not just junk: turn them into spaces before the removal.
-  return removeForbiddenChars(text.replace(/[\u000B\u000C\u0085]/g, " "))
+  return removeDisguises(removeForbiddenChars(text.replace(/[\u000B\u000C\u0085]/g, " ")))
     .replace(/\s+/g, " ")
     .trim();
 }
@@ -82,7 +97,7 @@ export function htmlToPlainText(html: string, options: PlainTextOptions = {}): s
   const input = typeof html === "string" ? html.slice(0, MAX_INPUT_CHARS) : "";
   const markdown = options.markdown ?? true;
   try {
-    return convert(markdown ? removeTemplateSyntax(input) : input, markdown);
+    return removeDisguises(convert(markdown ? removeTemplateSyntax(input) : input, markdown));
   } catch {
     // htmlparser2 is built never to throw on text; should it ever, an announcement without the
     // text beats no announcement at all.

@@ -39,3 +39,9 @@ test("control characters typed into a template never reach a room", () => {
   const check = checkTemplate("{title}\u0007\u0000");
   expect(check).toEqual({ ok: true, template: "{title}" });
 });
+
+test("a template cannot be broken by hostile values: no block opened by a value, no link that is not http(s)", () => {
+  const hostile: Entry = { ...entry, title: "```opens a block", summaryHtml: "<p>&gt; looks like a quote</p>", link: "javascript:alert(1)" };
+  const text = renderTemplate("{title}\n{summary}\n{link}", hostile, { feed: "f" });
+  expect(text.split("\n")).toEqual(["\uFF40``opens a block", "looks like a quote"]);
+});

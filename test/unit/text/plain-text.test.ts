@@ -259,3 +259,15 @@ describe("helpers", () => {
     );
   });
 });
+
+describe("text that could disguise itself", () => {
+  test("bidirectional overrides, isolates and marks are removed, so nothing is shown reordered", () => {
+    // U+202E RIGHT-TO-LEFT OVERRIDE would show "moc.knab" as "bank.com" and run on into the next line.
+    expect(htmlToPlainText("Pay at \u202Emoc.knab\u202C now")).toBe("Pay at moc.knab now");
+    expect(foldToOneLine("a\u2066b\u2067c\u2068d\u2069e\u200Ef\u200Fg\u061Ch")).toBe("abcdefgh");
+  });
+  test("zero-width spaces and joiners that hide words go; the joiners scripts and emoji need stay", () => {
+    expect(htmlToPlainText("ad\u200Bmin \u2060log\uFEFFin")).toBe("admin login");
+    expect(foldToOneLine("می\u200Cخواهم 👨\u200D👩\u200D👧")).toBe("می\u200Cخواهم 👨\u200D👩\u200D👧");
+  });
+});
