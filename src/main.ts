@@ -104,6 +104,7 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
     poller,
     fetchFeed: createFeedFetcher({ version: options.version, contact: config.fetch.userAgentContact, timeoutMs: config.fetch.timeoutMs }),
     runtimePolicy: config.fetch.allowPrivateAddresses ? "any" : "public-only",
+    notifyAdmins: admins.notify,
     log: part("sources"),
   });
   const digests = createDigests({

@@ -16,6 +16,8 @@ export interface FeedSetDeps {
   readonly fetchFeed: FetchFeed;
   /** Where feeds that admins add at runtime may lead (the config's `allow_private_addresses`). */
   readonly runtimePolicy: AddressPolicy;
+  /** Tells the admins something only they can act on (the config file names an old address). */
+  readonly notifyAdmins: (text: string) => void;
   readonly log: Logger;
 }
 
@@ -29,6 +31,8 @@ export type FeedSet = ReturnType<typeof createFeedSet>;
 export function createFeedSet(deps: FeedSetDeps) {
   const { log } = deps;
   let watchers: { close(): void }[] = [];
+  /** Moves of file-made feeds already told about in this run, as "name url". */
+  const warned = new Set<string>();
 
   const toSpec = (feed: LiveFeed): FeedSpec => ({
     name: feed.name,
@@ -62,12 +66,24 @@ export function createFeedSet(deps: FeedSetDeps) {
           : [],
       );
     },
-    /** RFC 9110 §15.4.2: a permanent redirect means the feed lives at the new URL from now on. */
+    /**
+     * RFC 9110 §15.4.2: a permanent redirect means the feed lives at the new URL from now on. Its
+     * history stays (posts are kept per feed name, so nothing is announced again). A feed an admin
+     * added follows the move; one from the config file keeps the file's address, which only the
+     * operator may change, and the admins are told the new one once per run.
+     */
     moved(name: string, url: string): void {
       const feed = deps.registry.feed(name);
       if (feed?.kind !== "http") return;
-      log.info({ feed: name, from: feed.url, to: url }, "feed moved permanently; remembering the new URL");
-      deps.registry.putFeed({ ...feed, url });
+      if (deps.registry.feedOrigin(name) === "admin") {
+        log.info({ feed: name, from: feed.url, to: url }, "feed moved permanently; remembering the new URL");
+        deps.registry.putFeed({ ...feed, url });
+        return;
+      }
+      log.warn({ feed: name, from: feed.url, to: url }, "feed moved permanently; update its url in the config file");
+      if (warned.has(`${name} ${url}`)) return;
+      warned.add(`${name} ${url}`);
+      deps.notifyAdmins(`Feed ${name} has moved for good to ${url}. Its url in the config file is still ${feed.url}: change it there; until then I follow the redirect.`);
     },
     /** Reads a feed URL once, recording nothing, with the runtime address policy: to vet a feed an admin adds. */
     tryFeed(url: string) {

@@ -2,6 +2,7 @@ import type { Db } from "./engine.js";
 import type { Entry } from "../../sources/entry.js";
 import type { EntryStore, QueuedAnnouncement, RecordResult, StoredEntry } from "../store.js";
 import { htmlToPlainText } from "../../text/plain-text.js";
+import { isMassIdChange, linkKey } from "../../sources/identity.js";
 
 interface Row {
   feed: string;
@@ -20,8 +21,10 @@ const WHEN = "COALESCE(e.published_at, e.first_seen_at)";
 
 export function createEntryStore(db: Db): EntryStore {
   const exists = db.prepare<[string, string], { one: number }>("SELECT 1 AS one FROM entries WHERE feed = ? AND entry_key = ?");
-  const insert = db.prepare(`INSERT INTO entries (feed, entry_key, title, link, author, summary_html, categories, published_at, first_seen_at)
-      VALUES (@feed, @key, @title, @link, @author, @summaryHtml, @categories, @published, @now)`);
+  const linkMatches = db.prepare<[string, string], { n: number }>("SELECT COUNT(*) AS n FROM entries WHERE feed = ? AND link_key = ?");
+  const titleDateMatch = db.prepare<[string, number, string], { one: number }>("SELECT 1 AS one FROM entries WHERE feed = ? AND published_at = ? AND title = ?");
+  const insert = db.prepare(`INSERT INTO entries (feed, entry_key, title, link, link_key, author, summary_html, categories, published_at, first_seen_at)
+      VALUES (@feed, @key, @title, @link, @linkKey, @author, @summaryHtml, @categories, @published, @now)`);
   const index = db.prepare("INSERT INTO entries_fts (rowid, title, body) VALUES (?, ?, ?)");
   const queue = db.prepare(`INSERT INTO announcements (target_kind, target, feed, entry_key, footer, created_at) VALUES (?, ?, ?, ?, ?, ?)
       ON CONFLICT (target_kind, target, feed, entry_key) DO NOTHING`);
@@ -33,17 +36,32 @@ export function createEntryStore(db: Db): EntryStore {
 
   const record = db.transaction(
     (feed: string, entries: readonly Entry[], now: number, announce?: (added: readonly Entry[]) => readonly QueuedAnnouncement[]): RecordResult => {
-      const added: Entry[] = [];
-      const seenInThisRead = new Set<string>();
-      for (const entry of entries) {
-        if (seenInThisRead.has(entry.key)) continue;
-        seenInThisRead.add(entry.key);
-        if (exists.get(feed, entry.key)) continue;
+      // Feeds in the wild repeat guids within one document; the first occurrence wins.
+      const read: Entry[] = [];
+      const keys = new Set<string>();
+      for (const e of entries) if (!keys.has(e.key)) read.push(e) && keys.add(e.key);
+      const unknownIds = read.filter((e) => !exists.get(feed, e.key));
+      // A link many posts of the read share (a feed that links every item to its home page)
+      // names no post; nor does one that more than one stored post has.
+      const linkCount = new Map<string, number>();
+      for (const e of read) {
+        const k = linkKey(e.link);
+        if (k !== undefined) linkCount.set(k, (linkCount.get(k) ?? 0) + 1);
+      }
+      const knownByLink = (e: Entry): boolean => {
+        const k = linkKey(e.link);
+        return k !== undefined && linkCount.get(k) === 1 && linkMatches.get(feed, k)!.n === 1;
+      };
+      const unknown = unknownIds.filter((e) => !knownByLink(e));
+      const mass = isMassIdChange(unknown.length, read.length);
+      const added = unknown.filter((e) => !(mass && e.published !== undefined && titleDateMatch.get(feed, e.published.getTime(), e.title)));
+      for (const entry of added) {
         const { lastInsertRowid } = insert.run({
           feed,
           key: entry.key,
           title: entry.title,
           link: entry.link ?? null,
+          linkKey: linkKey(entry.link) ?? null,
           author: entry.author ?? null,
           summaryHtml: entry.summaryHtml,
           categories: JSON.stringify(entry.categories),
@@ -51,7 +69,6 @@ export function createEntryStore(db: Db): EntryStore {
           now,
         });
         index.run(lastInsertRowid, htmlToPlainText(entry.title), htmlToPlainText(entry.summaryHtml));
-        added.push(entry);
       }
       let queued = 0;
       for (const a of announce?.(added) ?? []) queued += Number(queue.run(a.target.kind, a.target.address, feed, a.entryKey, a.footer ?? null, now).changes);

@@ -1,5 +1,6 @@
 import type { Db } from "./engine.js";
 import { htmlToPlainText } from "../../text/plain-text.js";
+import { linkKey } from "../../sources/identity.js";
 
 /**
  * Numbered schema migrations: entry N (0-based) takes the database from user_version N to N+1.
@@ -156,4 +157,16 @@ export const migrations: readonly (string | ((db: Db) => void))[] = [
   ALTER TABLE announcements_new RENAME TO announcements;
   CREATE INDEX announcements_pending ON announcements (target_kind, target, state, id);
   `,
+  // 7: a post's identity survives a blog's move (sources/identity.ts): its normalized link, and
+  // its title and date, can be looked up per feed. Stored posts get their link key now.
+  (db) => {
+    db.exec(`
+    ALTER TABLE entries ADD COLUMN link_key TEXT;
+    CREATE INDEX entries_by_link ON entries (feed, link_key);
+    CREATE INDEX entries_by_title_date ON entries (feed, published_at, title);
+    `);
+    const rows = db.prepare<[], { rowid: number; link: string | null }>("SELECT rowid, link FROM entries WHERE link IS NOT NULL");
+    const set = db.prepare("UPDATE entries SET link_key = ? WHERE rowid = ?");
+    for (const row of rows.all()) set.run(linkKey(row.link ?? undefined) ?? null, row.rowid);
+  },
 ];

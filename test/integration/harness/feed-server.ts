@@ -24,6 +24,7 @@ export interface FeedRequest {
  */
 export class FeedServer {
   private readonly pages = new Map<string, string>();
+  private readonly redirects = new Map<string, { to: string; status: number }>();
   private readonly feeds = new Map<string, { format: "atom" | "rss"; posts: Post[]; modified: Date }>();
   readonly requests: FeedRequest[] = [];
   private readonly waiters: { pred: (r: FeedRequest) => boolean; resolve: (r: FeedRequest) => void }[] = [];
@@ -36,6 +37,19 @@ export class FeedServer {
 
   setFeed(path: string, format: "atom" | "rss", posts: Post[]): void {
     this.feeds.set(path, { format, posts: [...posts], modified: new Date(Math.floor(Date.now() / 1000) * 1000) });
+  }
+
+  /** Answers `path` with a redirect to `to` (another path of this server), e.g. 301 for a blog that moved. */
+  setRedirect(path: string, to: string, status = 301): void {
+    this.redirects.set(path, { to, status });
+  }
+
+  /** Rewrites every post of a feed at once, as a blog moved to another engine or host does. */
+  rewrite(path: string, change: (post: Post) => Post): void {
+    const feed = this.feeds.get(path);
+    if (!feed) throw new Error(`no feed at ${path}`);
+    feed.posts = feed.posts.map(change);
+    feed.modified = new Date(Math.max(feed.modified.getTime() + 1000, Math.floor(Date.now() / 1000) * 1000));
   }
 
   /** Serves a fixed body as text/html (a web page where a feed was expected). */
@@ -75,7 +89,11 @@ export class FeedServer {
       let status: number;
       const conditional = !!(req.headers["if-none-match"] || req.headers["if-modified-since"]);
       const page = this.pages.get(path);
-      if (page !== undefined) {
+      const redirect = this.redirects.get(path);
+      if (redirect !== undefined) {
+        status = redirect.status;
+        res.writeHead(redirect.status, { location: this.url(redirect.to) }).end();
+      } else if (page !== undefined) {
         status = 200;
         res.writeHead(200, { "content-type": "text/html; charset=utf-8" }).end(page);
       } else if (!feed) {

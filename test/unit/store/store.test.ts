@@ -169,3 +169,51 @@ test("pending announcements of a room Herald no longer serves can be dropped; us
   expect(outbox.dropPending({ kind: "room", address: "u@x" })).toBe(0);
   expect(outbox.targetsWithPending()).toEqual([{ address: "u@x", kind: "user" }]);
 });
+
+describe("a post's identity survives a blog's move (README: how Herald knows a post)", () => {
+  const post = (key: string, slug: string, published: number, extra: Partial<Entry> = {}): Entry => ({
+    ...entry(key, `Post ${slug}`),
+    link: `http://blog.example.org/${slug}/`,
+    published: new Date(published),
+    ...extra,
+  });
+  const feedOf = (posts: Entry[], remap: (e: Entry) => Partial<Entry>) => posts.map((e) => ({ ...e, ...remap(e) }));
+
+  test("new ids with the same links (http → https, www., tracking) are posts already seen", async () => {
+    const db = await openDatabase(":memory:");
+    const entries = createEntryStore(db);
+    const before = [post("1", "a", 1000), post("2", "b", 2000)];
+    recordRead(entries, "blog", before, [room("r@muc")], true, 1);
+    const moved = feedOf(before, (e) => ({ key: `tag:blog.example.org,2026:${e.key}`, link: `${e.link!.replace("http://", "https://www.")}?utm_source=rss` }));
+    expect(recordRead(entries, "blog", moved, [room("r@muc")], false, 2)).toMatchObject({ added: [], queued: 0 });
+  });
+
+  test("when a read changes many ids and links at once, title and date decide; a genuinely new post still counts", async () => {
+    const db = await openDatabase(":memory:");
+    const entries = createEntryStore(db);
+    const before = [post("1", "a", 1000), post("2", "b", 2000), post("3", "c", 3000), post("4", "d", 4000)];
+    recordRead(entries, "blog", before, [room("r@muc")], true, 1);
+    const moved = feedOf(before, (e) => ({ key: `new-${e.key}`, link: `https://new.example.net/p/${e.key}` }));
+    const fresh = post("5", "e", 5000, { link: "https://new.example.net/p/5" });
+    const result = recordRead(entries, "blog", [fresh, ...moved], [room("r@muc")], false, 2);
+    expect(result.added.map((e) => e.key)).toEqual(["5"]);
+    expect(result.queued).toBe(1);
+  });
+
+  test("a link every post shares (the blog's home page) names no post", async () => {
+    const db = await openDatabase(":memory:");
+    const entries = createEntryStore(db);
+    const home = { link: "https://blog.example.org/" };
+    recordRead(entries, "blog", [post("1", "a", 1000, home)], [room("r@muc")], true, 1);
+    const result = recordRead(entries, "blog", [post("2", "b", 2000, home), post("1", "a", 1000, home)], [room("r@muc")], false, 2);
+    expect(result.added.map((e) => e.key)).toEqual(["2"]);
+  });
+
+  test("one changed id alone is a new post, even with the title and date of an old one", async () => {
+    const db = await openDatabase(":memory:");
+    const entries = createEntryStore(db);
+    recordRead(entries, "blog", [post("1", "a", 1000)], [room("r@muc")], true, 1);
+    const result = recordRead(entries, "blog", [post("1b", "a", 1000, { link: "https://blog.example.org/a-again/" })], [room("r@muc")], false, 2);
+    expect(result.added.map((e) => e.key)).toEqual(["1b"]);
+  });
+});
