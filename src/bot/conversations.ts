@@ -52,5 +52,6 @@ export function createConversations(deps: ConversationDeps) {
     send: deps.send,
     notifyAdmins: deps.admins.notify,
     log: deps.log,
+    now: deps.now,
   });
 }

@@ -8,6 +8,7 @@ import { chatMessage, parseDirectMessage } from "../xmpp/chat.js";
 import { outgoingText } from "../xmpp/outgoing-text.js";
 import { declineInvitation, parseInvitation } from "../rooms/invitations.js";
 import { bareJid } from "../util/jid.js";
+import { createInvitationGuard } from "./invitation-guard.js";
 
 export interface InboundDeps {
   readonly dispatcher: Dispatcher;
@@ -21,6 +22,7 @@ export interface InboundDeps {
   readonly send: (stanza: Element) => Promise<void>;
   readonly notifyAdmins: (text: string) => void;
   readonly log: Logger;
+  readonly now?: () => number;
 }
 
 export type Inbound = ReturnType<typeof createInbound>;
@@ -32,6 +34,7 @@ export type Inbound = ReturnType<typeof createInbound>;
  */
 export function createInbound(deps: InboundDeps) {
   const { log } = deps;
+  const invitations = createInvitationGuard(deps.now ?? Date.now);
 
   async function reply(stanza: Element, what: string): Promise<void> {
     await deps.send(stanza).catch((err: unknown) => log.warn({ err, what }, "reply not sent"));
@@ -67,13 +70,21 @@ export function createInbound(deps: InboundDeps) {
       await reply(chatMessage(inviter, `Joining ${invitation.room} as you asked. “room ${invitation.room} add <feed>” makes it announce a feed.`), "invitation");
       return true;
     }
+    const verdict = invitations.judge(invitation.inviter.toLowerCase());
+    if (!verdict.answer) {
+      log.debug({ room: invitation.room, inviter: who, kind: invitation.kind }, "dropped an invitation from a non-admin (rate limit)");
+      return true;
+    }
     log.warn({ room: invitation.room, inviter: who, kind: invitation.kind }, "declined an invitation from a non-admin");
     if (invitation.kind === "mediated") {
       await reply(declineInvitation(invitation.room, invitation.inviter, "Only Herald's admins can invite me into rooms."), "decline");
     } else {
       await reply(chatMessage(invitation.inviter, `Only Herald's admins can invite me into rooms; I told them you asked for ${invitation.room}.`), "decline");
     }
-    deps.notifyAdmins(`${who} invited me to ${invitation.room}; I declined. “join ${invitation.room}” if you want me there.`);
+    if (verdict.notify) {
+      const more = verdict.droppedBefore > 0 ? ` (Since my last note I also ignored ${verdict.droppedBefore} invitations from strangers sent too fast.)` : "";
+      deps.notifyAdmins(`${who} invited me to ${invitation.room}; I declined. “join ${invitation.room}” if you want me there.${more}`);
+    }
     return true;
   }
 

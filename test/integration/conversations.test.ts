@@ -168,8 +168,6 @@ test("an admin's invitation is accepted and remembered; a stranger's is declined
   // A direct invitation comes from the stranger's own verified address.
   await stranger.client.send(xml("message", { to: BOT }, xml("x", { xmlns: "jabber:x:conference", jid: unwanted })));
   await admin.waitForMessage((m) => m.type === "chat" && m.body.startsWith(`stranger@localhost invited me to ${unwanted}; I declined.`));
-  // Both refusals were reported (one per invitation) before the admin asks anything else.
-  await admin.waitForMessage(() => admin.messages.filter((m) => m.type === "chat" && m.body.includes(`invited me to ${unwanted}; I declined.`)).length >= 2);
   await stranger.waitForMessage((m) => m.type === "chat" && m.body.startsWith("Only Herald's admins can invite me into rooms"));
   expect(stranger.occupants(unwanted).has("Herald")).toBe(false);
   expect(await ask(admin, "rooms")).toContain(`${invited} (joined)`);

@@ -16,7 +16,7 @@ let admin: Member;
 let bot: BotProcess;
 
 const fromBot = (m: MessageRecord) => m.type === "groupchat" && m.from === `${ROOM}/Herald` && !m.delayed;
-const announced = () => admin.messages.filter(fromBot).map((m) => m.body.split("\n")[0]);
+const announced = () => admin.messages.filter(fromBot).map((m) => m.body.split("\n")[0]!);
 
 beforeAll(async () => {
   server = await startServer({ users: { herald: "bot-pw", admin: "admin-pw" } });
