@@ -11,6 +11,7 @@ import { configuredFloodPolicy } from "./announce/flood-policy.js";
 import { createRenderer } from "./announce/render.js";
 import { createDigests } from "./announce/digests.js";
 import { createDelivery } from "./delivery/delivery.js";
+import { createRefusalReports } from "./delivery/refusal-reports.js";
 import { createRoomTarget } from "./targets/room.js";
 import { createPersonTarget } from "./targets/person.js";
 import { createConnection, type FatalConnectionError } from "./xmpp/connection.js";
@@ -43,6 +44,8 @@ export interface Herald {
 const SELF_PING_MS = 5 * 60_000;
 /** How long "join" waits for the room's answer before replying. */
 const JOIN_WAIT_MS = 15_000;
+/** A target refusing announcements this long is reported to the admins (once). */
+const REFUSAL_REPORT_MS = 10 * 60_000;
 
 /**
  * The composition root: builds every part with its real dependencies, wires their events
@@ -72,6 +75,7 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
 
   const delivery = createDelivery({
     outbox,
+    refusals: store.refusals,
     channels: [
       createRoomTarget({ rooms, send, configured: (room) => registry.room(room) !== undefined, rate: { burst: config.announce.roomBurst, intervalMs: config.announce.roomIntervalMs }, now }),
       createPersonTarget({ send, online }),
@@ -79,9 +83,11 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
     render: createRenderer((room) => registry.room(room)?.settings),
     onSent: (target) => metrics.announcementsSent.inc({ kind: target.kind }),
     onFailed: () => metrics.announcementsFailed.inc(),
+    onAccepting: (target) => admins.notify(`${target.address} accepts my announcements again.`),
     log: part("delivery"),
     now,
   });
+  const refusalReports = createRefusalReports({ refusals: store.refusals, outbox, notifyAdmins: admins.notify, reportAfterMs: REFUSAL_REPORT_MS, now });
 
   const failureReports = createFailureReports({ feedState, notifyAdmins: admins.notify, reportAfterMs: config.fetch.reportFailuresAfterMs, now });
   const poller = createPoller({
@@ -130,6 +136,7 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
     joinedRooms: () => rooms.joinedRooms(),
     awaitJoin: (room) => rooms.awaitJoin(room, JOIN_WAIT_MS),
     tryFeed: (url) => feedSet.tryFeed(url),
+    waiting: () => delivery.waiting(),
   };
   const inbound = createConversations({
     services,
@@ -174,6 +181,7 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
   digests.start();
   feedSet.apply();
   selfPing.start();
+  refusalReports.start();
   // Polling starts before the server answers: posts found meanwhile wait in the outbox.
   poller.start();
   const ready = connection.start();
@@ -187,6 +195,7 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
         feedSet.stop();
         digests.stop();
         selfPing.stop();
+        refusalReports.stop();
         await poller.stop();
         await delivery.stop(5_000);
         await rooms.leaveAll();

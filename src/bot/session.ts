@@ -36,7 +36,11 @@ export function wireSession(deps: SessionDeps): void {
   connection.events.on("stanza", (stanza) => {
     if (!rooms.handleStanza(stanza)) void inbound.handleStanza(stanza).catch((err: unknown) => log.error({ err }, "inbound failed"));
   });
-  rooms.events.on("joined", (room) => void delivery.kick({ kind: "room", address: room }));
   rooms.events.on("message", (message, realJid) => void inbound.onRoomMessage(message, realJid).catch((err: unknown) => log.error({ err }, "room command failed")));
   rooms.events.on("failed", (room, reason) => admins.notify(`I stopped trying to join ${room}: ${reason}.`));
+  rooms.events.on("refused", (room, reason, retryInMs) => {
+    // Recorded as a refusal of the room's announcements (status shows it).
+    void delivery.kick({ kind: "room", address: room });
+    admins.notify(`I cannot join ${room}: ${reason}. Make me a member there; I ask again every ${Math.round(retryInMs / 60_000)} minutes, or at once when you invite me or say “join ${room}”. Its announcements wait.`);
+  });
 }

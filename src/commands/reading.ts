@@ -80,6 +80,8 @@ export function readingCommands(s: CommandServices): Command[] {
           `rooms: ${rooms.filter((r) => joined.has(r.jid)).length} of ${rooms.length} joined`,
           `feeds: ${feeds.length - failing} OK, ${failing} failing`,
           `announcements waiting: ${s.outbox.depth()}`,
+          // Rooms that refuse (no voice, members-only, asked to wait) and why: what an admin can fix.
+          ...s.waiting().filter((w) => w.reason !== undefined).map((w) => `  ${w.count} for ${w.target.address}: ${w.reason}`),
         ].join("\n");
       },
     }),

@@ -1,7 +1,4 @@
-import type { EntryStore } from "../store/store.js";
-import type { FeedStateStore } from "../store/store.js";
-import type { Outbox } from "../store/store.js";
-import type { SubscriptionStore } from "../store/store.js";
+import type { EntryStore, FeedStateStore, Outbox, SubscriptionStore, Target } from "../store/store.js";
 import type { Registry } from "../live/registry.js";
 import type { PollOutcome } from "../polling/poller.js";
 import type { SourceRead } from "../sources/source.js";
@@ -22,6 +19,8 @@ export interface CommandServices {
   readonly joinedRooms: () => readonly string[];
   /** Waits (bounded) until the room manager joined the room or gave up. */
   readonly awaitJoin: (room: string) => Promise<JoinOutcome>;
+  /** Targets with announcements waiting: how many, and why they wait when the target refuses. */
+  readonly waiting: () => readonly { readonly target: Target; readonly count: number; readonly reason: string | undefined }[];
   /** Reads a feed URL once, without recording anything: to vet a feed before adding it. */
   readonly tryFeed: (url: string) => Promise<SourceRead>;
 }

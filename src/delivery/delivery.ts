@@ -1,10 +1,12 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "../log.js";
-import type { Outbox, PendingAnnouncement, Target, TargetKind } from "../store/store.js";
+import type { Outbox, PendingAnnouncement, RefusalStore, Target, TargetKind } from "../store/store.js";
 import type { TargetChannel } from "../targets/target.js";
 
 export interface DeliveryDeps {
   readonly outbox: Outbox;
+  /** Targets that refuse, remembered for `status` and the admins' notice (refusal-reports.ts). */
+  readonly refusals: RefusalStore;
   /** The kinds of target, each sending its own way. */
   readonly channels: readonly TargetChannel[];
   readonly render: (announcement: PendingAnnouncement) => string;
@@ -13,6 +15,8 @@ export interface DeliveryDeps {
   /** Told of each confirmed announcement and each failed or unconfirmed send (metrics). */
   readonly onSent?: (target: Target) => void;
   readonly onFailed?: (target: Target) => void;
+  /** Told when a target that refused (and whose refusal the admins heard of) accepts again. */
+  readonly onAccepting?: (target: Target) => void;
 }
 
 export type Delivery = ReturnType<typeof createDelivery>;
@@ -22,7 +26,9 @@ const keyOf = (t: Target) => `${t.kind}\u0000${t.address}`;
 /**
  * The delivery loop: it owns the outbox and hands each target's pending announcements, one at a
  * time and oldest first, to the target's channel. A row becomes "sent" only on the channel's proof
- * of delivery; one sent but unproven in this session is not sent again until the next session.
+ * of delivery; one sent but unproven in this session is not sent again until the next session. A
+ * refused row stays first in its target's line: tried again when the channel says (retry), or when
+ * the target becomes ready again (parked), so a room never gets its posts out of order.
  */
 export function createDelivery(deps: DeliveryDeps) {
   const { log } = deps;
@@ -31,6 +37,7 @@ export function createDelivery(deps: DeliveryDeps) {
   const inFlight = new Set<number>();
   const flushing = new Map<string, Promise<void>>();
   const again = new Set<string>();
+  const retryTimers = new Map<string, NodeJS.Timeout>();
   let stopped = false;
 
   const channelOf = (target: Target): TargetChannel => {
@@ -39,9 +46,31 @@ export function createDelivery(deps: DeliveryDeps) {
     return channel;
   };
 
+  function retryLater(target: Target, afterMs: number): void {
+    const key = keyOf(target);
+    clearTimeout(retryTimers.get(key));
+    retryTimers.set(
+      key,
+      setTimeout(() => {
+        retryTimers.delete(key);
+        void kick(target);
+      }, afterMs),
+    );
+  }
+
+  function accepted(target: Target): void {
+    const ended = deps.refusals.clear(target);
+    if (ended === undefined) return;
+    log.info({ target: target.address, kind: target.kind, refusedSince: new Date(ended.since).toISOString() }, "target accepts announcements again");
+    if (ended.toldAt !== undefined) deps.onAccepting?.(target);
+  }
+
   async function flushTarget(target: Target): Promise<void> {
     const channel = channelOf(target);
     const ready = () => !stopped && channel.isReady(target.address);
+    const refusing = channel.notReadyReason?.(target.address);
+    // A target that refuses before we even send (a room where we have no voice) is a refusal too.
+    if (!ready() && refusing !== undefined && deps.outbox.pending(target, 1).length > 0) deps.refusals.record(target, refusing, deps.now());
     while (ready()) {
       const batch = deps.outbox.pending(target, 20 + inFlight.size).filter((a) => !inFlight.has(a.id));
       if (batch.length === 0) return;
@@ -52,9 +81,9 @@ export function createDelivery(deps: DeliveryDeps) {
         const about = { target: target.address, kind: target.kind, feed: announcement.feed, entry: announcement.entry?.key ?? "(digest)" };
         const id = `herald-${announcement.id}-${randomUUID().slice(0, 8)}`;
         inFlight.add(announcement.id);
-        let proven: boolean;
+        let outcome;
         try {
-          proven = await channel.deliver(target.address, deps.render(announcement), id);
+          outcome = await channel.deliver(target.address, deps.render(announcement), id);
         } catch (err) {
           // Not written at all: it stays pending and may be sent again.
           inFlight.delete(announcement.id);
@@ -62,15 +91,33 @@ export function createDelivery(deps: DeliveryDeps) {
           deps.onFailed?.(target);
           return;
         }
-        if (!proven) {
-          log.warn(about, "target did not confirm announcement; will resend next session");
-          deps.onFailed?.(target);
-          return;
+        switch (outcome.kind) {
+          case "delivered":
+            deps.outbox.markSent(announcement.id, deps.now(), undefined);
+            deps.onSent?.(target);
+            inFlight.delete(announcement.id);
+            accepted(target);
+            log.info({ ...about, title: announcement.entry?.title ?? "(digest)" }, "announced");
+            break;
+          case "unconfirmed":
+            log.warn(about, "target did not confirm announcement; will resend next session");
+            deps.onFailed?.(target);
+            return;
+          case "retry":
+            // Refused, so certainly not delivered: this very row goes again, first in line.
+            inFlight.delete(announcement.id);
+            deps.refusals.record(target, outcome.reason, deps.now());
+            log.warn({ ...about, reason: outcome.reason, retryInMs: Math.round(outcome.afterMs) }, "target refused announcement; will try again");
+            deps.onFailed?.(target);
+            retryLater(target, outcome.afterMs);
+            return;
+          case "parked":
+            inFlight.delete(announcement.id);
+            deps.refusals.record(target, outcome.reason, deps.now());
+            log.warn({ ...about, reason: outcome.reason }, "target refuses announcements; they wait until it accepts");
+            deps.onFailed?.(target);
+            return;
         }
-        deps.outbox.markSent(announcement.id, deps.now(), undefined);
-        deps.onSent?.(target);
-        inFlight.delete(announcement.id);
-        log.info({ ...about, title: announcement.entry?.title ?? "(digest)" }, "announced");
       }
     }
   }
@@ -95,12 +142,27 @@ export function createDelivery(deps: DeliveryDeps) {
     return run;
   }
 
+  for (const channel of deps.channels) channel.onReady((address) => void kick({ kind: channel.kind, address }));
+
   return {
     /** Starts sending a target's pending announcements unless that is already under way. */
     kick,
     /** Starts every target that has announcements waiting and can be sent to now. */
     kickReady(): void {
       for (const t of deps.outbox.targetsWithPending()) if (channels.get(t.kind)?.isReady(t.address)) void kick(t);
+    },
+    /** Why a target's announcements wait, when its channel knows. */
+    waitingReason(target: Target): string | undefined {
+      return channels.get(target.kind)?.notReadyReason?.(target.address);
+    },
+    /** Every target with announcements waiting: how many, and why, when it refuses them. */
+    waiting(): { target: Target; count: number; reason: string | undefined }[] {
+      const refused = new Map(deps.refusals.all().map((r) => [keyOf(r.target), r.reason]));
+      return deps.outbox.targetsWithPending().map((target) => ({
+        target,
+        count: deps.outbox.pending(target, 1000).length,
+        reason: channels.get(target.kind)?.notReadyReason?.(target.address) ?? refused.get(keyOf(target)),
+      }));
     },
     /** A new session: unconfirmed messages of the old one may be lost, so they are sent again. */
     newSession(): void {
@@ -113,11 +175,14 @@ export function createDelivery(deps: DeliveryDeps) {
         const channel = channels.get(t.kind);
         if (!channel || channel.serves(t.address)) continue;
         const dropped = deps.outbox.dropPending(t);
+        deps.refusals.clear(t);
         log.info({ target: t.address, kind: t.kind, dropped }, "dropped announcements for a target Herald no longer serves");
       }
     },
     /** Waits (bounded) for the flushes under way, then stops. */
     async stop(timeoutMs: number): Promise<void> {
+      for (const timer of retryTimers.values()) clearTimeout(timer);
+      retryTimers.clear();
       const all = Promise.all([...flushing.values()]);
       await Promise.race([all, new Promise((r) => setTimeout(r, timeoutMs).unref())]);
       stopped = true;

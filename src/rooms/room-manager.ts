@@ -1,3 +1,4 @@
+import type { StanzaError } from "../xmpp/muc-stanzas.js";
 import { EventEmitter } from "node:events";
 import type { Element } from "@xmpp/client";
 import type { Logger } from "../log.js";
@@ -23,15 +24,23 @@ export interface RoomEvents {
   left: [room: string];
   /** The room echoed our message back: it has it (XEP-0045 §7.2.14). */
   reflected: [room: string, originId: string];
-  /** The room bounced a message of ours. */
-  bounced: [room: string, id: string, condition: string];
+  /** The room bounced a message of ours, with the room's stanza error. */
+  bounced: [room: string, id: string, error: StanzaError | undefined];
+  /** Our own role or affiliation in a joined room, at the join and at every change (XEP-0045 §5). */
+  self: [room: string, role: string | undefined, affiliation: string | undefined];
   /** A live message from another occupant (not history, not our own), with their real JID if the room shows it. */
   message: [message: RoomMessage, realJid: string | undefined];
   /** We stopped trying to join a room; a person must act. */
   failed: [room: string, reason: string];
+  /**
+   * The room is members-only and we are not a member (registration-required). We keep trying, at
+   * `retryInMs` and whenever an admin asks again, since nothing tells a non-occupant that it was
+   * made a member (XEP-0045 §9.3 notifies occupants only).
+   */
+  refused: [room: string, reason: string, retryInMs: number];
 }
 
-type Status = "idle" | "joining" | "joined" | "gave-up";
+type Status = "idle" | "joining" | "joined" | "gave-up" | "members-only";
 
 interface RoomState {
   spec: RoomSpec;
@@ -42,6 +51,11 @@ interface RoomState {
   timer: NodeJS.Timeout | undefined;
   /** Occupants by nick, with the real bare JID when the room shows it (non-anonymous rooms). */
   occupants: Map<string, string | undefined>;
+  /** Our own role and affiliation while joined (XEP-0045 §5.1, §5.2). */
+  role: string | undefined;
+  affiliation: string | undefined;
+  /** The admins were told the room refuses us (members-only); not again until we got in. */
+  refusalTold: boolean;
 }
 
 export interface RoomManagerDeps {
@@ -50,13 +64,15 @@ export interface RoomManagerDeps {
   readonly log: Logger;
   readonly joinTimeoutMs?: number;
   readonly retryMs?: { readonly first: number; readonly max: number };
+  /** How often to ask a members-only room again whether we are a member now. */
+  readonly membershipRetryMs?: number;
 }
 
 /** How many fallback nicks to try after a conflict: Herald, Herald_, Herald_2, … */
 const MAX_NICK_ATTEMPTS = 5;
 
 // XEP-0045 error conditions on join that no retry fixes without a person acting.
-const PERMANENT_JOIN_ERRORS = new Set(["forbidden", "not-authorized", "registration-required", "not-allowed", "jid-malformed"]);
+const PERMANENT_JOIN_ERRORS = new Set(["forbidden", "not-authorized", "not-allowed", "jid-malformed"]);
 
 export type RoomManager = ReturnType<typeof createRoomManager>;
 
@@ -72,6 +88,7 @@ export function createRoomManager(deps: RoomManagerDeps) {
   const joinTimeoutMs = deps.joinTimeoutMs ?? 30_000;
   const retryFirst = deps.retryMs?.first ?? 5_000;
   const retryMax = deps.retryMs?.max ?? 300_000;
+  const membershipRetryMs = deps.membershipRetryMs ?? 15 * 60_000;
   let online = false;
   /** Set by leaveAll(): the server's answers to our own leave must not trigger rejoins. */
   let closing = false;
@@ -122,9 +139,22 @@ export function createRoomManager(deps: RoomManagerDeps) {
     events.emit("failed", state.spec.jid, reason);
   }
 
+  /** XEP-0045 §7.2.9 registration-required: not a member (yet); ask again now and then. */
+  function waitForMembership(state: RoomState, reason: string): void {
+    clearTimer(state);
+    state.status = "members-only";
+    log.warn({ room: state.spec.jid, reason, retryInMs: membershipRetryMs }, "not a member of this members-only room; will ask again");
+    // Said once, not at every try; a join (or a change of config) resets it.
+    if (!state.refusalTold) events.emit("refused", state.spec.jid, reason, membershipRetryMs);
+    state.refusalTold = true;
+    state.timer = setTimeout(() => join(state), membershipRetryMs);
+  }
+
   function setLeft(state: RoomState): void {
     const wasJoined = state.status === "joined";
     state.status = "idle";
+    state.role = undefined;
+    state.affiliation = undefined;
     state.occupants.clear();
     if (wasJoined) events.emit("left", state.spec.jid);
   }
@@ -143,6 +173,8 @@ export function createRoomManager(deps: RoomManagerDeps) {
         state.nickAttempt++;
         log.warn({ room: state.spec.jid, taken: state.nick, next: nickFor(state) }, "nick in use; trying a fallback nick");
         join(state);
+      } else if (p.errorCondition === "registration-required") {
+        waitForMembership(state, `registration-required${p.errorText ? `: ${p.errorText}` : ""} (the room is members-only and I am not a member)`);
       } else if (p.errorCondition && PERMANENT_JOIN_ERRORS.has(p.errorCondition)) {
         giveUp(state, `${p.errorCondition}${p.errorText ? `: ${p.errorText}` : ""}`);
       } else {
@@ -158,13 +190,22 @@ export function createRoomManager(deps: RoomManagerDeps) {
         deps.send(instantRoomForm(state.spec.jid, `herald-room-${++iqCounter}`)).catch((err: unknown) => log.debug({ room: state.spec.jid, err }, "instant-room form not sent"));
         log.info({ room: state.spec.jid }, "created room with the default configuration");
       }
+      const changed = state.role !== p.role || state.affiliation !== p.affiliation;
+      state.role = p.role;
+      state.affiliation = p.affiliation;
       if (state.status !== "joined") {
         clearTimer(state);
         state.status = "joined";
         state.retries = 0;
+        state.refusalTold = false;
         state.nick = p.nick;
-        log.info({ room: state.spec.jid, nick: p.nick }, "joined room");
+        log.info({ room: state.spec.jid, nick: p.nick, role: p.role, affiliation: p.affiliation }, "joined room");
+        events.emit("self", state.spec.jid, p.role, p.affiliation);
         events.emit("joined", state.spec.jid);
+      } else if (changed) {
+        // XEP-0045 §8.4 (voice granted or revoked), §9.3 (membership): a new self-presence tells us.
+        log.info({ room: state.spec.jid, role: p.role, affiliation: p.affiliation }, "our role or affiliation changed");
+        events.emit("self", state.spec.jid, p.role, p.affiliation);
       }
       return;
     }
@@ -180,7 +221,7 @@ export function createRoomManager(deps: RoomManagerDeps) {
 
   function onMessage(m: RoomMessage, state: RoomState): void {
     if (m.isError) {
-      if (m.id) events.emit("bounced", state.spec.jid, m.id, "error");
+      if (m.id) events.emit("bounced", state.spec.jid, m.id, m.error);
       return;
     }
     if (m.delayed) return; // XEP-0203 history: never act on what was said before we came.
@@ -212,14 +253,14 @@ export function createRoomManager(deps: RoomManagerDeps) {
           const changed = existing.spec.nick !== spec.nick || existing.spec.password !== spec.password;
           existing.spec = { ...spec, jid };
           // A new nick or password, or an admin asking again after we gave up: try again now.
-          if (changed || existing.status === "gave-up") {
+          if (changed || existing.status === "gave-up" || existing.status === "members-only") {
             existing.nickAttempt = 0;
             existing.retries = 0;
             join(existing);
           }
           continue;
         }
-        const state: RoomState = { spec: { ...spec, jid }, status: "idle", nick: "", nickAttempt: 0, retries: 0, timer: undefined, occupants: new Map() };
+        const state: RoomState = { spec: { ...spec, jid }, status: "idle", nick: "", nickAttempt: 0, retries: 0, timer: undefined, occupants: new Map(), role: undefined, affiliation: undefined, refusalTold: false };
         rooms.set(jid, state);
         join(state);
       }
@@ -268,6 +309,7 @@ export function createRoomManager(deps: RoomManagerDeps) {
           clearTimeout(timer);
           events.off("joined", onJoined);
           events.off("failed", onFailed);
+          events.off("refused", onFailed);
           resolve(result);
         };
         const onJoined = (r: string) => r === jid && done({ ok: true, nick: rooms.get(jid)?.nick ?? "" });
@@ -275,6 +317,7 @@ export function createRoomManager(deps: RoomManagerDeps) {
         const timer = setTimeout(() => done({ ok: false, reason: online ? "no answer from the room yet (I keep trying)" : "I am not connected right now (I will join when I am)" }), timeoutMs);
         events.on("joined", onJoined);
         events.on("failed", onFailed);
+        events.on("refused", onFailed);
       });
     },
     /** The room dropped us without telling (XEP-0410 self-ping found out): join it again now. */
@@ -294,6 +337,18 @@ export function createRoomManager(deps: RoomManagerDeps) {
     nickIn(room: string): string | undefined {
       const state = rooms.get(room.toLowerCase());
       return state?.status === "joined" ? state.nick : undefined;
+    },
+    /** Why we are kept out of a room (members-only, banned…), or undefined when we are not. */
+    refusalIn(room: string): string | undefined {
+      const state = rooms.get(room.toLowerCase());
+      if (state?.status === "members-only") return "the room is members-only and I am not a member";
+      if (state?.status === "gave-up") return "I stopped trying to join the room";
+      return undefined;
+    },
+    /** Our role in a room we are in (XEP-0045 §5.1: visitor, participant, moderator). */
+    roleIn(room: string): string | undefined {
+      const state = rooms.get(room.toLowerCase());
+      return state?.status === "joined" ? state.role : undefined;
     },
     isJoined(room: string): boolean {
       return rooms.get(room.toLowerCase())?.status === "joined";

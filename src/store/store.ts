@@ -147,6 +147,25 @@ export interface LiveTable<T> {
   delete(key: string): void;
 }
 
+/** A target that refuses Herald's announcements, since when and why (its rows wait, pending). */
+export interface Refusal {
+  readonly target: Target;
+  readonly reason: string;
+  readonly since: number;
+  /** When the admins were told; undefined while they were not. */
+  readonly toldAt: number | undefined;
+}
+
+/** Targets refusing announcements, kept across restarts so `status` and the admins' notice survive them. */
+export interface RefusalStore {
+  /** Records that a target refuses, keeping the first `since` of an ongoing refusal; the reason is the latest. */
+  record(target: Target, reason: string, now: number): void;
+  /** The target accepts again; returns the refusal that ended, if there was one. */
+  clear(target: Target): Refusal | undefined;
+  markTold(target: Target, at: number): void;
+  all(): Refusal[];
+}
+
 /** A post listed in a digest. */
 export interface DigestPost {
   readonly feed: string;
@@ -183,6 +202,7 @@ export interface Store {
   readonly outbox: Outbox;
   readonly subscriptions: SubscriptionStore;
   readonly digests: DigestStore;
+  readonly refusals: RefusalStore;
   /** The live configuration's tables: feeds by name, rooms by JID. */
   liveTable<T>(table: "feeds" | "rooms"): LiveTable<T>;
   /** Runs `fn` in one transaction (nested calls join it); rolls back if it throws. */

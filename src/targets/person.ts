@@ -1,6 +1,6 @@
 import type { Element } from "@xmpp/client";
 import { chatMessage } from "../xmpp/chat.js";
-import type { TargetChannel } from "./target.js";
+import type { DeliveryOutcome, TargetChannel } from "./target.js";
 
 export interface PersonTargetDeps {
   readonly send: (stanza: Element) => Promise<void>;
@@ -16,13 +16,15 @@ export function createPersonTarget(deps: PersonTargetDeps): TargetChannel {
   return {
     kind: "user",
     isReady: () => deps.online(),
+    // Every new session serves every reachable target (bot/session.ts): nothing more to tell.
+    onReady: () => undefined,
     // Subscriptions are the person's own business; what waits for them is kept.
     serves: () => true,
     // A person's client has no send-rate limit of the kind a room has.
     pace: async () => undefined,
-    async deliver(jid, text, id) {
+    async deliver(jid, text, id): Promise<DeliveryOutcome> {
       await deps.send(chatMessage(jid, text, id));
-      return true;
+      return { kind: "delivered" };
     },
     newSession: () => undefined,
     stop: () => undefined,

@@ -1,10 +1,10 @@
 import type { Element } from "@xmpp/client";
 import type { RoomManager } from "../rooms/room-manager.js";
-import { groupchatMessage } from "../xmpp/muc-stanzas.js";
-import type { TargetChannel } from "./target.js";
+import { groupchatMessage, type StanzaError } from "../xmpp/muc-stanzas.js";
+import type { DeliveryOutcome, TargetChannel } from "./target.js";
 
 export interface RoomTargetDeps {
-  readonly rooms: Pick<RoomManager, "isJoined" | "events">;
+  readonly rooms: Pick<RoomManager, "isJoined" | "roleIn" | "refusalIn" | "rejoin" | "events">;
   readonly send: (stanza: Element) => Promise<void>;
   /** Whether a room is still in the live configuration. */
   readonly configured: (room: string) => boolean;
@@ -13,41 +13,97 @@ export interface RoomTargetDeps {
   readonly now: () => number;
   /** How long to wait for the room to reflect a message before leaving it for the next session. */
   readonly reflectTimeoutMs?: number;
+  /** Backoff for `wait` errors: first delay and the longest. */
+  readonly retryMs?: { readonly first: number; readonly max: number };
 }
+
+/** XEP-0045 §5.1: a visitor has no voice; participants and moderators may speak. */
+const VOICELESS = "I have no voice in this moderated room (my role is visitor); a moderator can grant it";
 
 /**
  * Rooms as targets. The proof of delivery is the room's reflection: XEP-0045 §7.2.14 reflects
  * every message to its sender, and ours carries an XEP-0359 origin-id we recognise even if the
  * room rewrites the stanza id. A message written into a connection that was already dead is never
  * reflected, so it is never counted as delivered.
+ *
+ * A room that bounces a message says why in its stanza error (RFC 6120 §8.3.2): `wait` is tried
+ * again with backoff and jitter; `auth` (no voice, not allowed) parks the room until our own
+ * presence there shows a new role or affiliation; `not-acceptable` means the room lost us (we
+ * rejoin); anything else is tried again later, more and more slowly.
  */
 export function createRoomTarget(deps: RoomTargetDeps): TargetChannel {
   const reflectTimeoutMs = deps.reflectTimeoutMs ?? 15_000;
-  const waiting = new Map<string, (reflected: boolean) => void>();
+  const retryFirst = deps.retryMs?.first ?? 2_000;
+  const retryMax = deps.retryMs?.max ?? 15 * 60_000;
+  const waiting = new Map<string, (outcome: DeliveryOutcome) => void>();
   /** Token buckets of the per-room rate: tokens left and when they were counted. */
   const buckets = new Map<string, { tokens: number; at: number }>();
-  const onReflected = (_room: string, originId: string) => waiting.get(originId)?.(true);
-  deps.rooms.events.on("reflected", onReflected);
+  /** Rooms that refused until our role or affiliation changes, with the reason. */
+  const parked = new Map<string, string>();
+  /** Consecutive refusals per room, for the backoff. */
+  const refusals = new Map<string, number>();
+  const readyListeners: ((room: string) => void)[] = [];
+  const ready = (room: string) => readyListeners.forEach((l) => l(room));
 
-  function awaitReflection(id: string): Promise<boolean> {
+  const onReflected = (_room: string, originId: string) => waiting.get(originId)?.({ kind: "delivered" });
+  const onBounced = (room: string, id: string, error: StanzaError | undefined) => waiting.get(id)?.(classify(room, error));
+  const onSelf = (room: string, role: string | undefined) => {
+    // A new role or affiliation is the room's word that things changed: try again now.
+    const wasParked = parked.delete(room);
+    if (role === "visitor") parked.set(room, VOICELESS);
+    else if (wasParked) ready(room);
+  };
+  const onJoined = (room: string) => {
+    if (!parked.has(room)) ready(room);
+  };
+  deps.rooms.events.on("reflected", onReflected);
+  deps.rooms.events.on("bounced", onBounced);
+  deps.rooms.events.on("self", onSelf);
+  deps.rooms.events.on("joined", onJoined);
+
+  function backoff(room: string): number {
+    const n = refusals.get(room) ?? 0;
+    refusals.set(room, n + 1);
+    return Math.min(retryMax, retryFirst * 2 ** n) * (0.8 + Math.random() * 0.4);
+  }
+
+  function classify(room: string, error: StanzaError | undefined): DeliveryOutcome {
+    const said = error ? `${error.condition}${error.text ? `: ${error.text}` : ""}` : "an error without a reason";
+    if (error?.type === "wait") return { kind: "retry", afterMs: backoff(room), reason: `the room asks me to wait (${said})` };
+    if (error?.type === "auth") {
+      const reason = deps.rooms.roleIn(room) === "visitor" ? VOICELESS : `the room does not let me post (${said}); it may after my role or affiliation changes`;
+      parked.set(room, reason);
+      return { kind: "parked", reason };
+    }
+    if (error?.condition === "not-acceptable") {
+      // XEP-0045 §7.4: not an occupant (the room forgot us): join again, then send.
+      deps.rooms.rejoin(room, "the room says I am not in it");
+      return { kind: "retry", afterMs: 0, reason: `the room says I am not in it (${said})` };
+    }
+    return { kind: "retry", afterMs: backoff(room), reason: `the room refused the message (${said})` };
+  }
+
+  function awaitProof(id: string): Promise<DeliveryOutcome> {
     return new Promise((resolve) => {
-      const timer = setTimeout(() => settle(false), reflectTimeoutMs);
-      const settle = (ok: boolean) => {
+      const timer = setTimeout(() => settle({ kind: "unconfirmed" }), reflectTimeoutMs);
+      const settle = (outcome: DeliveryOutcome) => {
         clearTimeout(timer);
         waiting.delete(id);
-        resolve(ok);
+        resolve(outcome);
       };
       waiting.set(id, settle);
     });
   }
 
   const failAll = () => {
-    for (const settle of [...waiting.values()]) settle(false);
+    for (const settle of [...waiting.values()]) settle({ kind: "unconfirmed" });
   };
 
   return {
     kind: "room",
-    isReady: (room) => deps.rooms.isJoined(room),
+    isReady: (room) => deps.rooms.isJoined(room) && !parked.has(room) && deps.rooms.roleIn(room) !== "visitor",
+    notReadyReason: (room) => parked.get(room) ?? (deps.rooms.roleIn(room) === "visitor" ? VOICELESS : deps.rooms.refusalIn(room)),
+    onReady: (listener) => void readyListeners.push(listener),
     serves: (room) => deps.configured(room),
     async pace(room) {
       const { burst, intervalMs } = deps.rate;
@@ -67,18 +123,23 @@ export function createRoomTarget(deps: RoomTargetDeps): TargetChannel {
     },
     async deliver(room, text, id) {
       if (!deps.rooms.isJoined(room)) throw new Error(`not in ${room}`);
-      const reflected = awaitReflection(id);
+      const proof = awaitProof(id);
       try {
         await deps.send(groupchatMessage(room, text, id));
       } catch (err) {
-        waiting.get(id)?.(false);
+        waiting.get(id)?.({ kind: "unconfirmed" });
         throw err;
       }
-      return reflected;
+      const outcome = await proof;
+      if (outcome.kind === "delivered") refusals.delete(room);
+      return outcome;
     },
     newSession: failAll,
     stop() {
       deps.rooms.events.off("reflected", onReflected);
+      deps.rooms.events.off("bounced", onBounced);
+      deps.rooms.events.off("self", onSelf);
+      deps.rooms.events.off("joined", onJoined);
       failAll();
     },
   };

@@ -1,5 +1,19 @@
 import type { TargetKind } from "../store/store.js";
 
+/** What became of one message handed to a target. */
+export type DeliveryOutcome =
+  /** The kind's proof of delivery came: the row is sent. */
+  | { readonly kind: "delivered" }
+  /** No proof came in time, and the message may or may not have arrived: sent again next session. */
+  | { readonly kind: "unconfirmed" }
+  /** Refused for now (a `wait` error, a room that lost us): the same row is tried again after `afterMs`, in order. */
+  | { readonly kind: "retry"; readonly afterMs: number; readonly reason: string }
+  /**
+   * Refused until the target says otherwise (no voice, not a member): the target is not ready
+   * until its channel calls the ready listener; its rows wait, pending, in order.
+   */
+  | { readonly kind: "parked"; readonly reason: string };
+
 /**
  * One kind of place an announcement goes (a room, a person; later a PubSub node, a MIX channel).
  * Each kind owns how it sends, what proves delivery and when a target may get the next message;
@@ -7,16 +21,19 @@ import type { TargetKind } from "../store/store.js";
  */
 export interface TargetChannel {
   readonly kind: TargetKind;
-  /** Whether the target can be sent to now (a room we are in; anyone while we are online). */
+  /** Whether the target can be sent to now (a room we are in and may speak in; anyone while online). */
   isReady(address: string): boolean;
+  /** Why a target refuses announcements now (no voice, not a member), or undefined (for `status` and the admins). */
+  notReadyReason?(address: string): string | undefined;
+  /** Called with a target's address whenever it became ready (joined, given voice, back online). */
+  onReady(listener: (address: string) => void): void;
   /** Waits until the target may get another message (a room's send rate). */
   pace(address: string): Promise<void>;
   /**
-   * Sends one message, with `id` as its XEP-0359 origin-id, and resolves when the kind's proof
-   * of delivery came (true) or did not come in time (false: the row stays pending and is sent
-   * again in the next session). Throws when the message could not be written at all.
+   * Sends one message, with `id` as its XEP-0359 origin-id, and resolves with what the kind knows
+   * of its fate. Throws when the message could not be written at all.
    */
-  deliver(address: string, text: string, id: string): Promise<boolean>;
+  deliver(address: string, text: string, id: string): Promise<DeliveryOutcome>;
   /** Whether Herald still serves the target; what waited for one it no longer serves is dropped. */
   serves(address: string): boolean;
   /** A new XMPP session: proofs awaited from the old one will never come. */

@@ -87,6 +87,22 @@ export function parseMucPresence(stanza: Element): MucPresence | undefined {
   };
 }
 
+/** A stanza error (RFC 6120 §8.3): its type says what to do about it, its condition why. */
+export interface StanzaError {
+  /** auth (change credentials or permissions first), cancel, continue, modify, wait (try again later). */
+  readonly type: string;
+  readonly condition: string;
+  readonly text: string | undefined;
+}
+
+/** The <error/> child of a stanza, parsed; undefined when there is none. */
+export function parseStanzaError(stanza: Element): StanzaError | undefined {
+  const error = stanza.getChild("error");
+  if (!error) return undefined;
+  const condition = error.children.find((c): c is Element => typeof c !== "string" && c.attrs.xmlns === NS.stanzaErrors && c.name !== "text");
+  return { type: String(error.attrs.type ?? "cancel"), condition: condition?.name ?? "undefined-condition", text: error.getChildText("text", NS.stanzaErrors) ?? undefined };
+}
+
 export interface RoomMessage {
   readonly room: string;
   readonly nick: string;
@@ -96,6 +112,8 @@ export interface RoomMessage {
   /** XEP-0203: history the room replays on join; never a live message. */
   readonly delayed: boolean;
   readonly isError: boolean;
+  /** What the room said was wrong, on a bounced message (type="error"). */
+  readonly error: StanzaError | undefined;
 }
 
 export function parseRoomMessage(stanza: Element): RoomMessage | undefined {
@@ -112,5 +130,6 @@ export function parseRoomMessage(stanza: Element): RoomMessage | undefined {
     originId: stanza.getChild("origin-id", NS.sid)?.attrs.id as string | undefined,
     delayed: !!stanza.getChild("delay", NS.delay),
     isError: type === "error",
+    error: type === "error" ? parseStanzaError(stanza) : undefined,
   };
 }

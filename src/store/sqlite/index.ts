@@ -6,6 +6,7 @@ import { createOutbox } from "./outbox.js";
 import { createSubscriptionStore } from "./subscriptions.js";
 import { createDigestStore } from "./digests.js";
 import { createLiveTable } from "./live-config.js";
+import { createRefusalStore } from "./refusals.js";
 
 /** The embedded engine: one SQLite file (created and migrated if needed). */
 export async function openSqliteStore(path: string, now: () => number): Promise<Store> {
@@ -18,6 +19,7 @@ export async function openSqliteStore(path: string, now: () => number): Promise<
     outbox,
     subscriptions: createSubscriptionStore(db, now),
     digests: createDigestStore(db, outbox),
+    refusals: createRefusalStore(db),
     liveTable: <T>(table: "feeds" | "rooms") => createLiveTable<T>(db, table, now),
     transaction: <T>(fn: () => T): T => db.transaction(fn)(),
     close: () => db.close(),

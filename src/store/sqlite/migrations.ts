@@ -169,4 +169,16 @@ export const migrations: readonly (string | ((db: Db) => void))[] = [
     const set = db.prepare("UPDATE entries SET link_key = ? WHERE rowid = ?");
     for (const row of rows.all()) set.run(linkKey(row.link ?? undefined) ?? null, row.rowid);
   },
+  // 8: targets that refuse announcements (a room where Herald has no voice, a wait error), so a
+  // restart keeps when the refusal began and whether the admins were told.
+  `
+  CREATE TABLE refusals (
+    target_kind  TEXT NOT NULL,
+    target       TEXT NOT NULL,
+    reason       TEXT NOT NULL,
+    since        INTEGER NOT NULL,
+    told_at      INTEGER,
+    PRIMARY KEY (target_kind, target)
+  );
+  `,
 ];

@@ -7,6 +7,7 @@ import { recordRead } from "../../../src/polling/record-read.js";
 import { openDatabase } from "../../../src/store/sqlite/database.js";
 import { createEntryStore } from "../../../src/store/sqlite/entries.js";
 import { createOutbox } from "../../../src/store/sqlite/outbox.js";
+import { createRefusalStore } from "../../../src/store/sqlite/refusals.js";
 import { createDelivery } from "../../../src/delivery/delivery.js";
 import { createRoomTarget } from "../../../src/targets/room.js";
 import { createPersonTarget } from "../../../src/targets/person.js";
@@ -26,7 +27,7 @@ test("oldest first, and a room gets its burst at once, then one message per inte
   recordRead(entries, "blog", [post("c"), post("b"), post("a")], [{ kind: "room", address: "r@muc" }], false, 0);
   const sent: string[] = [];
   // A room that reflects every message at once, as XEP-0045 §7.2.14 says it must.
-  const rooms = { isJoined: () => true, events: new EventEmitter<RoomEvents>() };
+  const rooms = { isJoined: () => true, roleIn: () => "participant", refusalIn: () => undefined, rejoin: () => undefined, events: new EventEmitter<RoomEvents>() };
   const room = createRoomTarget({
     rooms,
     configured: () => true,
@@ -39,6 +40,7 @@ test("oldest first, and a room gets its burst at once, then one message per inte
   });
   const delivery = createDelivery({
     outbox,
+    refusals: createRefusalStore(db),
     channels: [room],
     render: (a) => a.entry!.key,
     log: pino({ level: "silent" }),
@@ -70,6 +72,7 @@ test("a send that fails leaves the announcement pending for the next try", async
   });
   const delivery = createDelivery({
     outbox,
+    refusals: createRefusalStore(db),
     channels: [person],
     render: (a) => a.entry!.key,
     log: pino({ level: "silent" }),
@@ -80,4 +83,69 @@ test("a send that fails leaves the announcement pending for the next try", async
   fail = false;
   await delivery.kick({ kind: "user", address: "u@x" });
   expect(outbox.depth()).toBe(0);
+});
+
+describe("a room that refuses", () => {
+  async function setup(answer: (body: string, id: string) => void, role = { now: "participant" }) {
+    const db = await openDatabase(":memory:");
+    const entries = createEntryStore(db);
+    const outbox = createOutbox(db);
+    const refusals = createRefusalStore(db);
+    recordRead(entries, "blog", [], [], true, 0);
+    recordRead(entries, "blog", [post("c"), post("b"), post("a")], [{ kind: "room", address: "r@muc" }], false, 0);
+    const rooms = { isJoined: () => true, roleIn: () => role.now, refusalIn: () => undefined, rejoin: () => undefined, events: new EventEmitter<RoomEvents>() };
+    const room = createRoomTarget({
+      rooms,
+      configured: () => true,
+      rate: { burst: 10, intervalMs: 1 },
+      now: () => Date.now(),
+      retryMs: { first: 1000, max: 1000 },
+      send: async (stanza: Element) => answer(stanza.getChildText("body")!, stanza.attrs.id as string),
+    });
+    const delivery = createDelivery({ outbox, refusals, channels: [room], render: (a) => a.entry!.key, log: pino({ level: "silent" }), now: () => Date.now() });
+    return { rooms, outbox, refusals, delivery };
+  }
+
+  test("a wait error is tried again after the backoff, and the room still reads the posts in order", async () => {
+    jest.useFakeTimers({ now: 0 });
+    const delivered: string[] = [];
+    let waits = 1;
+    const { rooms, outbox, refusals, delivery } = await setup((body, id) => {
+      // RFC 6120 §8.3.2: type="wait" means try again later.
+      if (body === "b" && waits-- > 0) rooms.events.emit("bounced", "r@muc", id, { type: "wait", condition: "resource-constraint", text: undefined });
+      else {
+        delivered.push(body);
+        rooms.events.emit("reflected", "r@muc", id);
+      }
+    });
+    await delivery.kick({ kind: "room", address: "r@muc" });
+    expect(delivered).toEqual(["a"]);
+    expect(refusals.all().map((r) => r.reason)).toEqual(["the room asks me to wait (resource-constraint)"]);
+    await jest.advanceTimersByTimeAsync(1200);
+    expect(delivered).toEqual(["a", "b", "c"]);
+    expect(outbox.depth()).toBe(0);
+    expect(refusals.all()).toEqual([]);
+  });
+
+  test("without voice the room is parked; the posts go out, in order, when the room gives voice", async () => {
+    const role = { now: "visitor" };
+    const delivered: string[] = [];
+    const { rooms, outbox, refusals, delivery } = await setup((body, id) => {
+      delivered.push(body);
+      rooms.events.emit("reflected", "r@muc", id);
+    }, role);
+    rooms.events.emit("self", "r@muc", "visitor", "none");
+    await delivery.kick({ kind: "room", address: "r@muc" });
+    expect(delivered).toEqual([]);
+    expect(delivery.waitingReason({ kind: "room", address: "r@muc" })).toMatch(/no voice/);
+    expect(refusals.all().map((r) => r.reason)).toEqual([expect.stringMatching(/no voice/)]);
+    // XEP-0045 §8.4: a moderator grants voice; the room sends our new presence.
+    role.now = "participant";
+    rooms.events.emit("self", "r@muc", "participant", "none");
+    await new Promise((r) => setImmediate(r));
+    await delivery.kick({ kind: "room", address: "r@muc" });
+    expect(delivered).toEqual(["a", "b", "c"]);
+    expect(outbox.depth()).toBe(0);
+    expect(refusals.all()).toEqual([]);
+  });
 });
