@@ -200,6 +200,6 @@ test("a feed failing longer than report_failures_after is told to the admins onc
 async function askBot(text: string): Promise<string> {
   const before = alice.messages.length;
   await alice.sendChat(BOT, text);
-  const reply = await alice.waitForMessage((m) => alice.messages.indexOf(m) >= before && m.type === "chat" && m.from.startsWith(`${BOT}/`) && !/^(I stopped trying|Feed \S+ (works again|has been failing|is gone))/.test(m.body));
+  const reply = await alice.waitForMessage((m) => alice.messages.indexOf(m) >= before && m.type === "chat" && m.from.startsWith(`${BOT}/`) && !/^(I stopped trying|I cannot join|Feed \S+ (works again|has been failing|is gone))/.test(m.body));
   return reply.body;
 }

@@ -95,7 +95,7 @@ async function ejabberdLibs(ejabberdctl: string): Promise<string> {
   return match[1];
 }
 
-function ejabberdConfig({ port, tlsPort, tlsFiles, persistentRooms, logLevel }: ServerSetup<string>): string {
+function ejabberdConfig({ port, tlsPort, tlsFiles, persistentRooms, logLevel, minMessageIntervalS }: ServerSetup<string>): string {
   const c2s = { ip: "127.0.0.1", module: "ejabberd_c2s", max_stanza_size: 262144 };
   const config = {
     loglevel: logLevel,
@@ -133,6 +133,7 @@ function ejabberdConfig({ port, tlsPort, tlsFiles, persistentRooms, logLevel }: 
         access_persistent: "all",
         access_admin: "none",
         default_room_options: { persistent: persistentRooms, mam: false },
+        ...(minMessageIntervalS === undefined ? {} : { min_message_interval: minMessageIntervalS }),
       },
       mod_offline: {},
       mod_ping: {},

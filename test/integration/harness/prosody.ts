@@ -43,7 +43,7 @@ const prosody: ServerConfiguration<"prosody" | "prosodyctl"> = {
   },
 };
 
-function prosodyConfig({ dir, logFile, port, tlsPort, tlsFiles, persistentRooms, logLevel }: ServerSetup<string>): string {
+function prosodyConfig({ dir, logFile, port, tlsPort, tlsFiles, persistentRooms, logLevel, minMessageIntervalS }: ServerSetup<string>): string {
   const str = (value: string) => JSON.stringify(value); // a valid Lua string literal for paths
   const tls = tlsFiles
     ? [
@@ -53,6 +53,7 @@ function prosodyConfig({ dir, logFile, port, tlsPort, tlsFiles, persistentRooms,
     : [];
   return [
     `pidfile = ${str(path.join(dir, "prosody.pid"))}`,
+    `plugin_paths = { ${str(path.join(__dirname, "prosody-modules"))} }`,
     `data_path = ${str(path.join(dir, "data"))}`,
     `log = { ${logLevel} = ${str(logFile)} }`,
     `run_as_root = true -- tests run as root; without it Prosody never listens`,
@@ -81,6 +82,7 @@ function prosodyConfig({ dir, logFile, port, tlsPort, tlsFiles, persistentRooms,
     `Component "conference.localhost" "muc"`,
     `  restrict_room_creation = false`,
     `  muc_room_default_persistent = ${persistentRooms}`,
+    ...(minMessageIntervalS === undefined ? [] : [`  modules_enabled = { "herald_test_throttle" }`, `  herald_test_min_message_interval = ${minMessageIntervalS}`]),
     ``,
   ].join("\n");
 }

@@ -22,6 +22,12 @@ export interface XmppServerOptions {
   persistentRooms?: boolean;
   /** The server's log level (default "info"); "debug" logs every stanza, handy when a test misbehaves. */
   logLevel?: "debug" | "info";
+  /**
+   * Rooms bounce a groupchat message sent sooner than this many seconds after the same occupant's
+   * previous one, with a `wait` error (ejabberd's min_message_interval; on Prosody a test module
+   * doing what mod_muc_limits does). Off by default.
+   */
+  minMessageIntervalS?: number;
 }
 
 /** A running throwaway server on loopback. */
@@ -90,6 +96,7 @@ export interface ServerSetup<Executable extends string> {
   readonly privatePorts: readonly number[];
   readonly persistentRooms: boolean;
   readonly logLevel: "debug" | "info";
+  readonly minMessageIntervalS: number | undefined;
 }
 
 export interface Command {
@@ -144,6 +151,7 @@ export async function startXmppServer<Executable extends string>(
       privatePorts: more,
       persistentRooms: options.persistentRooms ?? true,
       logLevel: options.logLevel ?? "info",
+      minMessageIntervalS: options.minMessageIntervalS,
     });
   } catch (error) {
     await rm(dir, { recursive: true, force: true });
