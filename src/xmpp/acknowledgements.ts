@@ -81,7 +81,7 @@ export function attachAcknowledgements(deps: { readonly xmpp: Client; readonly l
     if (effects.violation) log.warn({ violation: effects.violation }, "stream management: server broke XEP-0198");
     switch (effects.event) {
       case "enabled":
-        log.info({ resumable: machine.canResume || undefined }, "stream management enabled");
+        log.info({ resumable: machine.resumable }, "stream management enabled");
         // Whatever went out while enabling waits for an <r/>.
         if (machine.unacknowledged > 0) requestAck();
         break;

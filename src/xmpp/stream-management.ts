@@ -115,7 +115,11 @@ export function createStreamManagement<T>(options: { counterOrigin?: number } = 
     get phase(): Phase {
       return phase;
     },
-    /** Whether a lost link may be resumed (§5): the server said resume='true' and gave an id. */
+    /** Whether the server allows this session to be resumed (§5: resume='true' and an id). */
+    get resumable(): boolean {
+      return resumable && id !== undefined;
+    },
+    /** Whether a lost link may be resumed now (§5): a resumable session whose link was lost. */
     get canResume(): boolean {
       return resumable && id !== undefined && (phase === "detached" || phase === "resuming");
     },
