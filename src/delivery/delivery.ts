@@ -51,6 +51,7 @@ export function createDelivery(deps: DeliveryDeps) {
         const about = { target: target.address, kind: target.kind, feed: announcement.feed, entry: announcement.entry?.key ?? "(digest)" };
         const id = originId(announcement);
         inFlight.add(announcement.id);
+        log.debug({ ...about, id, title: announcement.entry?.title ?? "(digest)" }, "sending announcement");
         let proven: boolean;
         try {
           proven = await channel.deliver(target.address, deps.render(announcement), id);
