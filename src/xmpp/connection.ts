@@ -44,7 +44,9 @@ export type Connection = ReturnType<typeof createConnection>;
 /**
  * The bot's XMPP session: start-up with backoff, fatal errors told apart from temporary ones,
  * and events for a new session. xmpp.js reconnects by itself after a session was established
- * (fixed 1 s delay); it does not rejoin rooms, which is why `online` is re-emitted.
+ * (fixed 1 s delay); it does not rejoin rooms, which is why `online` is re-emitted. Where the
+ * server allows XEP-0198 resumption, a lost link is resumed instead: `resumed`, no `offline` or
+ * `online`, and the session's rooms are kept.
  */
 export function createConnection(options: ConnectionOptions) {
   const { log } = options;
