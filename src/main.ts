@@ -78,7 +78,7 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
     refusals: store.refusals,
     channels: [
       createRoomTarget({ rooms, send, configured: (room) => registry.room(room) !== undefined, rate: { burst: config.announce.roomBurst, intervalMs: config.announce.roomIntervalMs }, now }),
-      createPersonTarget({ send, online }),
+      createPersonTarget({ sendAcknowledged: (stanza) => connection.sendAcknowledged(stanza), online }),
     ],
     render: createRenderer((room) => registry.room(room)?.settings),
     onSent: (target) => metrics.announcementsSent.inc({ kind: target.kind }),

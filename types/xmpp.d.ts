@@ -156,3 +156,13 @@ declare module "@xmpp/debug" {
   /** Replaces SASL (and component handshake) payloads with <hidden/>, in place; returns the element. */
   export function hideSensitive<T>(element: T): T;
 }
+
+declare module "@xmpp/xml" {
+  import type { EventEmitter } from "node:events";
+  import type { Element } from "@xmpp/client";
+  /** The stream parser xmpp.js reads the socket with (tests feed it captured reads). */
+  export class Parser extends EventEmitter {
+    write(data: string): void;
+    on(event: "element" | "start", listener: (element: Element) => void): this;
+  }
+}

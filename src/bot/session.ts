@@ -33,6 +33,9 @@ export function wireSession(deps: SessionDeps): void {
     delivery.kickReady();
   });
   connection.events.on("offline", () => rooms.onOffline());
+  // XEP-0198 resumption: same session, rooms kept, nothing to forget; what waited while the link
+  // was down (and what had to wait for an acknowledgement) goes out now.
+  connection.events.on("resumed", () => delivery.kickReady());
   connection.events.on("stanza", (stanza) => {
     if (!rooms.handleStanza(stanza)) void inbound.handleStanza(stanza).catch((err: unknown) => log.error({ err }, "inbound failed"));
   });

@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import type { Logger } from "../log.js";
 import type { Outbox, PendingAnnouncement, RefusalStore, Target, TargetKind } from "../store/store.js";
 import type { TargetChannel } from "../targets/target.js";
@@ -79,8 +78,9 @@ export function createDelivery(deps: DeliveryDeps) {
         await channel.pace(target.address);
         if (!ready()) return;
         const about = { target: target.address, kind: target.kind, feed: announcement.feed, entry: announcement.entry?.key ?? "(digest)" };
-        const id = `herald-${announcement.id}-${randomUUID().slice(0, 8)}`;
+        const id = originId(announcement);
         inFlight.add(announcement.id);
+        log.debug({ ...about, id, title: announcement.entry?.title ?? "(digest)" }, "sending announcement");
         let outcome;
         try {
           outcome = await channel.deliver(target.address, deps.render(announcement), id);
@@ -189,4 +189,13 @@ export function createDelivery(deps: DeliveryDeps) {
       for (const channel of channels.values()) channel.stop();
     },
   };
+}
+
+/**
+ * The XEP-0359 origin-id of an announcement: the same on every attempt, so a copy sent again after
+ * a lost session (XEP-0198 §5 leaves duplicates possible) can be recognised and dropped. The queue
+ * time keeps it unique should a row id ever be reused (a rebuilt database).
+ */
+export function originId(announcement: Pick<PendingAnnouncement, "id" | "createdAt">): string {
+  return `herald-${announcement.id}-${announcement.createdAt.toString(36)}`;
 }

@@ -58,6 +58,8 @@ export interface EntryStore {
 export type PendingAnnouncement =
   | {
       readonly id: number;
+      /** When the row was queued (ms); with `id` it names the announcement across attempts. */
+      readonly createdAt: number;
       readonly target: Target;
       readonly feed: string;
       readonly entry: Entry;
@@ -66,6 +68,7 @@ export type PendingAnnouncement =
     }
   | {
       readonly id: number;
+      readonly createdAt: number;
       readonly target: Target;
       readonly body: string;
       readonly feed?: undefined;

@@ -1,16 +1,19 @@
 import type { Element } from "@xmpp/client";
 import { chatMessage } from "../xmpp/chat.js";
+import type { SendOutcome } from "../xmpp/acknowledgements.js";
 import type { DeliveryOutcome, TargetChannel } from "./target.js";
 
 export interface PersonTargetDeps {
-  readonly send: (stanza: Element) => Promise<void>;
+  /** Sends and resolves with the message's fate (Connection.sendAcknowledged). */
+  readonly sendAcknowledged: (stanza: Element) => Promise<SendOutcome>;
   readonly online: () => boolean;
 }
 
 /**
- * People with a personal subscription, by direct message. The proof of delivery is, for now, the
- * message having been written to the server's connection: without XEP-0198 acknowledgements
- * nothing better is known, so a message lost with a dying connection is not sent again.
+ * People with a personal subscription, by direct message. The proof of delivery is the server's
+ * XEP-0198 acknowledgement; a message whose session ended unacknowledged stays pending and goes
+ * out again, with the same origin-id, in the next session. On a server without XEP-0198 having
+ * written the message is all that is known (the connection logs that once).
  */
 export function createPersonTarget(deps: PersonTargetDeps): TargetChannel {
   return {
@@ -23,8 +26,9 @@ export function createPersonTarget(deps: PersonTargetDeps): TargetChannel {
     // A person's client has no send-rate limit of the kind a room has.
     pace: async () => undefined,
     async deliver(jid, text, id): Promise<DeliveryOutcome> {
-      await deps.send(chatMessage(jid, text, id));
-      return { kind: "delivered" };
+      // "written": the server has no XEP-0198, so nothing better than the write is known.
+      const outcome = await deps.sendAcknowledged(chatMessage(jid, text, id));
+      return outcome === "lost" ? { kind: "unconfirmed" } : { kind: "delivered" };
     },
     newSession: () => undefined,
     stop: () => undefined,

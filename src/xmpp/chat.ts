@@ -26,7 +26,11 @@ export function parseDirectMessage(stanza: Element, isRoom: (bare: string) => bo
   return { from, bare, body, type };
 }
 
-/** A reply, as chat (RFC 6121 §5.2.2: answer a chat in kind; a normal message gets a chat too). */
+/**
+ * A reply, as chat (RFC 6121 §5.2.2: answer a chat in kind; a normal message gets a chat too).
+ * With an `id`, it is also the XEP-0359 origin-id: an announcement sent again after a lost session
+ * carries the same one, so a client that got the first copy can drop the second.
+ */
 export function chatMessage(to: string, body: string, id?: string): Element {
-  return xml("message", { to, type: "chat", id }, xml("body", {}, outgoingText(body)));
+  return xml("message", { to, type: "chat", id }, xml("body", {}, outgoingText(body)), id === undefined ? null : xml("origin-id", { xmlns: "urn:xmpp:sid:0", id }));
 }

@@ -1,6 +1,7 @@
 import { EventEmitter } from "node:events";
 import { client, xml, type Element } from "@xmpp/client";
 import { attachDebugLog } from "./debug-log.js";
+import { attachAcknowledgements, type SendOutcome } from "./acknowledgements.js";
 import type { Logger } from "../log.js";
 
 export interface ConnectionOptions {
@@ -29,7 +30,10 @@ export class FatalConnectionError extends Error {
 export interface ConnectionEvents {
   /** A new session: rooms must be joined again (a resumed stream does not emit this). */
   online: [jid: string];
+  /** The session is over (the link died and cannot be resumed): the bot is in no room. */
   offline: [];
+  /** XEP-0198 §5: a lost link was resumed; the session, its rooms and its presence live on. */
+  resumed: [];
   stanza: [stanza: Element];
   /** An unrecoverable error after start-up, e.g. the password was changed on the server. */
   fatal: [error: FatalConnectionError];
@@ -40,7 +44,9 @@ export type Connection = ReturnType<typeof createConnection>;
 /**
  * The bot's XMPP session: start-up with backoff, fatal errors told apart from temporary ones,
  * and events for a new session. xmpp.js reconnects by itself after a session was established
- * (fixed 1 s delay); it does not rejoin rooms, which is why `online` is re-emitted.
+ * (fixed 1 s delay); it does not rejoin rooms, which is why `online` is re-emitted. Where the
+ * server allows XEP-0198 resumption, a lost link is resumed instead: `resumed`, no `offline` or
+ * `online`, and the session's rooms are kept.
  */
 export function createConnection(options: ConnectionOptions) {
   const { log } = options;
@@ -52,7 +58,9 @@ export function createConnection(options: ConnectionOptions) {
     password: options.password,
     resource: options.resource,
   });
-  if (options.debug) attachDebugLog(xmpp);
+  const debugIn = options.debug ? attachDebugLog(xmpp) : undefined;
+  // XEP-0198 with our own counters (see acknowledgements.ts for how it is hooked into xmpp.js).
+  const acks = attachAcknowledgements({ xmpp, log, debugIn });
 
   let online = false;
   let stopping = false;
@@ -66,6 +74,8 @@ export function createConnection(options: ConnectionOptions) {
     everOnline = true;
     lastErrorLogged = "";
     log.info({ jid: address.toString() }, "online");
+    // XEP-0198 §3: enabled right after binding, before anything else goes out, so it is all counted.
+    acks.sessionStarted();
     // RFC 6121 §4.2: without initial presence the server does not route messages sent to our
     // bare JID to this session (they go to offline storage), so users could not talk to us.
     // Fails only if the link died at once; the next session sends it again.
@@ -76,9 +86,20 @@ export function createConnection(options: ConnectionOptions) {
     online = false;
   });
   xmpp.on("disconnect", () => {
-    if (online) log.warn("connection lost; reconnecting");
-    if (online) events.emit("offline");
+    // A resumable session is not over yet: `offline` waits for the outcome of the resumption.
+    if (online) log.warn({ resumable: acks.resumable || undefined }, "connection lost; reconnecting");
+    if (online && !acks.resumable) events.emit("offline");
     online = false;
+  });
+  acks.events.on("resumed", (resent) => {
+    online = true;
+    lastErrorLogged = "";
+    log.info({ resent }, "stream resumed");
+    events.emit("resumed");
+  });
+  acks.events.on("session-lost", () => {
+    log.info("stream not resumed; starting a new session");
+    events.emit("offline");
   });
   xmpp.on("stanza", (stanza) => events.emit("stanza", stanza));
   // xmpp.js leaves Nagle's algorithm on; with the server's delayed ACKs a short reply could wait
@@ -100,16 +121,6 @@ export function createConnection(options: ConnectionOptions) {
     if (text !== lastErrorLogged && !stopping) log.warn({ err: text }, "connection error");
     lastErrorLogged = text;
   });
-  // No XEP-0198 stream management: xmpp.js 0.14 resets its inbound counter only after an `await`
-  // once <enabled/> arrives and keeps the old session's count after a failed resumption, so an <r/>
-  // in the same read is answered with a too-high h and Prosody closes the stream ("Client
-  // acknowledged more stanzas than sent by server"). Delivery does not need it: an announcement is
-  // confirmed by the room's reflection (XEP-0045), and a dead link is found by the ping below.
-  xmpp.prependListener("element", (element: Element) => {
-    if (!element.is("features", "http://etherx.jabber.org/streams")) return;
-    element.children = element.children.filter((c) => typeof c === "string" || !c.is("sm", "urn:xmpp:sm:3"));
-  });
-
   // XEP-0199 keepalive: a silent TCP connection can be dead for minutes before the OS notices.
   const keepaliveMs = options.keepaliveMs ?? 60_000;
   const keepalive = setInterval(() => {
@@ -162,10 +173,21 @@ export function createConnection(options: ConnectionOptions) {
       wake?.();
       // Stopping: a socket that will not close cleanly is closed by the process exit.
       await xmpp.stop().catch((err: unknown) => log.debug({ err }, "stop failed"));
+      // After the stream closed (with its final <a/>, XEP-0198 §4): nothing more will be acknowledged.
+      acks.stop();
     },
     /** Sends a stanza; throws when there is no connection (xmpp.js queues nothing). */
     async send(stanza: Element): Promise<void> {
       await xmpp.send(stanza);
+    },
+    /**
+     * Sends a stanza and resolves when its fate is known: "acknowledged" by the server (XEP-0198),
+     * "written" where the server offers no XEP-0198, or "lost" with its session. Throws when
+     * there is no connection.
+     */
+    async sendAcknowledged(stanza: Element): Promise<SendOutcome> {
+      if (!online) throw new Error("not connected");
+      return acks.sendAcknowledged(stanza);
     },
     get online(): boolean {
       return online;

@@ -4,9 +4,11 @@ import { xml, type Client, type Element } from "@xmpp/client";
 /**
  * XMPP_DEBUG: every stanza in and out on stderr, like @xmpp/debug, whose SASL redaction this uses,
  * plus what @xmpp/debug does not hide: room passwords (XEP-0045 <password/>) and data-form fields
- * of type text-private (XEP-0004 §3.3), which carry passwords in ad-hoc commands.
+ * of type text-private (XEP-0004 §3.3), which carry passwords in ad-hoc commands. Returns the
+ * inbound logger for elements that never reach the "element" event (XEP-0198 nonzas, which
+ * acknowledgements.ts consumes).
  */
-export function attachDebugLog(entity: Client, write: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): void {
+export function attachDebugLog(entity: Client, write: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): (element: Element) => void {
   const show = (direction: "IN" | "OUT") => (element: Element) => {
     const copy = hideSensitive(clone(element));
     redactSecrets(copy);
@@ -15,6 +17,7 @@ export function attachDebugLog(entity: Client, write: (line: string) => void = (
   entity.on("element", show("IN"));
   entity.on("send", show("OUT"));
   entity.on("status", (status: string) => write(`status ${status}`));
+  return show("IN");
 }
 
 const JOIN_WITH_PASSWORD = /^(\s*[!/]?join\s+\S+\s+\S+\s+)\S+/i;

@@ -3,6 +3,7 @@ import type { Outbox, PendingAnnouncement, Target, TargetKind } from "../store.j
 
 interface Row {
   id: number;
+  created_at: number;
   target_kind: string;
   target: string;
   feed: string | null;
@@ -21,7 +22,7 @@ const KINDS: ReadonlySet<string> = new Set<TargetKind>(["room", "user"]);
 
 /** The announcement outbox in SQLite: pending rows wait until their target has confirmed them. */
 export function createOutbox(db: Db): Outbox {
-  const pending = db.prepare<[string, string, number], Row>(`SELECT a.id, a.target_kind, a.target, a.feed, a.entry_key, a.body, a.footer,
+  const pending = db.prepare<[string, string, number], Row>(`SELECT a.id, a.created_at, a.target_kind, a.target, a.feed, a.entry_key, a.body, a.footer,
         e.title, e.link, e.author, e.summary_html, e.categories, e.published_at
       FROM announcements a LEFT JOIN entries e ON e.feed = a.feed AND e.entry_key = a.entry_key
       WHERE a.target_kind = ? AND a.target = ? AND a.state = 'pending' ORDER BY a.id LIMIT ?`);
@@ -56,9 +57,10 @@ export function createOutbox(db: Db): Outbox {
 
 function toPending(row: Row): PendingAnnouncement {
   const target: Target = { kind: row.target_kind as TargetKind, address: row.target };
-  if (row.body !== null) return { id: row.id, target, body: row.body };
+  if (row.body !== null) return { id: row.id, createdAt: row.created_at, target, body: row.body };
   return {
     id: row.id,
+    createdAt: row.created_at,
     target,
     feed: row.feed!,
     footer: row.footer ?? undefined,

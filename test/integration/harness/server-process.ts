@@ -38,9 +38,23 @@ export function serverProcess(options: ServerProcessOptions) {
     clearTimeout(timer);
   }
 
+  function signal(name: NodeJS.Signals): void {
+    if (!child) throw new Error(`${options.name} is not running`);
+    child.kill(name);
+  }
+
   return {
     get running(): boolean {
       return child !== undefined;
+    },
+    /** SIGSTOP: the process stops reading its sockets; clients' writes pile up in the kernel. */
+    pause: () => signal("SIGSTOP"),
+    /** SIGCONT after `pause`. */
+    resume: () => signal("SIGCONT"),
+    /** SIGKILL (works on a paused process too): no clean shutdown, sockets reset by the kernel. */
+    async kill(): Promise<void> {
+      signal("SIGKILL");
+      await exited;
     },
     /** The last console output, for diagnostics. */
     output: () => output,

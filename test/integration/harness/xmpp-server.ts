@@ -49,6 +49,12 @@ export interface XmppServer {
   /** SIGTERM, then SIGKILL if the server has not exited after a grace period. */
   stop(): Promise<void>;
   restart(): Promise<void>;
+  /** SIGSTOP: the server stops reading every connection (and answering anything) until `resume()`. */
+  pause(): void;
+  /** SIGCONT after `pause()`. */
+  resume(): void;
+  /** SIGKILL, paused or not: the server dies without closing anything cleanly. `start()` brings it back. */
+  kill(): Promise<void>;
   /** Stop and remove the temp dir. */
   cleanup(): Promise<void>;
   /** Tail of the server's log file and console output, for error messages. */
@@ -173,7 +179,7 @@ export async function startXmppServer<Executable extends string>(
     stopGraceMs: configuration.stopGraceMs,
     diagnostics: log,
   });
-  const { start, stop } = proc;
+  const { start, stop, pause, resume, kill } = proc;
 
   async function register(username: string, password: string): Promise<void> {
     if (configuration.registersThroughServer && !proc.running) {
@@ -199,6 +205,9 @@ export async function startXmppServer<Executable extends string>(
     register,
     start,
     stop,
+    pause,
+    resume,
+    kill,
     restart: async () => {
       await stop();
       await start();

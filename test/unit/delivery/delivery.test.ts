@@ -66,8 +66,9 @@ test("a send that fails leaves the announcement pending for the next try", async
   let fail = true;
   const person = createPersonTarget({
     online: () => true,
-    send: async () => {
+    sendAcknowledged: async () => {
       if (fail) throw new Error("not connected");
+      return "acknowledged";
     },
   });
   const delivery = createDelivery({
@@ -148,4 +149,31 @@ describe("a room that refuses", () => {
     expect(outbox.depth()).toBe(0);
     expect(refusals.all()).toEqual([]);
   });
+});
+
+test("a direct message lost with its session stays pending and goes out again in the next one, with the same origin-id", async () => {
+  const db = await openDatabase(":memory:");
+  const entries = createEntryStore(db);
+  const outbox = createOutbox(db);
+  recordRead(entries, "blog", [], [], true, 0);
+  recordRead(entries, "blog", [post("x")], [{ kind: "user", address: "u@x" }], false, 0);
+  const origins: string[] = [];
+  const outcomes = ["lost", "acknowledged"] as const;
+  const person = createPersonTarget({
+    online: () => true,
+    sendAcknowledged: async (stanza) => {
+      origins.push(stanza.getChild("origin-id", "urn:xmpp:sid:0")!.attrs.id!);
+      return outcomes[origins.length - 1]!;
+    },
+  });
+  const delivery = createDelivery({ outbox, refusals: createRefusalStore(db), channels: [person], render: (a) => a.entry!.key, log: pino({ level: "silent" }), now: () => Date.now() });
+  await delivery.kick({ kind: "user", address: "u@x" });
+  expect(outbox.depth()).toBe(1);
+  // Not again in the same session: the loss is only known once that session ended.
+  delivery.newSession();
+  await delivery.kick({ kind: "user", address: "u@x" });
+  expect(outbox.depth()).toBe(0);
+  expect(origins).toHaveLength(2);
+  expect(origins[1]).toBe(origins[0]);
+  expect(origins[0]).toMatch(/^herald-\d+-[0-9a-z]+$/);
 });
