@@ -101,6 +101,7 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
       metrics.observePoll(outcome, ms);
     },
     floodPolicy: configuredFloodPolicy({ maxAgeMs: config.announce.maxAgeMs, maxPerRead: config.announce.maxPerPoll }),
+    correctionsMs: config.announce.correctionsMs,
     log: part("poller"),
     now,
   });

@@ -116,6 +116,7 @@ const announceSchema = z.strictObject({
   max_per_poll: z.number().int().min(1).max(100).default(5),
   room_burst: z.number().int().min(1).max(50).default(5),
   room_interval: duration(0).default("2s"),
+  corrections: duration(0).default("24h"),
 });
 
 const httpSchema = z.strictObject({
@@ -260,6 +261,8 @@ export interface HeraldConfig {
     /** Per-room send rate: this many messages at once, then one per interval. */
     readonly roomBurst: number;
     readonly roomIntervalMs: number;
+    /** How long after its announcement a changed post is corrected (XEP-0308); 0 turns corrections off. */
+    readonly correctionsMs: number;
   };
   readonly http?: { readonly host: string; readonly port: number };
   readonly fetch: {
@@ -306,6 +309,7 @@ function toHeraldConfig(file: ConfigFile, context: ConfigContext): HeraldConfig 
       maxPerPoll: file.announce.max_per_poll,
       roomBurst: file.announce.room_burst,
       roomIntervalMs: durationMs(file.announce.room_interval),
+      correctionsMs: durationMs(file.announce.corrections),
     },
     ...(http === undefined ? {} : { http }),
     fetch: {

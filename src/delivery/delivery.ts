@@ -83,7 +83,8 @@ export function createDelivery(deps: DeliveryDeps) {
         log.debug({ ...about, id, title: announcement.entry?.title ?? "(digest)" }, "sending announcement");
         let outcome;
         try {
-          outcome = await channel.deliver(target.address, deps.render(announcement), id);
+          const replaces = announcement.corrects === undefined ? undefined : (announcement.corrects.stanzaId ?? originId(announcement.corrects));
+          outcome = await channel.deliver(target.address, deps.render(announcement), id, replaces);
         } catch (err) {
           // Not written at all: it stays pending and may be sent again.
           inFlight.delete(announcement.id);
@@ -93,11 +94,11 @@ export function createDelivery(deps: DeliveryDeps) {
         }
         switch (outcome.kind) {
           case "delivered":
-            deps.outbox.markSent(announcement.id, deps.now(), undefined);
+            deps.outbox.markSent(announcement.id, deps.now(), outcome.stanzaId);
             deps.onSent?.(target);
             inFlight.delete(announcement.id);
             accepted(target);
-            log.info({ ...about, title: announcement.entry?.title ?? "(digest)" }, "announced");
+            log.info({ ...about, title: announcement.entry?.title ?? "(digest)", ...(announcement.corrects ? { corrects: announcement.corrects.id } : {}) }, announcement.corrects ? "corrected" : "announced");
             break;
           case "unconfirmed":
             log.warn(about, "target did not confirm announcement; will resend next session");

@@ -15,8 +15,8 @@ export interface FeedSpec {
 
 export type PollOutcome =
   | { readonly result: "baseline"; readonly entries: number }
-  | { readonly result: "new"; readonly added: number; readonly queued: number; readonly tooOld: number; readonly folded: number }
-  | { readonly result: "unchanged" }
+  | { readonly result: "new"; readonly added: number; readonly queued: number; readonly tooOld: number; readonly folded: number; readonly corrections?: number }
+  | { readonly result: "unchanged"; readonly corrections?: number }
   | { readonly result: "not-modified" }
   | {
       readonly result: "error";
@@ -45,6 +45,8 @@ export interface PollerDeps {
   readonly onPolled?: (feed: string, outcome: PollOutcome, ms: number) => void;
   /** Flood limits for a feed's new entries (max age, per-read cap and its footer). */
   readonly floodPolicy?: (feed: string, about: { readonly title: string | undefined; readonly link: string }) => FloodPolicy;
+  /** How long after its announcement a changed post is corrected (XEP-0308); 0 or absent: never. */
+  readonly correctionsMs?: number;
 }
 
 interface Scheduled {
@@ -82,12 +84,13 @@ export function createPoller(deps: PollerDeps) {
         const baseline = state.baselineAt === undefined;
         const targets = deps.targetsFor(spec.name);
         const policy = deps.floodPolicy?.(spec.name, { title: read.title ?? state.title, link: read.link ?? spec.location });
-        const recorded = recordRead(deps.entries, spec.name, read.entries, targets, baseline, deps.now(), policy);
+        const recorded = recordRead(deps.entries, spec.name, read.entries, targets, baseline, deps.now(), policy, deps.correctionsMs ?? 0);
+        const corrected = recorded.corrections > 0 ? { corrections: recorded.corrections } : {};
         deps.feedState.recordFetched(spec.name, read.title, read.validators, deps.now());
         if (baseline) outcome = { result: "baseline", entries: recorded.added.length };
-        else if (recorded.added.length === 0) outcome = { result: "unchanged" };
-        else outcome = { result: "new", added: recorded.added.length, queued: recorded.queued, tooOld: recorded.tooOld, folded: recorded.folded };
-        if (recorded.queued > 0) deps.onQueued(spec.name, targets);
+        else if (recorded.added.length === 0) outcome = { result: "unchanged", ...corrected };
+        else outcome = { result: "new", added: recorded.added.length, queued: recorded.queued, tooOld: recorded.tooOld, folded: recorded.folded, ...corrected };
+        if (recorded.queued > 0) deps.onQueued(spec.name, recorded.targets);
       }
     } catch (err) {
       const error = err instanceof Error ? err.message : String(err);

@@ -22,8 +22,8 @@ export interface RoomSpec {
 export interface RoomEvents {
   joined: [room: string];
   left: [room: string];
-  /** The room echoed our message back: it has it (XEP-0045 §7.2.14). */
-  reflected: [room: string, originId: string];
+  /** The room echoed our message back: it has it (XEP-0045 §7.2.14); `stanzaId` is its copy's id. */
+  reflected: [room: string, originId: string, stanzaId?: string];
   /** The room bounced a message of ours, with the room's stanza error. */
   bounced: [room: string, id: string, error: StanzaError | undefined];
   /** Our own role or affiliation in a joined room, at the join and at every change (XEP-0045 §5). */
@@ -226,8 +226,8 @@ export function createRoomManager(deps: RoomManagerDeps) {
     }
     if (m.delayed) return; // XEP-0203 history: never act on what was said before we came.
     if (m.nick === state.nick) {
-      if (m.originId) events.emit("reflected", state.spec.jid, m.originId);
-      else if (m.id) events.emit("reflected", state.spec.jid, m.id);
+      if (m.originId) events.emit("reflected", state.spec.jid, m.originId, m.id);
+      else if (m.id) events.emit("reflected", state.spec.jid, m.id, m.id);
       return;
     }
     if (m.nick && m.body !== undefined) events.emit("message", m, state.occupants.get(m.nick));

@@ -1,3 +1,8 @@
+import { createHash } from "node:crypto";
+import type { Entry } from "./entry.js";
+import { cleanTitle } from "../text/title.js";
+import { DEFAULT_SUMMARY_CHARS, summarize } from "../text/summary.js";
+
 /**
  * When a post in a read is one Herald has seen before. Ids (guid, Atom id) change when a blog
  * moves to another engine or host, and links change with it (http → https, www., a trailing
@@ -41,4 +46,14 @@ export function linkKey(link: string | undefined): string | undefined {
  */
 export function isMassIdChange(unknown: number, readSize: number): boolean {
   return unknown >= 3 && unknown * 2 >= readSize;
+}
+
+/**
+ * A fingerprint of what a reader sees of a post: its title and its summary as plain text at the
+ * default length. A change of whitespace, markup or dates leaves it alone, so only a real change
+ * of the words (a retitle, a fixed summary) makes an announcement worth correcting.
+ */
+export function contentHash(entry: Pick<Entry, "title" | "summaryHtml">): string {
+  const visible = `${cleanTitle(entry.title, Infinity)}\n${summarize(entry.summaryHtml, DEFAULT_SUMMARY_CHARS)}`;
+  return createHash("sha256").update(visible).digest("base64url").slice(0, 22);
 }

@@ -23,17 +23,37 @@ export interface StoredEntry extends Entry {
   readonly firstSeen: Date;
 }
 
-/** One announcement of a new post that the caller decided to queue. */
+/** One announcement of a post (or a correction of one) that the caller decided to queue. */
 export interface QueuedAnnouncement {
   readonly target: Target;
   readonly entryKey: string;
   /** A line to add after the post, e.g. "…and 7 more from xsf: https://…". */
   readonly footer: string | undefined;
+  /** A correction (XEP-0308): the outbox row of the announcement it corrects, and the post's new content fingerprint. */
+  readonly correction?: { readonly of: number; readonly contentHash: string };
+}
+
+/** An announcement of a post that its target confirmed. */
+export interface AnnouncedCopy {
+  readonly id: number;
+  readonly target: Target;
+  readonly sentAt: number;
+  /** Corrections of it queued so far. */
+  readonly corrections: number;
+}
+
+/** A post already seen whose visible content changed in this read, with where it was announced. */
+export interface ChangedEntry {
+  readonly entry: Entry;
+  readonly contentHash: string;
+  readonly announced: readonly AnnouncedCopy[];
 }
 
 export interface RecordResult {
   /** Entries not seen before in this feed, in feed order. */
   readonly added: readonly Entry[];
+  /** Entries seen before whose title or summary changed (the stored post now has the new text). */
+  readonly changed: readonly ChangedEntry[];
   /** Outbox rows created (an announcement already queued for the same target and post is not). */
   readonly queued: number;
 }
@@ -45,7 +65,12 @@ export interface EntryStore {
    * not at all, so a crash can neither lose an announcement nor leave a post never announced.
    * Feeds repeat guids within one document; the first occurrence wins.
    */
-  record(feed: string, entries: readonly Entry[], now: number, announce?: (added: readonly Entry[]) => readonly QueuedAnnouncement[]): RecordResult;
+  record(
+    feed: string,
+    entries: readonly Entry[],
+    now: number,
+    announce?: (added: readonly Entry[], changed: readonly ChangedEntry[]) => readonly QueuedAnnouncement[],
+  ): RecordResult;
   /** The newest posts, of one feed or all, newest first. */
   latest(limit: number, feed?: string): StoredEntry[];
   /** Posts whose title or text contain every word (prefix match), newest first. */
@@ -64,6 +89,8 @@ export type PendingAnnouncement =
       readonly feed: string;
       readonly entry: Entry;
       readonly footer: string | undefined;
+      /** A correction (XEP-0308): the announcement it corrects, and the id the target knows that message by, when recorded. */
+      readonly corrects?: { readonly id: number; readonly createdAt: number; readonly stanzaId: string | undefined } | undefined;
       readonly body?: undefined;
     }
   | {
@@ -74,6 +101,7 @@ export type PendingAnnouncement =
       readonly feed?: undefined;
       readonly entry?: undefined;
       readonly footer?: undefined;
+      readonly corrects?: undefined;
     };
 
 /** The announcement outbox: a row waits, pending, until its target confirmed it. */

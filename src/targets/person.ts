@@ -25,10 +25,11 @@ export function createPersonTarget(deps: PersonTargetDeps): TargetChannel {
     serves: () => true,
     // A person's client has no send-rate limit of the kind a room has.
     pace: async () => undefined,
-    async deliver(jid, text, id): Promise<DeliveryOutcome> {
+    async deliver(jid, text, id, replaces): Promise<DeliveryOutcome> {
       // "written": the server has no XEP-0198, so nothing better than the write is known.
-      const outcome = await deps.sendAcknowledged(chatMessage(jid, text, id));
-      return outcome === "lost" ? { kind: "unconfirmed" } : { kind: "delivered" };
+      const outcome = await deps.sendAcknowledged(chatMessage(jid, text, id, replaces));
+      // A direct message keeps the id we gave it: that is the one a correction names.
+      return outcome === "lost" ? { kind: "unconfirmed" } : { kind: "delivered", stanzaId: id };
     },
     newSession: () => undefined,
     stop: () => undefined,

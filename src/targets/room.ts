@@ -45,7 +45,8 @@ export function createRoomTarget(deps: RoomTargetDeps): TargetChannel {
   const readyListeners: ((room: string) => void)[] = [];
   const ready = (room: string) => readyListeners.forEach((l) => l(room));
 
-  const onReflected = (_room: string, originId: string) => waiting.get(originId)?.({ kind: "delivered" });
+  // The room's copy may carry an id of its own: that is the id occupants know it by.
+  const onReflected = (_room: string, originId: string, stanzaId?: string) => waiting.get(originId)?.({ kind: "delivered", stanzaId: stanzaId ?? originId });
   const onBounced = (room: string, id: string, error: StanzaError | undefined) => waiting.get(id)?.(classify(room, error));
   const onSelf = (room: string, role: string | undefined) => {
     // A new role or affiliation is the room's word that things changed: try again now.
@@ -121,11 +122,11 @@ export function createRoomTarget(deps: RoomTargetDeps): TargetChannel {
       }
       bucket.tokens -= 1;
     },
-    async deliver(room, text, id) {
+    async deliver(room, text, id, replaces) {
       if (!deps.rooms.isJoined(room)) throw new Error(`not in ${room}`);
       const proof = awaitProof(id);
       try {
-        await deps.send(groupchatMessage(room, text, id));
+        await deps.send(groupchatMessage(room, text, id, replaces));
       } catch (err) {
         waiting.get(id)?.({ kind: "unconfirmed" });
         throw err;

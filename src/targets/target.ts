@@ -2,8 +2,8 @@ import type { TargetKind } from "../store/store.js";
 
 /** What became of one message handed to a target. */
 export type DeliveryOutcome =
-  /** The kind's proof of delivery came: the row is sent. */
-  | { readonly kind: "delivered" }
+  /** The kind's proof of delivery came: the row is sent, and the target knows it by `stanzaId`. */
+  | { readonly kind: "delivered"; readonly stanzaId?: string | undefined }
   /** No proof came in time, and the message may or may not have arrived: sent again next session. */
   | { readonly kind: "unconfirmed" }
   /** Refused for now (a `wait` error, a room that lost us): the same row is tried again after `afterMs`, in order. */
@@ -31,9 +31,10 @@ export interface TargetChannel {
   pace(address: string): Promise<void>;
   /**
    * Sends one message, with `id` as its XEP-0359 origin-id, and resolves with what the kind knows
-   * of its fate. Throws when the message could not be written at all.
+   * of its fate. With `replaces`, the message corrects the one the target knows by that id
+   * (XEP-0308). Throws when the message could not be written at all.
    */
-  deliver(address: string, text: string, id: string): Promise<DeliveryOutcome>;
+  deliver(address: string, text: string, id: string, replaces?: string): Promise<DeliveryOutcome>;
   /** Whether Herald still serves the target; what waited for one it no longer serves is dropped. */
   serves(address: string): boolean;
   /** A new XMPP session: proofs awaited from the old one will never come. */

@@ -31,6 +31,13 @@ export function parseDirectMessage(stanza: Element, isRoom: (bare: string) => bo
  * With an `id`, it is also the XEP-0359 origin-id: an announcement sent again after a lost session
  * carries the same one, so a client that got the first copy can drop the second.
  */
-export function chatMessage(to: string, body: string, id?: string): Element {
-  return xml("message", { to, type: "chat", id }, xml("body", {}, outgoingText(body)), id === undefined ? null : xml("origin-id", { xmlns: "urn:xmpp:sid:0", id }));
+export function chatMessage(to: string, body: string, id?: string, replaces?: string): Element {
+  return xml(
+    "message",
+    { to, type: "chat", id },
+    xml("body", {}, outgoingText(body)),
+    id === undefined ? null : xml("origin-id", { xmlns: "urn:xmpp:sid:0", id }),
+    // XEP-0308: a correction names the message it replaces by the id the recipient got.
+    replaces === undefined ? null : xml("replace", { xmlns: "urn:xmpp:message-correct:0", id: replaces }),
+  );
 }

@@ -38,13 +38,22 @@ export function instantRoomForm(room: string, id: string): Element {
  * A room message carrying an XEP-0359 origin-id, so we can recognise the room's reflection of it
  * (XEP-0045 §7.2.14 reflects every message to its sender) even if the room rewrites the id.
  */
-export function groupchatMessage(room: string, body: string, id: string): Element {
+export function groupchatMessage(room: string, body: string, id: string, replaces?: string): Element {
   return xml(
     "message",
     { to: room, type: "groupchat", id },
     xml("body", {}, outgoingText(body)),
     xml("origin-id", { xmlns: NS.sid, id }),
+    replaces === undefined ? null : correction(replaces),
   );
+}
+
+/**
+ * XEP-0308 Last Message Correction: the message replaces the one with this id, as the receiving
+ * client knows it (in a room, the id of the room's copy). The body carries the full new text.
+ */
+export function correction(replaces: string): Element {
+  return xml("replace", { xmlns: "urn:xmpp:message-correct:0", id: replaces });
 }
 
 export interface MucPresence {

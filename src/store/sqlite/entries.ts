@@ -1,8 +1,8 @@
 import type { Db } from "./engine.js";
 import type { Entry } from "../../sources/entry.js";
-import type { EntryStore, QueuedAnnouncement, RecordResult, StoredEntry } from "../store.js";
+import type { AnnouncedCopy, ChangedEntry, EntryStore, QueuedAnnouncement, RecordResult, StoredEntry, TargetKind } from "../store.js";
 import { htmlToPlainText } from "../../text/plain-text.js";
-import { isMassIdChange, linkKey } from "../../sources/identity.js";
+import { contentHash, isMassIdChange, linkKey } from "../../sources/identity.js";
 
 interface Row {
   feed: string;
@@ -20,14 +20,22 @@ interface Row {
 const WHEN = "COALESCE(e.published_at, e.first_seen_at)";
 
 export function createEntryStore(db: Db): EntryStore {
-  const exists = db.prepare<[string, string], { one: number }>("SELECT 1 AS one FROM entries WHERE feed = ? AND entry_key = ?");
+  const stored = db.prepare<[string, string], { rowid: number; content_hash: string | null }>("SELECT rowid, content_hash FROM entries WHERE feed = ? AND entry_key = ?");
+  const update = db.prepare(`UPDATE entries SET title = @title, link = @link, link_key = @linkKey, author = @author, summary_html = @summaryHtml,
+      categories = @categories, content_hash = @contentHash WHERE rowid = @rowid`);
+  const reindex = db.prepare("UPDATE entries_fts SET title = ?, body = ? WHERE rowid = ?");
+  const announcedOf = db.prepare<[string, string], { id: number; target_kind: string; target: string; sent_at: number; corrections: number }>(
+    `SELECT a.id, a.target_kind, a.target, a.sent_at, (SELECT COUNT(*) FROM announcements c WHERE c.correction_of = a.id) AS corrections
+      FROM announcements a WHERE a.feed = ? AND a.entry_key = ? AND a.correction_of IS NULL AND a.state = 'sent' ORDER BY a.id`,
+  );
   const linkMatches = db.prepare<[string, string], { n: number }>("SELECT COUNT(*) AS n FROM entries WHERE feed = ? AND link_key = ?");
   const titleDateMatch = db.prepare<[string, number, string], { one: number }>("SELECT 1 AS one FROM entries WHERE feed = ? AND published_at = ? AND title = ?");
-  const insert = db.prepare(`INSERT INTO entries (feed, entry_key, title, link, link_key, author, summary_html, categories, published_at, first_seen_at)
-      VALUES (@feed, @key, @title, @link, @linkKey, @author, @summaryHtml, @categories, @published, @now)`);
+  const insert = db.prepare(`INSERT INTO entries (feed, entry_key, title, link, link_key, author, summary_html, categories, published_at, first_seen_at, content_hash)
+      VALUES (@feed, @key, @title, @link, @linkKey, @author, @summaryHtml, @categories, @published, @now, @contentHash)`);
   const index = db.prepare("INSERT INTO entries_fts (rowid, title, body) VALUES (?, ?, ?)");
-  const queue = db.prepare(`INSERT INTO announcements (target_kind, target, feed, entry_key, footer, created_at) VALUES (?, ?, ?, ?, ?, ?)
-      ON CONFLICT (target_kind, target, feed, entry_key) DO NOTHING`);
+  // OR IGNORE: a post is queued once per target (and a correction once per target and content).
+  const queue = db.prepare(`INSERT OR IGNORE INTO announcements (target_kind, target, feed, entry_key, footer, correction_of, content_hash, created_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
   const latestAll = db.prepare<[number], Row>(`SELECT e.* FROM entries e ORDER BY ${WHEN} DESC, e.rowid DESC LIMIT ?`);
   const latestOne = db.prepare<[string, number], Row>(`SELECT e.* FROM entries e WHERE e.feed = ? ORDER BY ${WHEN} DESC, e.rowid DESC LIMIT ?`);
   const newest = db.prepare<[], { feed: string; newest: number }>(`SELECT e.feed, MAX(${WHEN}) AS newest FROM entries e GROUP BY e.feed`);
@@ -35,12 +43,27 @@ export function createEntryStore(db: Db): EntryStore {
       WHERE entries_fts MATCH ? ORDER BY ${WHEN} DESC LIMIT ?`);
 
   const record = db.transaction(
-    (feed: string, entries: readonly Entry[], now: number, announce?: (added: readonly Entry[]) => readonly QueuedAnnouncement[]): RecordResult => {
+    (feed: string, entries: readonly Entry[], now: number, announce?: (added: readonly Entry[], changed: readonly ChangedEntry[]) => readonly QueuedAnnouncement[]): RecordResult => {
       // Feeds in the wild repeat guids within one document; the first occurrence wins.
       const read: Entry[] = [];
       const keys = new Set<string>();
       for (const e of entries) if (!keys.has(e.key)) read.push(e) && keys.add(e.key);
-      const unknownIds = read.filter((e) => !exists.get(feed, e.key));
+      const unknownIds: Entry[] = [];
+      const changed: ChangedEntry[] = [];
+      for (const e of read) {
+        const row = stored.get(feed, e.key);
+        if (row === undefined) {
+          unknownIds.push(e);
+          continue;
+        }
+        const hash = contentHash(e);
+        if (row.content_hash === hash) continue;
+        // The same post with new words: the stored post takes them (latest and search show them),
+        // and where it was announced is handed to the caller, who may correct those messages.
+        update.run({ rowid: row.rowid, ...fields(e), contentHash: hash });
+        reindex.run(htmlToPlainText(e.title), htmlToPlainText(e.summaryHtml), row.rowid);
+        if (row.content_hash !== null) changed.push({ entry: e, contentHash: hash, announced: announcedOf.all(feed, e.key).map(toCopy) });
+      }
       // A link many posts of the read share (a feed that links every item to its home page)
       // names no post; nor does one that more than one stored post has.
       const linkCount = new Map<string, number>();
@@ -59,20 +82,18 @@ export function createEntryStore(db: Db): EntryStore {
         const { lastInsertRowid } = insert.run({
           feed,
           key: entry.key,
-          title: entry.title,
-          link: entry.link ?? null,
-          linkKey: linkKey(entry.link) ?? null,
-          author: entry.author ?? null,
-          summaryHtml: entry.summaryHtml,
-          categories: JSON.stringify(entry.categories),
+          ...fields(entry),
           published: entry.published?.getTime() ?? null,
           now,
+          contentHash: contentHash(entry),
         });
         index.run(lastInsertRowid, htmlToPlainText(entry.title), htmlToPlainText(entry.summaryHtml));
       }
       let queued = 0;
-      for (const a of announce?.(added) ?? []) queued += Number(queue.run(a.target.kind, a.target.address, feed, a.entryKey, a.footer ?? null, now).changes);
-      return { added, queued };
+      for (const a of announce?.(added, changed) ?? []) {
+        queued += Number(queue.run(a.target.kind, a.target.address, feed, a.entryKey, a.footer ?? null, a.correction?.of ?? null, a.correction?.contentHash ?? null, now).changes);
+      }
+      return { added, changed, queued };
     },
   );
 
@@ -105,4 +126,19 @@ export function toStored(row: Row): StoredEntry {
     published: row.published_at === null ? undefined : new Date(row.published_at),
     firstSeen: new Date(row.first_seen_at),
   };
+}
+
+function fields(entry: Entry) {
+  return {
+    title: entry.title,
+    link: entry.link ?? null,
+    linkKey: linkKey(entry.link) ?? null,
+    author: entry.author ?? null,
+    summaryHtml: entry.summaryHtml,
+    categories: JSON.stringify(entry.categories),
+  };
+}
+
+function toCopy(row: { id: number; target_kind: string; target: string; sent_at: number; corrections: number }): AnnouncedCopy {
+  return { id: row.id, target: { kind: row.target_kind as TargetKind, address: row.target }, sentAt: row.sent_at, corrections: row.corrections };
 }

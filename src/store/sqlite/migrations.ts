@@ -1,6 +1,6 @@
 import type { Db } from "./engine.js";
 import { htmlToPlainText } from "../../text/plain-text.js";
-import { linkKey } from "../../sources/identity.js";
+import { contentHash, linkKey } from "../../sources/identity.js";
 
 /**
  * Numbered schema migrations: entry N (0-based) takes the database from user_version N to N+1.
@@ -181,4 +181,40 @@ export const migrations: readonly (string | ((db: Db) => void))[] = [
     PRIMARY KEY (target_kind, target)
   );
   `,
+  // 9: corrections (XEP-0308). A post remembers the fingerprint of what readers saw of it, so a
+  // real change can be told from a cosmetic one; the outbox carries corrections, each naming the
+  // announcement it corrects. Rows stay unique per target and post, and per corrected content.
+  (db) => {
+    db.exec(`
+    ALTER TABLE entries ADD COLUMN content_hash TEXT;
+    CREATE TABLE announcements_new (
+      id            INTEGER PRIMARY KEY AUTOINCREMENT,
+      target_kind   TEXT NOT NULL,
+      target        TEXT NOT NULL,
+      feed          TEXT,
+      entry_key     TEXT,
+      body          TEXT,
+      footer        TEXT,
+      correction_of INTEGER REFERENCES announcements_new (id) ON DELETE CASCADE,
+      content_hash  TEXT,                 -- a correction's content; NULL on announcements
+      state         TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'sent')),
+      created_at    INTEGER NOT NULL,
+      sent_at       INTEGER,
+      stanza_id     TEXT,                 -- the id the target knows the message by (a room's reflection)
+      CHECK ((entry_key IS NULL) = (body IS NOT NULL)),
+      CHECK ((correction_of IS NULL) = (content_hash IS NULL)),
+      FOREIGN KEY (feed, entry_key) REFERENCES entries (feed, entry_key) ON DELETE CASCADE
+    );
+    INSERT INTO announcements_new (id, target_kind, target, feed, entry_key, body, footer, state, created_at, sent_at, stanza_id)
+      SELECT id, target_kind, target, feed, entry_key, body, footer, state, created_at, sent_at, stanza_id FROM announcements;
+    DROP TABLE announcements;
+    ALTER TABLE announcements_new RENAME TO announcements;
+    CREATE INDEX announcements_pending ON announcements (target_kind, target, state, id);
+    CREATE UNIQUE INDEX announcements_once ON announcements (target_kind, target, feed, entry_key, COALESCE(content_hash, '')) WHERE entry_key IS NOT NULL;
+    CREATE INDEX announcements_of_entry ON announcements (feed, entry_key);
+    `);
+    const rows = db.prepare<[], { rowid: number; title: string; summary_html: string }>("SELECT rowid, title, summary_html FROM entries");
+    const set = db.prepare("UPDATE entries SET content_hash = ? WHERE rowid = ?");
+    for (const row of rows.all()) set.run(contentHash({ title: row.title, summaryHtml: row.summary_html }), row.rowid);
+  },
 ];

@@ -16,6 +16,10 @@ interface Row {
   summary_html: string | null;
   categories: string | null;
   published_at: number | null;
+  corrects_id: number | null;
+  corrects_created_at: number | null;
+  corrects_stanza_id: string | null;
+  corrects_footer: string | null;
 }
 
 const KINDS: ReadonlySet<string> = new Set<TargetKind>(["room", "user"]);
@@ -23,8 +27,10 @@ const KINDS: ReadonlySet<string> = new Set<TargetKind>(["room", "user"]);
 /** The announcement outbox in SQLite: pending rows wait until their target has confirmed them. */
 export function createOutbox(db: Db): Outbox {
   const pending = db.prepare<[string, string, number], Row>(`SELECT a.id, a.created_at, a.target_kind, a.target, a.feed, a.entry_key, a.body, a.footer,
-        e.title, e.link, e.author, e.summary_html, e.categories, e.published_at
+        e.title, e.link, e.author, e.summary_html, e.categories, e.published_at,
+        o.id AS corrects_id, o.created_at AS corrects_created_at, o.stanza_id AS corrects_stanza_id, o.footer AS corrects_footer
       FROM announcements a LEFT JOIN entries e ON e.feed = a.feed AND e.entry_key = a.entry_key
+        LEFT JOIN announcements o ON o.id = a.correction_of
       WHERE a.target_kind = ? AND a.target = ? AND a.state = 'pending' ORDER BY a.id LIMIT ?`);
   const sent = db.prepare("UPDATE announcements SET state = 'sent', sent_at = ?, stanza_id = ? WHERE id = ? AND state = 'pending'");
   const targets = db.prepare<[], { target_kind: string; target: string }>("SELECT DISTINCT target_kind, target FROM announcements WHERE state = 'pending'");
@@ -63,7 +69,9 @@ function toPending(row: Row): PendingAnnouncement {
     createdAt: row.created_at,
     target,
     feed: row.feed!,
-    footer: row.footer ?? undefined,
+    // A correction replaces the whole message, so it keeps the original's footer line.
+    footer: row.footer ?? row.corrects_footer ?? undefined,
+    corrects: row.corrects_id === null ? undefined : { id: row.corrects_id, createdAt: row.corrects_created_at!, stanzaId: row.corrects_stanza_id ?? undefined },
     entry: {
       key: row.entry_key!,
       title: row.title ?? "",

@@ -50,7 +50,7 @@ test("a baseline records entries without queueing announcements; later entries q
   const entries = createEntryStore(db);
   const outbox = createOutbox(db);
   const base = recordRead(entries, "blog", [entry("b"), entry("a")], [room("r1@muc"), room("r2@muc")], true, 1);
-  expect(base).toEqual({ added: [entry("b"), entry("a")], queued: 0, tooOld: 0, folded: 0 });
+  expect(base).toEqual({ added: [entry("b"), entry("a")], queued: 0, tooOld: 0, folded: 0, changed: 0, corrections: 0, targets: [] });
   expect(outbox.depth()).toBe(0);
 
   // The feed lists newest first: d is newer than c.
@@ -215,5 +215,61 @@ describe("a post's identity survives a blog's move (README: how Herald knows a p
     recordRead(entries, "blog", [post("1", "a", 1000)], [room("r@muc")], true, 1);
     const result = recordRead(entries, "blog", [post("1b", "a", 1000, { link: "https://blog.example.org/a-again/" })], [room("r@muc")], false, 2);
     expect(result.added.map((e) => e.key)).toEqual(["1b"]);
+  });
+});
+
+describe("corrections of announced posts (XEP-0308)", () => {
+  const DAY = 86_400_000;
+  async function announcedOnce() {
+    const db = await openDatabase(":memory:");
+    const entries = createEntryStore(db);
+    const outbox = createOutbox(db);
+    recordRead(entries, "blog", [], [room("r@muc")], true, 0);
+    recordRead(entries, "blog", [entry("x", "First title")], [room("r@muc")], false, 1_000, undefined, DAY);
+    const [row] = outbox.pending(room("r@muc"), 5);
+    outbox.markSent(row!.id, 2_000, "room-copy-id");
+    return { entries, outbox, original: row! };
+  }
+
+  test("a retitled post is corrected where it was announced, naming the message as the room delivered it", async () => {
+    const { entries, outbox, original } = await announcedOnce();
+    const result = recordRead(entries, "blog", [entry("x", "Better title")], [room("r@muc")], false, 3_000, undefined, DAY);
+    expect(result).toMatchObject({ added: [], changed: 1, corrections: 1, queued: 1 });
+    const [correction] = outbox.pending(room("r@muc"), 5);
+    expect(correction).toMatchObject({ entry: { key: "x", title: "Better title" }, corrects: { id: original.id, stanzaId: "room-copy-id" } });
+    expect(entries.latest(1)[0]!.title).toBe("Better title");
+  });
+
+  test("whitespace, markup and dates are no correction; the same new text is corrected once", async () => {
+    const { entries, outbox } = await announcedOnce();
+    const cosmetic = { ...entry("x", "  First   title "), summaryHtml: "<div><b>hi</b></div>", published: new Date("2026-02-02T00:00:00Z") };
+    expect(recordRead(entries, "blog", [cosmetic], [room("r@muc")], false, 3_000, undefined, DAY)).toMatchObject({ changed: 0, queued: 0 });
+    recordRead(entries, "blog", [entry("x", "Second")], [room("r@muc")], false, 4_000, undefined, DAY);
+    expect(recordRead(entries, "blog", [entry("x", "Second")], [room("r@muc")], false, 5_000, undefined, DAY)).toMatchObject({ changed: 0, queued: 0 });
+    expect(outbox.depth()).toBe(1);
+  });
+
+  test("a change after the window, or with corrections off, is stored but not corrected", async () => {
+    const late = await announcedOnce();
+    expect(recordRead(late.entries, "blog", [entry("x", "Too late")], [room("r@muc")], false, 2_000 + DAY + 1, undefined, DAY)).toMatchObject({ changed: 1, corrections: 0, queued: 0 });
+    expect(late.entries.latest(1)[0]!.title).toBe("Too late");
+    const off = await announcedOnce();
+    expect(recordRead(off.entries, "blog", [entry("x", "Off")], [room("r@muc")], false, 3_000, undefined, 0)).toMatchObject({ changed: 1, corrections: 0 });
+  });
+
+  test("a post whose text keeps changing is corrected three times at most", async () => {
+    const { entries, outbox } = await announcedOnce();
+    for (let i = 0; i < 6; i++) recordRead(entries, "blog", [entry("x", `Version ${i}`)], [room("r@muc")], false, 3_000 + i, undefined, DAY);
+    expect(outbox.depth()).toBe(3);
+  });
+
+  test("a post not yet sent needs no correction: it goes out with the new text", async () => {
+    const db = await openDatabase(":memory:");
+    const entries = createEntryStore(db);
+    const outbox = createOutbox(db);
+    recordRead(entries, "blog", [], [room("r@muc")], true, 0);
+    recordRead(entries, "blog", [entry("x", "Draft title")], [room("r@muc")], false, 1_000, undefined, DAY);
+    expect(recordRead(entries, "blog", [entry("x", "Final title")], [room("r@muc")], false, 2_000, undefined, DAY)).toMatchObject({ changed: 1, corrections: 0 });
+    expect(outbox.pending(room("r@muc"), 5).map((a) => a.entry?.title)).toEqual(["Final title"]);
   });
 });
