@@ -22,22 +22,30 @@ export interface AnnouncementPlan {
   readonly folded: number;
 }
 
+/** Whether a target wants a post (a room's or a subscriber's filter); absent: every post. */
+export type Accepts = (target: Target, entry: Entry) => boolean;
+
 /**
  * Which of one read's new posts are announced to each target, in what order, with what footer.
- * `added` is in feed order (newest first, as feeds list them).
+ * `added` is in feed order (newest first, as feeds list them). Each target's filter is applied
+ * before its cap, so a filtered room gets its own newest matching posts.
  */
-export function planAnnouncements(added: readonly Entry[], targets: readonly Target[], now: number, policy: FloodPolicy): AnnouncementPlan {
+export function planAnnouncements(added: readonly Entry[], targets: readonly Target[], now: number, policy: FloodPolicy, accepts?: Accepts): AnnouncementPlan {
   // A post dated long ago that shows up now (an archive republished, ids reset) is history,
   // not news. Undated posts count as new.
   const fresh = added.filter((e) => e.published === undefined || now - e.published.getTime() <= policy.maxAgeMs);
-  // The newest posts are announced, oldest first so a room reads them in the order they were
-  // written; the rest are folded into one line on the last announcement.
-  const announced = fresh.slice(0, policy.maxPerRead).reverse();
-  const folded = fresh.length - announced.length;
-  const announcements = announced.flatMap((entry, i) => {
-    const footer = folded > 0 && i === announced.length - 1 ? policy.footer(folded) : undefined;
-    return targets.map((target) => ({ target, entryKey: entry.key, footer }));
+  let folded = 0;
+  const announcements = targets.flatMap((target) => {
+    const wanted = accepts ? fresh.filter((e) => accepts(target, e)) : fresh;
+    // The newest posts are announced, oldest first so a room reads them in the order they were
+    // written; the rest are folded into one line on the last announcement.
+    const announced = wanted.slice(0, policy.maxPerRead).reverse();
+    const more = wanted.length - announced.length;
+    folded = Math.max(folded, more);
+    return announced.map((entry, i) => ({ target, entryKey: entry.key, footer: more > 0 && i === announced.length - 1 ? policy.footer(more) : undefined }));
   });
+  // Without targets the fold is still what the cap would do (for the poll's log and metrics).
+  if (targets.length === 0) folded = Math.max(0, fresh.length - policy.maxPerRead);
   return { announcements, tooOld: added.length - fresh.length, folded };
 }
 

@@ -1,6 +1,6 @@
 import type { Logger } from "../log.js";
 import type { EntryStore, FeedStateStore, Target } from "../store/store.js";
-import type { FloodPolicy } from "../announce/flood-policy.js";
+import type { Accepts, FloodPolicy } from "../announce/flood-policy.js";
 import { recordRead } from "./record-read.js";
 import { SourceError } from "../sources/errors.js";
 import type { ReadSource } from "../sources/source.js";
@@ -47,6 +47,8 @@ export interface PollerDeps {
   readonly floodPolicy?: (feed: string, about: { readonly title: string | undefined; readonly link: string }) => FloodPolicy;
   /** How long after its announcement a changed post is corrected (XEP-0308); 0 or absent: never. */
   readonly correctionsMs?: number;
+  /** Whether a target wants a post (its filter); absent: every target wants every post. */
+  readonly accepts?: Accepts;
 }
 
 interface Scheduled {
@@ -84,7 +86,7 @@ export function createPoller(deps: PollerDeps) {
         const baseline = state.baselineAt === undefined;
         const targets = deps.targetsFor(spec.name);
         const policy = deps.floodPolicy?.(spec.name, { title: read.title ?? state.title, link: read.link ?? spec.location });
-        const recorded = recordRead(deps.entries, spec.name, read.entries, targets, baseline, deps.now(), policy, deps.correctionsMs ?? 0);
+        const recorded = recordRead(deps.entries, spec.name, read.entries, targets, baseline, deps.now(), policy, deps.correctionsMs ?? 0, deps.accepts);
         const corrected = recorded.corrections > 0 ? { corrections: recorded.corrections } : {};
         deps.feedState.recordFetched(spec.name, read.title, read.validators, deps.now());
         if (baseline) outcome = { result: "baseline", entries: recorded.added.length };

@@ -1,6 +1,6 @@
 import type { Entry } from "../sources/entry.js";
 import type { EntryStore, Target } from "../store/store.js";
-import { NO_FLOOD_LIMITS, planAnnouncements, type AnnouncementPlan, type FloodPolicy } from "../announce/flood-policy.js";
+import { NO_FLOOD_LIMITS, planAnnouncements, type Accepts, type AnnouncementPlan, type FloodPolicy } from "../announce/flood-policy.js";
 import { planCorrections } from "../announce/corrections.js";
 
 export interface ReadRecord {
@@ -32,13 +32,14 @@ export function recordRead(
   now: number,
   policy: FloodPolicy = NO_FLOOD_LIMITS,
   correctionsMs = 0,
+  accepts?: Accepts,
 ): ReadRecord {
   let plan: AnnouncementPlan | undefined;
   let corrections = 0;
   const touched = new Map<string, Target>();
   const recorded = entries.record(feed, read, now, (added, changed) => {
     if (baseline) return [];
-    plan = planAnnouncements(added, targets, now, policy);
+    plan = planAnnouncements(added, targets, now, policy, accepts);
     const corrected = planCorrections(changed, now, correctionsMs);
     corrections = corrected.length;
     const all = [...plan.announcements, ...corrected];
