@@ -150,13 +150,19 @@ export interface FeedStateStore {
 
 /** Personal subscriptions: a person's bare JID gets a feed's announcements by direct message. */
 export interface SubscriptionStore {
-  /** Returns false when the person was already subscribed. */
-  subscribe(jid: string, feed: string): boolean;
+  /**
+   * Subscribes, or changes the words of a subscription (only posts matching one of them come; none:
+   * every post). Returns false when the person was already subscribed with the same words.
+   */
+  subscribe(jid: string, feed: string, terms?: readonly string[]): boolean;
   /** Returns false when there was nothing to remove. */
   unsubscribe(jid: string, feed: string): boolean;
   forgetFeed(feed: string): void;
   feedsOf(jid: string): string[];
+  subscriptionsOf(jid: string): { feed: string; terms: string[] }[];
   subscribersOf(feed: string): string[];
+  /** The words of a subscription, as typed (filter terms). */
+  termsOf(jid: string, feed: string): string[];
 }
 
 /**

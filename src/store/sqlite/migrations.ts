@@ -217,4 +217,8 @@ export const migrations: readonly (string | ((db: Db) => void))[] = [
     const set = db.prepare("UPDATE entries SET content_hash = ? WHERE rowid = ?");
     for (const row of rows.all()) set.run(contentHash({ title: row.title, summaryHtml: row.summary_html }), row.rowid);
   },
+  // 10: a personal subscription may take words: only posts matching one of them are sent.
+  `
+  ALTER TABLE subscriptions ADD COLUMN terms TEXT NOT NULL DEFAULT '[]';
+  `,
 ];
