@@ -1,7 +1,8 @@
 // `npm run -s conformance -- <corpus>`: reads the shared corpus in place (it is never copied into
 // the project: most of it carries no licence) and shows how Herald's sources cope with it:
-//   - every file in <corpus>/feeds: entries found and the first title, or the error;
-//   - the XSF blog folders in <corpus>/xsf-blog: posts read, front-matter dialects, diagnostics;
+//   - every file in <corpus>/feeds: entries found, how many carry media (enclosures, images), and
+//     the first title, or the error;
+//   - the XSF blog folders in <corpus>/xsf-blog: posts read, front-matter dialects, images, diagnostics;
 //   - the founding post ("XMPP Summit 21", the version with tweets and scripts): its summary must
 //     be its first sentence.
 // Exit code 0 when every threshold holds, 1 when one fails (a regression), 2 for a bad command
@@ -59,23 +60,29 @@ async function feeds(dir: string): Promise<void> {
   const rows: string[][] = [];
   let withEntries = 0;
   let errors = 0;
+  const media = { entries: 0, withMedia: 0, enclosures: 0, images: 0 };
   for (const name of files) {
     try {
       const feed = await readFeedFile(join(dir, name));
       if (feed.entries.length > 0) withEntries++;
+      const withMedia = feed.entries.filter((entry) => (entry.media?.length ?? 0) > 0).length;
+      media.entries += feed.entries.length;
+      media.withMedia += withMedia;
+      for (const entry of feed.entries) for (const m of entry.media ?? []) media[m.role === "image" ? "images" : "enclosures"]++;
       const first = feed.entries[0];
       const title = first === undefined ? "(no entries)" : htmlToPlainText(first.title, { markdown: false }).replace(/\s+/g, " ") || "(untitled)";
-      rows.push([name, String(feed.entries.length), clip(title, 70)]);
+      rows.push([name, String(feed.entries.length), String(withMedia), clip(title, 70)]);
     } catch (err) {
       errors++;
-      rows.push([name, "-", clip(`error: ${messageOf(err)}`, 110)]);
+      rows.push([name, "-", "-", clip(`error: ${messageOf(err)}`, 110)]);
     }
   }
   out(`## Feeds in ${dir}`);
   out();
-  table(["file", "entries", "first title, or the error"], rows);
+  table(["file", "entries", "media", "first title, or the error"], rows);
   out();
   out(`${withEntries} of ${files.length} feeds yield entries; ${errors} refused with an error; ${files.length - withEntries - errors} read but empty`);
+  out(`${media.withMedia} of ${media.entries} entries carry media: ${media.enclosures} enclosures, ${media.images} images`);
   if (withEntries < MIN_FEEDS_WITH_ENTRIES) failures.push(`only ${withEntries} feeds yield entries; expected at least ${MIN_FEEDS_WITH_ENTRIES}`);
 }
 
@@ -85,15 +92,21 @@ async function blog(dir: string): Promise<void> {
   out();
   const rows: string[][] = [];
   const diagnostics: string[] = [];
+  let withImage = 0;
+  let posts = 0;
   for (const { folder, minPosts } of BLOG_FOLDERS) {
     const read = await readMarkdownFolder({ path: resolve(dir, folder), link: LINK, translations: "include" });
     const c = read.counts;
+    posts += read.posts.length;
+    withImage += read.posts.filter((post) => post.media.length > 0).length;
     rows.push([folder, String(c.files), String(c.posts), String(c.yaml), String(c.lenient), String(c.toml), String(c.drafts), String(c.future), String(c.unreadable), String(read.diagnostics.length)]);
     diagnostics.push(...read.diagnostics.map((d) => `${folder}/${formatDiagnostic(d)}`));
     if (c.posts < minPosts) failures.push(`${folder}: ${c.posts} posts read; expected at least ${minPosts}`);
     if (c.unreadable > 0) failures.push(`${folder}: ${c.unreadable} files unreadable; expected none`);
   }
   table(["folder", "files", "posts", "yaml", "lenient", "toml", "drafts", "future", "unreadable", "diagnostics"], rows);
+  out();
+  out(`${withImage} of ${posts} posts name an image in their front matter`);
   out();
   out(`${diagnostics.length} diagnostics:`);
   for (const line of diagnostics) out(`  ${line}`);

@@ -1,7 +1,7 @@
 /**
  * `herald preview <source>`: how an admin checks a source before adding it. Reads a feed URL, a
  * feed file, a Markdown post or a folder of them, and prints the newest posts' announcements
- * exactly as rooms would get them, each followed by what was read (identity, date, link).
+ * exactly as rooms would get them, each followed by what was read (identity, date, link, media).
  * Diagnostics go to stderr. Exit codes: 0 posts were found, 1 none (or the source failed),
  * 2 a usage error.
  */
@@ -9,7 +9,7 @@ import { open, readFile, stat } from "node:fs/promises";
 import { basename, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { formatAnnouncement } from "./announce/format.js";
-import type { Entry } from "./sources/entry.js";
+import type { Entry, Media } from "./sources/entry.js";
 import { readFeedFile } from "./sources/feeds/feed-file.js";
 import { createHttpFetcher, type FetchFeed } from "./sources/http/fetch.js";
 import { linkTemplateProblem } from "./sources/markdown/link.js";
@@ -34,7 +34,8 @@ export interface PreviewDeps {
 export const PREVIEW_USAGE = `Usage: herald preview <source> [options]
 
 <source> is a feed URL (http/https), a feed file, a Markdown post or a folder of Markdown posts.
-Prints the newest posts as they would be announced, each followed by its identity, date and link.
+Prints the newest posts as they would be announced, each followed by its identity, date, link
+and media (enclosures and images).
 
 Options:
   --limit N             how many posts to show (default 3)
@@ -111,6 +112,7 @@ export async function runPreview(args: string[], io: PreviewIo, deps: PreviewDep
     say(`  id:   ${entry.key}`);
     say(`  date: ${entry.published?.toISOString() ?? "(none)"}`);
     say(`  link: ${entry.link ?? "(none)"}`);
+    for (const media of entry.media ?? []) say(`  media: ${mediaLine(media)}`);
   }
   return 0;
 }
@@ -184,6 +186,24 @@ async function looksLikeMarkdown(path: string): Promise<boolean> {
   }
 }
 
+
+/** "audio/mpeg 12.3 MB https://…"; the role stands in for an unknown type, the size is left out when unknown. */
+export function mediaLine(media: Media): string {
+  return [media.type ?? media.role, media.length === undefined ? undefined : byteSize(media.length), media.url].filter((part) => part !== undefined).join(" ");
+}
+
+/** SI units, as podcast apps and file managers show sizes: 12345678 → "12.3 MB". */
+function byteSize(bytes: number): string {
+  if (bytes < 1000) return `${bytes} B`;
+  const units = ["kB", "MB", "GB", "TB"];
+  let value = bytes / 1000;
+  let unit = 0;
+  while (value >= 999.95 && unit < units.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  return `${value.toFixed(1)} ${units[unit]}`;
+}
 
 function describeFeed(title: string | undefined, count: number): string {
   return `Feed ${title === undefined ? "(untitled)" : `“${oneLine(title)}”`}: ${count} posts`;

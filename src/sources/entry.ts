@@ -1,3 +1,7 @@
+import type { Media } from "./media.js";
+
+export type { Media, MediaRole } from "./media.js";
+
 /**
  * One blog post as Herald understands it, whatever source it came from.
  * Sources parse at the edge into this shape; nothing downstream sees raw XML or front matter.
@@ -18,4 +22,9 @@ export interface Entry {
   /** The post's summary or content as the source gave it: HTML, Markdown or text, not yet cleaned. */
   readonly summaryHtml: string;
   readonly categories: readonly string[];
+  /**
+   * Enclosures (podcast audio, video) then images, at most 8, each URL once; absent when the
+   * source gave none. Optional so that entries built before media were read still type-check.
+   */
+  readonly media?: readonly Media[];
 }

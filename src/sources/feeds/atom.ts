@@ -6,6 +6,7 @@
 import type { FeedEntryDraft, FeedReadResult } from "./feed-entry.js";
 import { childElement, childElements, textContent, type XmlElement } from "./xml-tree.js";
 import { childText, distinct, firstDate, nonBlank, NS, personName, resolveLink, textConstructHtml } from "./values.js";
+import { enclosureCandidate, readItemMedia } from "./media.js";
 
 export function readAtom(root: XmlElement): FeedReadResult {
   const ns = [root.ns];
@@ -25,13 +26,14 @@ function readEntry(entry: XmlElement, ns: readonly string[], home: string | unde
   const summary = childElement(entry, "summary", ns);
   const content = childElement(entry, "content", ns);
   const summaryHtml = nonBlank(summary && textConstructHtml(summary)) ?? nonBlank(content && textConstructHtml(content)) ?? "";
+  const link = alternateLink(entry, ns, home);
   return {
     // RFC 4287 §4.2.6: the id is compared as a string, never resolved or normalised.
     id: childText(entry, "id", ns),
     // Titles are text constructs too: "html" and "xhtml" titles stay markup, plain ones are
     // escaped, and the announcement's plain-text step reads all three the same way.
     title: title ? textConstructHtml(title).trim() : "",
-    link: alternateLink(entry, ns, home),
+    link,
     author: personName(childElement(entry, "author", ns), ns) ?? childText(entry, "creator", [NS.dc]) ?? feedAuthor,
     // Atom 1.0: published, else updated. Atom 0.3: issued, modified, created.
     published: firstDate(
@@ -44,6 +46,7 @@ function readEntry(entry: XmlElement, ns: readonly string[], home: string | unde
     ),
     summaryHtml,
     categories: distinct(childElements(entry, "category", ns).map((c) => c.attrs["term"] ?? c.attrs["label"] ?? textContent(c))),
+    media: readItemMedia(entry, (child, base) => (child.local === "link" && ns.includes(child.ns) && isEnclosure(child) ? enclosureCandidate(child, "href", base) : undefined), link ?? home),
     complete: entry.closed,
   };
 }
@@ -57,4 +60,10 @@ function alternateLink(element: XmlElement, ns: readonly string[], fallbackBase:
   const alternates = links.filter((l) => (l.attrs["rel"] ?? "alternate").trim().toLowerCase() === "alternate");
   const chosen = alternates.find((l) => (l.attrs["type"] ?? "text/html").includes("html")) ?? alternates[0] ?? links[0];
   return chosen && resolveLink(chosen.attrs["href"], chosen.base, fallbackBase);
+}
+
+/** RFC 4287 §4.2.7.2: rel="enclosure", or the same relation written as its full IANA IRI. */
+function isEnclosure(link: XmlElement): boolean {
+  const rel = (link.attrs["rel"] ?? "").trim().toLowerCase();
+  return rel === "enclosure" || rel === "http://www.iana.org/assignments/relation/enclosure";
 }

@@ -1,3 +1,5 @@
+import type { Media } from "../media.js";
+
 /**
  * What the RSS and Atom readers hand to parse-feed before identities are settled.
  */
@@ -10,6 +12,8 @@ export interface FeedEntryDraft {
   readonly published: Date | undefined;
   readonly summaryHtml: string;
   readonly categories: readonly string[];
+  /** Settled already: ordered, distinct, capped (see settleMedia). */
+  readonly media: readonly Media[];
   /** False when the document ended inside this item: its fields may be cut off. */
   readonly complete: boolean;
 }

@@ -110,5 +110,7 @@ function toEntry(draft: FeedEntryDraft): Entry {
     published: draft.published,
     summaryHtml: draft.summaryHtml,
     categories: draft.categories,
+    // Only when there are some: an entry without media looks as it did before media were read.
+    ...(draft.media.length > 0 ? { media: draft.media } : {}),
   };
 }

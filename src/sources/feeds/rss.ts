@@ -9,6 +9,7 @@
 import type { FeedEntryDraft, FeedReadResult } from "./feed-entry.js";
 import { childElement, childElements, textContent, type XmlElement } from "./xml-tree.js";
 import { childText, distinct, EXTENSION_NAMESPACES, firstDate, nonBlank, NS, personName, resolveLink } from "./values.js";
+import { enclosureCandidate, readItemMedia } from "./media.js";
 
 /** `root` is <rss> (0.9x/2.0) or <rdf:RDF> (0.90/1.0). */
 export function readRss(root: XmlElement): FeedReadResult {
@@ -62,6 +63,8 @@ function readItem(item: XmlElement, rss: readonly string[], home: string | undef
     // post, a good second choice.
     summaryHtml: description ?? childText(item, "encoded", [NS.content]) ?? "",
     categories: distinct([...childElements(item, "category", rss).map(textContent), ...childElements(item, "subject", [NS.dc]).map(textContent)]),
+    // RSS 2.0 <enclosure url length type>; podcasts and some publishers write several.
+    media: readItemMedia(item, (child, base) => (child.local === "enclosure" && rss.includes(child.ns) ? enclosureCandidate(child, "url", base) : undefined), link ?? home),
     complete: item.closed,
   };
 }

@@ -79,7 +79,7 @@ export function readFrontMatter(source: string): FrontMatter {
 const META_LINE = /^[ ]{0,3}([A-Za-z0-9_-]+)[^\S\n]*:[^\S\n]*(.*)$/;
 const TOML_LINE = /^[ ]{0,3}([A-Za-z0-9_-]+)[^\S\n]*=[^\S\n]*(.*)$/;
 const PELICAN_END = /^(?:-{3}|\.{3})/;
-const LIST_KEYS = new Set(["categories", "category", "tags", "aliases", "authors", "keywords"]);
+const LIST_KEYS = new Set(["categories", "category", "tags", "aliases", "authors", "keywords", "images"]);
 
 function readDelimited(text: string, end: RegExp, keyLine: RegExp, dialect: "lenient" | "toml", yamlError?: string): FrontMatter {
   const lines = text.split("\n");

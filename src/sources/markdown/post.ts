@@ -3,15 +3,17 @@
  *
  * Front matter keys (lower-cased; Hugo's and Pelican's names): title; date (Hugo's publishDate /
  * pubDate / published win, as Hugo's .PublishDate does); author or authors; summary; category or
- * categories; url; slug; draft: true, or Pelican's status: draft / hidden.
+ * categories; url; slug; draft: true, or Pelican's status: draft / hidden; image or images (see image.ts).
  */
 import type { FrontMatterValue } from "./front-matter.js";
 import { readFrontMatter } from "./front-matter.js";
 import { postExcerpt } from "./excerpt.js";
 import { stemLanguage } from "./language.js";
+import { postImage } from "./image.js";
 import { postLink } from "./link.js";
 import { parsePostDate } from "./post-date.js";
 import type { Entry } from "../entry.js";
+import type { Media } from "../media.js";
 
 export interface PostOptions {
   /** IANA name: the zone of dates written without an offset. */
@@ -32,6 +34,8 @@ export interface Post {
   readonly link: string | undefined;
   /** Markdown/HTML of the excerpt (see excerpt.ts); the announcement turns it into plain text. */
   readonly summaryMarkdown: string;
+  /** The lead image, when the front matter names one that resolves to an http(s) URL. */
+  readonly media: readonly Media[];
   readonly dialect: "yaml" | "lenient" | "toml";
 }
 
@@ -71,6 +75,7 @@ export function readPost(path: string, text: string, options: PostOptions): Post
   const slug = stringOf(data["slug"])?.trim() || fileSlug;
   const title = stringOf(data["title"])?.trim() ?? "";
   if (title === "") problems.push("no title in the front matter");
+  const link = postLink({ url: stringOf(data["url"]), slug, published }, options.link, options.timeZone);
 
   return {
     kind: "post",
@@ -82,8 +87,9 @@ export function readPost(path: string, text: string, options: PostOptions): Post
       published,
       author: people(data["authors"]) ?? people(data["author"]),
       categories: [...new Set([...listOf(data["categories"]), ...listOf(data["category"])])],
-      link: postLink({ url: stringOf(data["url"]), slug, published }, options.link, options.timeZone),
+      link,
       summaryMarkdown: postExcerpt(data["summary"], front.body),
+      media: postImage(data, link),
       dialect: front.dialect,
     },
   };
@@ -117,5 +123,6 @@ export function postEntry(post: Post): Entry {
     published: post.published,
     summaryHtml: post.summaryMarkdown,
     categories: post.categories,
+    ...(post.media.length > 0 ? { media: post.media } : {}),
   };
 }

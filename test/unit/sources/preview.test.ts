@@ -88,6 +88,12 @@ describe("Markdown", () => {
     );
   });
 
+  test("a post with an image in its front matter: the image is listed under the link", async () => {
+    const { code, out } = await preview(join(FIXTURES, "markdown/media/with-image.md"), "--link", "https://blog.example.org/{year}/{month}/{slug}/");
+    expect(code).toBe(0);
+    expect(out).toContain("  link: https://blog.example.org/2026/03/with-image/\n  media: image https://blog.example.org/2026/03/with-image/cover.jpg\n");
+  });
+
   test("a draft or a translation yields no post (exit 1) and says why", async () => {
     expect(await preview(join(FIXTURES, "markdown/blog/drafts/draft.md"))).toEqual({
       code: 1,
@@ -128,6 +134,36 @@ describe("feeds", () => {
         "  id:   id:1",
         "  date: (none)",
         "  link: https://relative.example.org/news/1-first",
+        "",
+      ].join("\n"),
+    );
+  });
+
+  test("a podcast: each medium on its own line under the link, with its type and size when known", async () => {
+    const { code, out } = await preview(join(FIXTURES, "feeds/podcast.rss"), "--limit", "2", "--base", "https://cast.example.org/feed.xml");
+    expect(code).toBe(0);
+    expect(out).toBe(
+      [
+        "Feed “Example Cast”: 3 posts; the newest 2 as announced:",
+        "",
+        "*Episode 2: Relative things*",
+        "The cover comes first here, the audio after it.",
+        "https://cast.example.org/episodes/2/",
+        "  id:   id:ep-2",
+        "  date: 2026-03-03T08:00:00.000Z",
+        "  link: https://cast.example.org/episodes/2/",
+        "  media: enclosure https://cast.example.org/audio/ep2.m4a",
+        "  media: image https://cast.example.org/cover-2.jpg",
+        "  media: image/png 2.0 kB https://cast.example.org/audio/ep2-notes.png",
+        "",
+        "*Episode 1: Hello*",
+        "Our first episode.",
+        "https://cast.example.org/episodes/1/",
+        "  id:   id:ep-1",
+        "  date: 2026-03-02T08:00:00.000Z",
+        "  link: https://cast.example.org/episodes/1/",
+        "  media: audio/mpeg 12.3 MB https://cast.example.org/audio/ep1.mp3",
+        "  media: image https://cast.example.org/covers/ep1.jpg",
         "",
       ].join("\n"),
     );
