@@ -1,3 +1,4 @@
+import { MEDIA_SETTINGS } from "../config/room-options.js";
 import { checkTemplate } from "../announce/template.js";
 import { formatDigestSchedule, parseDigestSchedule } from "../config/digest-schedule.js";
 import { DEFAULT_ROOM_SETTINGS, type LiveRoom, type RoomSettings } from "../live/registry.js";
@@ -72,6 +73,7 @@ export function roomCommands(s: CommandServices): Command[] {
         "“room R set template <text>”: placeholders {title} {link} {summary} {author} {date} {feed} {categories}; \\n is a line break; “set template default” restores the default.",
         "“room R set digest daily 09:00|weekly mon 09:00|off”: one message listing the period's posts (in the configured time zone).",
         "“room R set instant on|off”: announce each post as it appears (off with a digest: the digest only).",
+        "“room R set media none|enclosures|all”: send a post's audio or video (enclosures), or also its picture (all), as a playable attachment after the announcement (XEP-0066).",
       ],
       admin: true,
       inRooms: false,
@@ -140,18 +142,24 @@ function changeSetting(settings: RoomSettings, key: string | undefined, value: s
         return { ...settings, instant: false };
       }
       throw new UserError("instant takes on or off.");
+    case "media": {
+      const setting = MEDIA_SETTINGS.find((m) => m === v.toLowerCase());
+      if (setting === undefined) throw new UserError(`media takes ${MEDIA_SETTINGS.join(", ")}.`);
+      return { ...settings, media: setting === "none" ? undefined : setting };
+    }
     default:
-      throw new UserError(`Settings are summary, mute, template, digest and instant${key ? `, not “${key}”` : ""}. Example: “room R set summary 200”.`);
+      throw new UserError(`Settings are summary, mute, template, digest, instant and media${key ? `, not “${key}”` : ""}. Example: “room R set summary 200”.`);
   }
 }
 
 function describe(room: LiveRoom): string {
-  const { summaryChars, mute, template, digest, instant } = room.settings;
+  const { summaryChars, mute, template, digest, instant, media } = room.settings;
   return [
     `feeds ${room.feeds.length ? room.feeds.join(", ") : "(none)"}`,
     `summary ${summaryChars === 0 ? "off" : `${summaryChars} characters`}`,
     `mute ${mute ? "on" : "off"}`,
     `template ${template === undefined ? "default" : JSON.stringify(template)}`,
     ...(digest ? [`digest ${digest}${instant === false ? " only" : ""}`] : []),
+    ...(media ? [`media ${media}`] : []),
   ].join("; ");
 }

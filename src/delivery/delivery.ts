@@ -1,6 +1,6 @@
 import type { Logger } from "../log.js";
 import type { Outbox, PendingAnnouncement, RefusalStore, Target, TargetKind } from "../store/store.js";
-import type { TargetChannel } from "../targets/target.js";
+import type { OutgoingMessage, TargetChannel } from "../targets/target.js";
 
 export interface DeliveryDeps {
   readonly outbox: Outbox;
@@ -8,7 +8,7 @@ export interface DeliveryDeps {
   readonly refusals: RefusalStore;
   /** The kinds of target, each sending its own way. */
   readonly channels: readonly TargetChannel[];
-  readonly render: (announcement: PendingAnnouncement) => string;
+  readonly render: (announcement: PendingAnnouncement) => OutgoingMessage;
   readonly log: Logger;
   readonly now: () => number;
   /** Told of each confirmed announcement and each failed or unconfirmed send (metrics). */
@@ -83,8 +83,10 @@ export function createDelivery(deps: DeliveryDeps) {
         log.debug({ ...about, id, title: announcement.entry?.title ?? "(digest)" }, "sending announcement");
         let outcome;
         try {
+          const message = deps.render(announcement);
+          // A correction names the message it corrects as the target knows it; it brings no media again.
           const replaces = announcement.corrects === undefined ? undefined : (announcement.corrects.stanzaId ?? originId(announcement.corrects));
-          outcome = await channel.deliver(target.address, deps.render(announcement), id, replaces);
+          outcome = await channel.deliver(target.address, replaces === undefined ? message : { text: message.text, replaces }, id);
         } catch (err) {
           // Not written at all: it stays pending and may be sent again.
           inFlight.delete(announcement.id);

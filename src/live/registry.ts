@@ -1,4 +1,5 @@
 import { EventEmitter } from "node:events";
+import type { MediaSetting } from "../config/room-options.js";
 import type { FeedConfig, RoomConfig } from "../config/schema.js";
 import { createHash } from "node:crypto";
 import type { LiveRow, LiveTable, Store } from "../store/store.js";
@@ -14,6 +15,8 @@ export interface RoomSettings {
   readonly digest?: string | undefined;
   /** Announce each post as it appears (default); false with a digest gives the digest only. */
   readonly instant?: boolean | undefined;
+  /** Media sent along with announcements (XEP-0066); default none. */
+  readonly media?: MediaSetting | undefined;
 }
 
 export const DEFAULT_ROOM_SETTINGS: RoomSettings = { summaryChars: 300, mute: false, template: undefined };

@@ -25,7 +25,8 @@ export function createPersonTarget(deps: PersonTargetDeps): TargetChannel {
     serves: () => true,
     // A person's client has no send-rate limit of the kind a room has.
     pace: async () => undefined,
-    async deliver(jid, text, id, replaces): Promise<DeliveryOutcome> {
+    // Media go to rooms that ask for them; a direct message carries the text alone.
+    async deliver(jid, { text, replaces }, id): Promise<DeliveryOutcome> {
       // "written": the server has no XEP-0198, so nothing better than the write is known.
       const outcome = await deps.sendAcknowledged(chatMessage(jid, text, id, replaces));
       // A direct message keeps the id we gave it: that is the one a correction names.

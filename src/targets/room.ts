@@ -1,6 +1,7 @@
 import type { Element } from "@xmpp/client";
 import type { RoomManager } from "../rooms/room-manager.js";
-import { groupchatMessage, type StanzaError } from "../xmpp/muc-stanzas.js";
+import type { Logger } from "../log.js";
+import { groupchatMessage, outOfBandMessage, type StanzaError } from "../xmpp/muc-stanzas.js";
 import type { DeliveryOutcome, TargetChannel } from "./target.js";
 
 export interface RoomTargetDeps {
@@ -15,6 +16,7 @@ export interface RoomTargetDeps {
   readonly reflectTimeoutMs?: number;
   /** Backoff for `wait` errors: first delay and the longest. */
   readonly retryMs?: { readonly first: number; readonly max: number };
+  readonly log?: Logger;
 }
 
 /** XEP-0045 §5.1: a visitor has no voice; participants and moderators may speak. */
@@ -84,6 +86,35 @@ export function createRoomTarget(deps: RoomTargetDeps): TargetChannel {
     return { kind: "retry", afterMs: backoff(room), reason: `the room refused the message (${said})` };
   }
 
+  async function pace(room: string): Promise<void> {
+    const { burst, intervalMs } = deps.rate;
+    if (intervalMs <= 0) return;
+    const now = deps.now();
+    const bucket = buckets.get(room) ?? { tokens: burst, at: now };
+    bucket.tokens = Math.min(burst, bucket.tokens + (now - bucket.at) / intervalMs);
+    bucket.at = now;
+    buckets.set(room, bucket);
+    if (bucket.tokens < 1) {
+      const wait = (1 - bucket.tokens) * intervalMs;
+      await new Promise((resolve) => setTimeout(resolve, wait));
+      bucket.tokens = 1;
+      bucket.at = deps.now();
+    }
+    bucket.tokens -= 1;
+  }
+
+  async function sendProven(room: string, stanza: Element, id: string): Promise<DeliveryOutcome> {
+    if (!deps.rooms.isJoined(room)) throw new Error(`not in ${room}`);
+    const proof = awaitProof(id);
+    try {
+      await deps.send(stanza);
+    } catch (err) {
+      waiting.get(id)?.({ kind: "unconfirmed" });
+      throw err;
+    }
+    return proof;
+  }
+
   function awaitProof(id: string): Promise<DeliveryOutcome> {
     return new Promise((resolve) => {
       const timer = setTimeout(() => settle({ kind: "unconfirmed" }), reflectTimeoutMs);
@@ -106,33 +137,19 @@ export function createRoomTarget(deps: RoomTargetDeps): TargetChannel {
     notReadyReason: (room) => parked.get(room) ?? (deps.rooms.roleIn(room) === "visitor" ? VOICELESS : deps.rooms.refusalIn(room)),
     onReady: (listener) => void readyListeners.push(listener),
     serves: (room) => deps.configured(room),
-    async pace(room) {
-      const { burst, intervalMs } = deps.rate;
-      if (intervalMs <= 0) return;
-      const now = deps.now();
-      const bucket = buckets.get(room) ?? { tokens: burst, at: now };
-      bucket.tokens = Math.min(burst, bucket.tokens + (now - bucket.at) / intervalMs);
-      bucket.at = now;
-      buckets.set(room, bucket);
-      if (bucket.tokens < 1) {
-        const wait = (1 - bucket.tokens) * intervalMs;
-        await new Promise((resolve) => setTimeout(resolve, wait));
-        bucket.tokens = 1;
-        bucket.at = deps.now();
+    pace,
+    async deliver(room, { text, replaces, attachment }, id) {
+      const outcome = await sendProven(room, groupchatMessage(room, text, id, replaces), id);
+      if (outcome.kind !== "delivered") return outcome;
+      refusals.delete(room);
+      if (attachment) {
+        // The medium follows its announcement as a message of its own (see OutgoingMessage). It
+        // is a nicety: the announcement counts as delivered whatever becomes of it.
+        const mediaId = `${id}-oob`;
+        await pace(room);
+        const media = await sendProven(room, outOfBandMessage(room, attachment.url, attachment.description, mediaId), mediaId).catch((err: unknown) => ({ kind: "failed", err }));
+        if (media.kind !== "delivered") deps.log?.warn({ room, url: attachment.url, outcome: media.kind }, "media message not confirmed");
       }
-      bucket.tokens -= 1;
-    },
-    async deliver(room, text, id, replaces) {
-      if (!deps.rooms.isJoined(room)) throw new Error(`not in ${room}`);
-      const proof = awaitProof(id);
-      try {
-        await deps.send(groupchatMessage(room, text, id, replaces));
-      } catch (err) {
-        waiting.get(id)?.({ kind: "unconfirmed" });
-        throw err;
-      }
-      const outcome = await proof;
-      if (outcome.kind === "delivered") refusals.delete(room);
       return outcome;
     },
     newSession: failAll,

@@ -1,5 +1,24 @@
 import type { TargetKind } from "../store/store.js";
 
+/** One message for a target, as the announce layer rendered it. */
+export interface OutgoingMessage {
+  readonly text: string;
+  /** XEP-0308: the id (as the target knows it) of the message this one corrects. */
+  readonly replaces?: string | undefined;
+  /**
+   * XEP-0066: a medium to send along. Clients (Conversations, Gajim, Dino) show a player or a
+   * picture only for a message whose body is exactly the out-of-band URL, so it goes as a message
+   * of its own right after the text, never inside it.
+   */
+  readonly attachment?: Attachment | undefined;
+}
+
+export interface Attachment {
+  readonly url: string;
+  /** XEP-0066 <desc/>: what it is (the post's title). */
+  readonly description: string;
+}
+
 /** What became of one message handed to a target. */
 export type DeliveryOutcome =
   /** The kind's proof of delivery came: the row is sent, and the target knows it by `stanzaId`. */
@@ -31,10 +50,9 @@ export interface TargetChannel {
   pace(address: string): Promise<void>;
   /**
    * Sends one message, with `id` as its XEP-0359 origin-id, and resolves with what the kind knows
-   * of its fate. With `replaces`, the message corrects the one the target knows by that id
-   * (XEP-0308). Throws when the message could not be written at all.
+   * of its fate. Throws when the message could not be written at all.
    */
-  deliver(address: string, text: string, id: string, replaces?: string): Promise<DeliveryOutcome>;
+  deliver(address: string, message: OutgoingMessage, id: string): Promise<DeliveryOutcome>;
   /** Whether Herald still serves the target; what waited for one it no longer serves is dropped. */
   serves(address: string): boolean;
   /** A new XMPP session: proofs awaited from the old one will never come. */

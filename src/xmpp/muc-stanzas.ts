@@ -49,6 +49,20 @@ export function groupchatMessage(room: string, body: string, id: string, replace
 }
 
 /**
+ * XEP-0066 Out of Band Data with the URL as the whole body: the form Conversations, Gajim and Dino
+ * turn into a player or a picture (a body that is not the URL is shown as text, the data ignored).
+ */
+export function outOfBandMessage(room: string, url: string, description: string, id: string): Element {
+  return xml(
+    "message",
+    { to: room, type: "groupchat", id },
+    xml("body", {}, outgoingText(url)),
+    xml("x", { xmlns: "jabber:x:oob" }, xml("url", {}, outgoingText(url)), description ? xml("desc", {}, outgoingText(description)) : null),
+    xml("origin-id", { xmlns: NS.sid, id }),
+  );
+}
+
+/**
  * XEP-0308 Last Message Correction: the message replaces the one with this id, as the receiving
  * client knows it (in a room, the id of the room's copy). The body carries the full new text.
  */

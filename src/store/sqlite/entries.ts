@@ -1,5 +1,5 @@
 import type { Db } from "./engine.js";
-import type { Entry } from "../../sources/entry.js";
+import type { Entry, Media } from "../../sources/entry.js";
 import type { AnnouncedCopy, ChangedEntry, EntryStore, QueuedAnnouncement, RecordResult, StoredEntry, TargetKind } from "../store.js";
 import { htmlToPlainText } from "../../text/plain-text.js";
 import { contentHash, isMassIdChange, linkKey } from "../../sources/identity.js";
@@ -12,6 +12,7 @@ interface Row {
   author: string | null;
   summary_html: string;
   categories: string;
+  media: string;
   published_at: number | null;
   first_seen_at: number;
 }
@@ -22,7 +23,7 @@ const WHEN = "COALESCE(e.published_at, e.first_seen_at)";
 export function createEntryStore(db: Db): EntryStore {
   const stored = db.prepare<[string, string], { rowid: number; content_hash: string | null }>("SELECT rowid, content_hash FROM entries WHERE feed = ? AND entry_key = ?");
   const update = db.prepare(`UPDATE entries SET title = @title, link = @link, link_key = @linkKey, author = @author, summary_html = @summaryHtml,
-      categories = @categories, content_hash = @contentHash WHERE rowid = @rowid`);
+      categories = @categories, media = @media, content_hash = @contentHash WHERE rowid = @rowid`);
   const reindex = db.prepare("UPDATE entries_fts SET title = ?, body = ? WHERE rowid = ?");
   const announcedOf = db.prepare<[string, string], { id: number; target_kind: string; target: string; sent_at: number; corrections: number }>(
     `SELECT a.id, a.target_kind, a.target, a.sent_at, (SELECT COUNT(*) FROM announcements c WHERE c.correction_of = a.id) AS corrections
@@ -30,8 +31,8 @@ export function createEntryStore(db: Db): EntryStore {
   );
   const linkMatches = db.prepare<[string, string], { n: number }>("SELECT COUNT(*) AS n FROM entries WHERE feed = ? AND link_key = ?");
   const titleDateMatch = db.prepare<[string, number, string], { one: number }>("SELECT 1 AS one FROM entries WHERE feed = ? AND published_at = ? AND title = ?");
-  const insert = db.prepare(`INSERT INTO entries (feed, entry_key, title, link, link_key, author, summary_html, categories, published_at, first_seen_at, content_hash)
-      VALUES (@feed, @key, @title, @link, @linkKey, @author, @summaryHtml, @categories, @published, @now, @contentHash)`);
+  const insert = db.prepare(`INSERT INTO entries (feed, entry_key, title, link, link_key, author, summary_html, categories, media, published_at, first_seen_at, content_hash)
+      VALUES (@feed, @key, @title, @link, @linkKey, @author, @summaryHtml, @categories, @media, @published, @now, @contentHash)`);
   const index = db.prepare("INSERT INTO entries_fts (rowid, title, body) VALUES (?, ?, ?)");
   // OR IGNORE: a post is queued once per target (and a correction once per target and content).
   const queue = db.prepare(`INSERT OR IGNORE INTO announcements (target_kind, target, feed, entry_key, footer, correction_of, content_hash, created_at)
@@ -123,9 +124,16 @@ export function toStored(row: Row): StoredEntry {
     author: row.author ?? undefined,
     summaryHtml: row.summary_html,
     categories: JSON.parse(row.categories) as string[],
+    ...mediaOf(row.media),
     published: row.published_at === null ? undefined : new Date(row.published_at),
     firstSeen: new Date(row.first_seen_at),
   };
+}
+
+/** Stored media as the Entry carries them: the field only when there are any (see Entry.media). */
+export function mediaOf(json: string | null): { media?: Media[] } {
+  const media = JSON.parse(json ?? "[]") as Media[];
+  return media.length > 0 ? { media } : {};
 }
 
 function fields(entry: Entry) {
@@ -136,6 +144,7 @@ function fields(entry: Entry) {
     author: entry.author ?? null,
     summaryHtml: entry.summaryHtml,
     categories: JSON.stringify(entry.categories),
+    media: JSON.stringify(entry.media ?? []),
   };
 }
 

@@ -221,4 +221,9 @@ export const migrations: readonly (string | ((db: Db) => void))[] = [
   `
   ALTER TABLE subscriptions ADD COLUMN terms TEXT NOT NULL DEFAULT '[]';
   `,
+  // 11: the media a post carries (podcast audio, a lead image), so an announcement can bring one
+  // along (XEP-0066) when the room asks for it. JSON, as the sources give it (sources/media.ts).
+  `
+  ALTER TABLE entries ADD COLUMN media TEXT NOT NULL DEFAULT '[]';
+  `,
 ];

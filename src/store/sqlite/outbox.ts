@@ -1,4 +1,5 @@
 import type { Db } from "./engine.js";
+import { mediaOf } from "./entries.js";
 import type { Outbox, PendingAnnouncement, Target, TargetKind } from "../store.js";
 
 interface Row {
@@ -15,6 +16,7 @@ interface Row {
   author: string | null;
   summary_html: string | null;
   categories: string | null;
+  media: string | null;
   published_at: number | null;
   corrects_id: number | null;
   corrects_created_at: number | null;
@@ -27,7 +29,7 @@ const KINDS: ReadonlySet<string> = new Set<TargetKind>(["room", "user"]);
 /** The announcement outbox in SQLite: pending rows wait until their target has confirmed them. */
 export function createOutbox(db: Db): Outbox {
   const pending = db.prepare<[string, string, number], Row>(`SELECT a.id, a.created_at, a.target_kind, a.target, a.feed, a.entry_key, a.body, a.footer,
-        e.title, e.link, e.author, e.summary_html, e.categories, e.published_at,
+        e.title, e.link, e.author, e.summary_html, e.categories, e.media, e.published_at,
         o.id AS corrects_id, o.created_at AS corrects_created_at, o.stanza_id AS corrects_stanza_id, o.footer AS corrects_footer
       FROM announcements a LEFT JOIN entries e ON e.feed = a.feed AND e.entry_key = a.entry_key
         LEFT JOIN announcements o ON o.id = a.correction_of
@@ -79,6 +81,7 @@ function toPending(row: Row): PendingAnnouncement {
       author: row.author ?? undefined,
       summaryHtml: row.summary_html ?? "",
       categories: JSON.parse(row.categories ?? "[]") as string[],
+      ...mediaOf(row.media),
       published: row.published_at === null ? undefined : new Date(row.published_at),
     },
   };

@@ -42,7 +42,7 @@ test("oldest first, and a room gets its burst at once, then one message per inte
     outbox,
     refusals: createRefusalStore(db),
     channels: [room],
-    render: (a) => a.entry!.key,
+    render: (a) => ({ text: a.entry!.key }),
     log: pino({ level: "silent" }),
     now: () => Date.now(),
   });
@@ -75,7 +75,7 @@ test("a send that fails leaves the announcement pending for the next try", async
     outbox,
     refusals: createRefusalStore(db),
     channels: [person],
-    render: (a) => a.entry!.key,
+    render: (a) => ({ text: a.entry!.key }),
     log: pino({ level: "silent" }),
     now: () => Date.now(),
   });
@@ -103,7 +103,7 @@ describe("a room that refuses", () => {
       retryMs: { first: 1000, max: 1000 },
       send: async (stanza: Element) => answer(stanza.getChildText("body")!, stanza.attrs.id as string),
     });
-    const delivery = createDelivery({ outbox, refusals, channels: [room], render: (a) => a.entry!.key, log: pino({ level: "silent" }), now: () => Date.now() });
+    const delivery = createDelivery({ outbox, refusals, channels: [room], render: (a) => ({ text: a.entry!.key }), log: pino({ level: "silent" }), now: () => Date.now() });
     return { rooms, outbox, refusals, delivery };
   }
 
@@ -166,7 +166,7 @@ test("a direct message lost with its session stays pending and goes out again in
       return outcomes[origins.length - 1]!;
     },
   });
-  const delivery = createDelivery({ outbox, refusals: createRefusalStore(db), channels: [person], render: (a) => a.entry!.key, log: pino({ level: "silent" }), now: () => Date.now() });
+  const delivery = createDelivery({ outbox, refusals: createRefusalStore(db), channels: [person], render: (a) => ({ text: a.entry!.key }), log: pino({ level: "silent" }), now: () => Date.now() });
   await delivery.kick({ kind: "user", address: "u@x" });
   expect(outbox.depth()).toBe(1);
   // Not again in the same session: the loss is only known once that session ended.
