@@ -9,6 +9,8 @@ export interface Post {
   summary: string;
   author?: string;
   published: Date;
+  /** A podcast's audio or a video (RSS <enclosure>, Atom rel="enclosure"). */
+  enclosure?: { url: string; type: string; length: number };
 }
 
 export interface FeedRequest {
@@ -155,6 +157,7 @@ ${posts
     <link href="${esc(p.link)}"/>
     <updated>${p.published.toISOString()}</updated>
     ${p.author ? `<author><name>${esc(p.author)}</name></author>` : ""}
+    ${p.enclosure ? `<link rel="enclosure" href="${esc(p.enclosure.url)}" type="${esc(p.enclosure.type)}" length="${p.enclosure.length}"/>` : ""}
     <summary type="html">${esc(p.summary)}</summary>
   </entry>`,
   )
@@ -167,7 +170,9 @@ ${posts
 ${posts
   .map(
     (p) => `  <item><guid isPermaLink="false">${esc(p.id)}</guid><title>${esc(p.title)}</title><link>${esc(p.link)}</link>
-    <pubDate>${p.published.toUTCString()}</pubDate><description>${esc(p.summary)}</description></item>`,
+    <pubDate>${p.published.toUTCString()}</pubDate><description>${esc(p.summary)}</description>${
+      p.enclosure ? `<enclosure url="${esc(p.enclosure.url)}" type="${esc(p.enclosure.type)}" length="${p.enclosure.length}"/>` : ""
+    }</item>`,
   )
   .join("\n")}
 </channel></rss>`;
