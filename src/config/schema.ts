@@ -3,6 +3,7 @@ import { z } from "zod";
 import { parseDuration } from "../util/duration.js";
 import { feedEntrySchema, toFeedConfig, type FeedConfig } from "./feed-schema.js";
 
+import { parseFilterTerm } from "../announce/filters.js";
 import { isValidTimeZone } from "../util/time-zone.js";
 import { parseDigestSchedule } from "./digest-schedule.js";
 export { feedLocation, type FeedConfig, type FolderFeedConfig, type HttpFeedConfig } from "./feed-schema.js";
@@ -98,6 +99,14 @@ const digestSchema = z.string().refine((text) => !("error" in parseDigestSchedul
   error: (issue) => `"${String(issue.input)}" is not a digest schedule; expected "daily 09:00" or "weekly mon 09:00"`,
 });
 
+/** Room filter terms: each a word, a phrase or a /regular expression/ that parseFilterTerm accepts. */
+const filterTermsSchema = z.array(
+  z.string().superRefine((text, ctx) => {
+    const parsed = parseFilterTerm(text);
+    if (!parsed.ok) ctx.addIssue({ code: "custom", message: parsed.error });
+  }),
+);
+
 const roomSchema = z.strictObject({
   jid: bareJidSchema("news@conference.example.org"),
   feeds: z.array(z.string()).default([]),
@@ -105,6 +114,8 @@ const roomSchema = z.strictObject({
   nick: plainText("a nick like Herald").optional(),
   digest: digestSchema.optional(),
   instant: z.boolean().optional(),
+  include: filterTermsSchema.optional(),
+  exclude: filterTermsSchema.optional(),
 });
 
 const timeZoneSchema = z.string().refine(isValidTimeZone, {
@@ -232,6 +243,13 @@ export interface RoomConfig {
   readonly digest?: string;
   /** Announce each post as it comes (default true); false with a digest gives the digest only. */
   readonly instant?: boolean;
+  /**
+   * Filter terms as written, each already accepted by parseFilterTerm (which turns it into a
+   * FilterTerm): announce only posts that match one of `include`, never one that matches one of
+   * `exclude`. Absent when the file does not set them.
+   */
+  readonly include?: readonly string[];
+  readonly exclude?: readonly string[];
 }
 
 export interface HeraldConfig {
