@@ -263,20 +263,6 @@ describe("parseFilterTerm: patterns that could stall the bot are refused", () =>
   test.each(ordinary)("accepts %s", (pattern) => {
     expect(term(pattern)).toMatchObject({ kind: "regex", text: pattern });
   });
-
-  test("what is accepted stays fast on hostile text of the longest length matched", () => {
-    const units = ["a", "ab", " ", "a ", "1", "1.", "A", "-", "é", "XEP-", "release ", "\n"];
-    for (const pattern of ordinary) {
-      const regex = term(pattern).pattern;
-      for (const unit of units) {
-        const text = unit.repeat(MAX_MATCHED_CHARS).slice(0, MAX_MATCHED_CHARS);
-        const start = performance.now();
-        regex.test(text);
-        // The refused kinds take seconds to hours here; a generous bound keeps this steady on a busy machine.
-        expect({ pattern, unit, slow: performance.now() - start > 500 }).toEqual({ pattern, unit, slow: false });
-      }
-    }
-  });
 });
 
 describe("matchesFilters", () => {
