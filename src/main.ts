@@ -89,11 +89,13 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
   });
   const refusalReports = createRefusalReports({ refusals: store.refusals, outbox, notifyAdmins: admins.notify, reportAfterMs: REFUSAL_REPORT_MS, now });
 
+  const audience = createAudience({ registry, subscriptions });
   const failureReports = createFailureReports({ feedState, notifyAdmins: admins.notify, reportAfterMs: config.fetch.reportFailuresAfterMs, now });
   const poller = createPoller({
     feedState,
     entries,
-    targetsFor: createAudience({ registry, subscriptions }).targetsFor,
+    targetsFor: audience.targetsFor,
+    accepts: audience.accepts,
     onQueued: (_feed, targets) => targets.forEach((t) => void delivery.kick(t)),
     onMoved: (name, url) => feedSet.moved(name, url),
     onPolled: (feed, outcome, ms) => {

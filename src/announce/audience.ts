@@ -1,17 +1,52 @@
 import type { Registry } from "../live/registry.js";
 import type { SubscriptionStore, Target } from "../store/store.js";
+import type { Entry } from "../sources/entry.js";
+import { matchesFilters, parseFilterTerm, type FilterTerm, type Filters } from "../filters/filters.js";
+import type { Accepts } from "./flood-policy.js";
 
 /**
  * Who gets a feed's new posts as they appear: the rooms announcing it (not muted, not
- * digest-only) and the people subscribed to it.
+ * digest-only) and the people subscribed to it; and which posts each of them wants, by the room's
+ * filters or the words of a subscription.
  */
 export function createAudience(deps: { readonly registry: Registry; readonly subscriptions: SubscriptionStore }) {
+  // Terms were checked when they were set; parsed once per distinct list, not per post.
+  const parsed = new Map<string, FilterTerm[]>();
+  const terms = (list: readonly string[] | undefined): FilterTerm[] => {
+    if (!list || list.length === 0) return [];
+    const key = JSON.stringify(list);
+    let result = parsed.get(key);
+    if (result === undefined) {
+      result = list.flatMap((text) => {
+        const term = parseFilterTerm(text);
+        return term.ok ? [term.term] : [];
+      });
+      if (parsed.size > 1000) parsed.clear();
+      parsed.set(key, result);
+    }
+    return result;
+  };
+  const filtersOf = (target: Target, feed: string): Filters | undefined => {
+    if (target.kind === "room") {
+      const settings = deps.registry.room(target.address)?.settings;
+      return settings?.include?.length || settings?.exclude?.length ? { include: terms(settings.include), exclude: terms(settings.exclude) } : undefined;
+    }
+    const words = deps.subscriptions.termsOf(target.address, feed);
+    return words.length > 0 ? { include: terms(words), exclude: [] } : undefined;
+  };
   return {
     targetsFor(feed: string): Target[] {
       return [
         ...deps.registry.roomsAnnouncing(feed).map((address) => ({ kind: "room" as const, address })),
         ...deps.subscriptions.subscribersOf(feed).map((address) => ({ kind: "user" as const, address })),
       ];
+    },
+    /** Whether a target wants a post of `feed`: no filter, every post. */
+    accepts(feed: string): Accepts {
+      return (target: Target, entry: Entry) => {
+        const filters = filtersOf(target, feed);
+        return filters === undefined || matchesFilters(entry, filters);
+      };
     },
   };
 }

@@ -1,3 +1,5 @@
+import { parseFilterTerm } from "../filters/filters.js";
+import { MEDIA_SETTINGS } from "../config/room-options.js";
 import type { AdhocCommand, Requester, Step } from "../xmpp/adhoc.js";
 import { isTrue, type FormSpec } from "../xmpp/forms.js";
 import { DEFAULT_ROOM_SETTINGS } from "../live/registry.js";
@@ -118,7 +120,7 @@ export function adhocCommands(s: CommandServices, table: readonly Command[]): Ad
         if ((state as { stage?: number }).stage === 1) {
           const room = s.registry.room(one(v, "room"));
           if (!room) return { kind: "done", note: `I am not configured for “${one(v, "room")}”.`, error: true };
-          const { summaryChars, mute, template } = room.settings;
+          const { summaryChars, mute, template, include, exclude, media } = room.settings;
           return form(
             {
               title: `Configure ${room.jid}`,
@@ -127,6 +129,9 @@ export function adhocCommands(s: CommandServices, table: readonly Command[]): Ad
                 { var: "summary", type: "text-single", label: "Summary length (0 = none)", values: [String(summaryChars)] },
                 { var: "mute", type: "boolean", label: "Mute announcements", values: [mute ? "1" : "0"] },
                 { var: "template", type: "text-multi", label: "Template (empty = default)", desc: "{title} {link} {summary} {author} {date} {feed} {categories}", values: template ? template.split("\n") : [] },
+                { var: "include", type: "text-multi", label: "Only posts matching (one term a line; empty = all)", desc: "A word or phrase, or /regular expression/", values: [...(include ?? [])] },
+                { var: "exclude", type: "text-multi", label: "Never posts matching (one term a line)", values: [...(exclude ?? [])] },
+                { var: "media", type: "list-single", label: "Media with announcements", values: [media ?? "none"], options: MEDIA_SETTINGS.map((m) => ({ value: m })) },
               ],
             },
             { stage: 2, room: room.jid },
@@ -149,8 +154,30 @@ export function adhocCommands(s: CommandServices, table: readonly Command[]): Ad
           if (!check.ok) return { kind: "done", note: `Template not set: ${check.error}.`, error: true };
           template = check.template;
         }
-        s.registry.putRoom({ ...room, feeds, settings: { summaryChars, mute: isTrue(one(v, "mute")), template } });
-        return { kind: "done", note: `Saved ${room.jid}: feeds ${feeds.join(", ") || "(none)"}; summary ${summaryChars || "off"}; mute ${isTrue(one(v, "mute")) ? "on" : "off"}; template ${template ? "custom" : "default"}.` };
+        const lines = (name: string) => (v.get(name) ?? []).map((t) => t.trim()).filter(Boolean);
+        const include = lines("include");
+        const exclude = lines("exclude");
+        for (const term of [...include, ...exclude]) {
+          const parsed = parseFilterTerm(term);
+          if (!parsed.ok) return { kind: "done", note: `Filter not set: ${parsed.error}.`, error: true };
+        }
+        const mediaValue = one(v, "media") || "none";
+        const media = MEDIA_SETTINGS.find((m) => m === mediaValue);
+        if (media === undefined) return { kind: "done", note: `Media must be one of ${MEDIA_SETTINGS.join(", ")}.`, error: true };
+        const settings = {
+          ...room.settings,
+          summaryChars,
+          mute: isTrue(one(v, "mute")),
+          template,
+          include: include.length ? include : undefined,
+          exclude: exclude.length ? exclude : undefined,
+          media: media === "none" ? undefined : media,
+        };
+        s.registry.putRoom({ ...room, feeds, settings });
+        return {
+          kind: "done",
+          note: `Saved ${room.jid}: feeds ${feeds.join(", ") || "(none)"}; summary ${summaryChars || "off"}; mute ${settings.mute ? "on" : "off"}; template ${template ? "custom" : "default"}; filter ${include.length || exclude.length ? `${include.length} include, ${exclude.length} exclude` : "none"}; media ${media}.`,
+        };
       },
     },
   ];

@@ -1,3 +1,4 @@
+import { describeFilters, parseFilterTerm, type FilterTerm } from "../filters/filters.js";
 import { MEDIA_SETTINGS } from "../config/room-options.js";
 import { checkTemplate } from "../announce/template.js";
 import { formatDigestSchedule, parseDigestSchedule } from "../config/digest-schedule.js";
@@ -5,7 +6,7 @@ import { DEFAULT_ROOM_SETTINGS, type LiveRoom, type RoomSettings } from "../live
 import { command, UserError, type Command } from "./command.js";
 import type { CommandServices } from "./services.js";
 import { unknownFeed } from "./reading.js";
-import { parseBareJid } from "./text.js";
+import { parseBareJid, parseTerms } from "./text.js";
 
 const MAX_SUMMARY = 1000;
 
@@ -73,6 +74,7 @@ export function roomCommands(s: CommandServices): Command[] {
         "“room R set template <text>”: placeholders {title} {link} {summary} {author} {date} {feed} {categories}; \\n is a line break; “set template default” restores the default.",
         "“room R set digest daily 09:00|weekly mon 09:00|off”: one message listing the period's posts (in the configured time zone).",
         "“room R set instant on|off”: announce each post as it appears (off with a digest: the digest only).",
+        "“room R set include omemo \"group chat\" /^Release \\d+/” and “room R set exclude draft”: announce only posts matching one term, never one matching an excluded term (exclude wins); “… off” removes the filter. A plain term matches a whole word or phrase in any case; /…/flags is a regular expression.",
         "“room R set media none|enclosures|all”: send a post's audio or video (enclosures), or also its picture (all), as a playable attachment after the announcement (XEP-0066).",
       ],
       admin: true,
@@ -142,18 +144,23 @@ function changeSetting(settings: RoomSettings, key: string | undefined, value: s
         return { ...settings, instant: false };
       }
       throw new UserError("instant takes on or off.");
+    case "include":
+    case "exclude": {
+      if (/^(off|none)$/i.test(v)) return { ...settings, [key]: undefined };
+      return { ...settings, [key]: parseTerms(v) };
+    }
     case "media": {
       const setting = MEDIA_SETTINGS.find((m) => m === v.toLowerCase());
       if (setting === undefined) throw new UserError(`media takes ${MEDIA_SETTINGS.join(", ")}.`);
       return { ...settings, media: setting === "none" ? undefined : setting };
     }
     default:
-      throw new UserError(`Settings are summary, mute, template, digest, instant and media${key ? `, not “${key}”` : ""}. Example: “room R set summary 200”.`);
+      throw new UserError(`Settings are summary, mute, template, digest, instant, include, exclude and media${key ? `, not “${key}”` : ""}. Example: “room R set summary 200”.`);
   }
 }
 
 function describe(room: LiveRoom): string {
-  const { summaryChars, mute, template, digest, instant, media } = room.settings;
+  const { summaryChars, mute, template, digest, instant, media, include, exclude } = room.settings;
   return [
     `feeds ${room.feeds.length ? room.feeds.join(", ") : "(none)"}`,
     `summary ${summaryChars === 0 ? "off" : `${summaryChars} characters`}`,
@@ -161,5 +168,15 @@ function describe(room: LiveRoom): string {
     `template ${template === undefined ? "default" : JSON.stringify(template)}`,
     ...(digest ? [`digest ${digest}${instant === false ? " only" : ""}`] : []),
     ...(media ? [`media ${media}`] : []),
+    ...(include?.length || exclude?.length ? [`filter: ${describeTerms(include, exclude)}`] : []),
   ].join("; ");
+}
+
+function describeTerms(include: readonly string[] | undefined, exclude: readonly string[] | undefined): string {
+  const parse = (list: readonly string[] | undefined): FilterTerm[] =>
+    (list ?? []).flatMap((t) => {
+      const p = parseFilterTerm(t);
+      return p.ok ? [p.term] : [];
+    });
+  return describeFilters({ include: parse(include), exclude: parse(exclude) });
 }

@@ -1,3 +1,4 @@
+import { parseTerms } from "./text.js";
 import { command, UserError, type Command, type CommandContext } from "./command.js";
 import type { CommandServices } from "./services.js";
 import { unknownFeed } from "./reading.js";
@@ -11,16 +12,23 @@ export function personalCommands(s: CommandServices): Command[] {
   return [
     command({
       name: "subscribe",
-      args: "<feed>",
-      summary: "get a feed's new posts from me by direct message",
+      args: "<feed> [words]",
+      summary: "get a feed's new posts from me by direct message, all or only those matching a word",
+      details: [
+        "“subscribe xsf” sends every new post of xsf; “subscribe xsf omemo \"group chat\"” only posts matching one of the words (a whole word or phrase in any case, or a /regular expression/).",
+        "Subscribing again with other words (or none) changes them.",
+      ],
       admin: false,
       inRooms: false,
-      run(ctx, [feed]) {
+      run(ctx, [feed], rest) {
         if (!feed) throw new UserError("Subscribe to which feed? Say “feeds” to see them.");
         if (!s.registry.feed(feed)) throw new UserError(unknownFeed(s, feed));
-        return s.subscriptions.subscribe(who(ctx), feed)
-          ? `Subscribed: I will send you new posts from ${feed}. “unsubscribe ${feed}” stops them.`
-          : `You are already subscribed to ${feed}.`;
+        const words = rest.replace(/^\s*\S+\s*/, "");
+        const terms = words.trim() === "" ? [] : parseTerms(words);
+        const matching = terms.length === 0 ? "new posts" : `new posts matching ${terms.map((t) => `“${t}”`).join(" or ")}`;
+        return s.subscriptions.subscribe(who(ctx), feed, terms)
+          ? `Subscribed: I will send you ${matching} from ${feed}. “unsubscribe ${feed}” stops them.`
+          : `You are already subscribed to ${feed}${terms.length ? " with these words" : ""}.`;
       },
     }),
     command({
@@ -40,8 +48,9 @@ export function personalCommands(s: CommandServices): Command[] {
       admin: false,
       inRooms: false,
       run(ctx) {
-        const feeds = s.subscriptions.feedsOf(who(ctx));
-        return feeds.length === 0 ? "You have no subscriptions. “subscribe <feed>” starts one." : `Your subscriptions: ${feeds.join(", ")}.`;
+        const subs = s.subscriptions.subscriptionsOf(who(ctx));
+        if (subs.length === 0) return "You have no subscriptions. “subscribe <feed>” starts one.";
+        return `Your subscriptions: ${subs.map((sub) => (sub.terms.length ? `${sub.feed} (only ${sub.terms.map((t) => `“${t}”`).join(" or ")})` : sub.feed)).join(", ")}.`;
       },
     }),
   ];

@@ -1,7 +1,8 @@
 import { summarize } from "../text/summary.js";
 import { cleanTitle } from "../text/title.js";
 import type { StoredEntry } from "../store/store.js";
-import { UserError } from "./command.js";
+import { tokenize, UserError } from "./command.js";
+import { parseFilterTerm } from "../filters/filters.js";
 
 /** A date as people read it in a chat: 2026-03-04 (UTC). */
 export function day(ms: number | Date | undefined): string {
@@ -39,4 +40,18 @@ export function parseBareJid(text: string | undefined, what: string): string {
   const jid = text.toLowerCase();
   if (!/^[^@/\s]+@[^@/\s]+\.?[^@/\s]*$/.test(jid)) throw new UserError(`“${text}” is not a ${what} address; expected something like news@conference.example.org.`);
   return jid;
+}
+
+/**
+ * Filter terms typed in a chat: words, "quoted phrases" and /regular expressions/, each checked
+ * (a pattern that could stall the bot is refused here, with the reason).
+ */
+export function parseTerms(text: string): string[] {
+  const terms = tokenize(text);
+  if (terms.length === 0) throw new UserError("Which terms? Example: “room R set include omemo \"group chat\"”, or “… off”.");
+  for (const term of terms) {
+    const parsed = parseFilterTerm(term);
+    if (!parsed.ok) throw new UserError(`Filter not set: ${parsed.error}.`);
+  }
+  return terms;
 }

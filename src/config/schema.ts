@@ -3,9 +3,10 @@ import { z } from "zod";
 import { parseDuration } from "../util/duration.js";
 import { feedEntrySchema, toFeedConfig, type FeedConfig } from "./feed-schema.js";
 
-import { parseFilterTerm } from "../announce/filters.js";
+import { parseFilterTerm } from "../filters/filters.js";
 import { isValidTimeZone } from "../util/time-zone.js";
 import { parseDigestSchedule } from "./digest-schedule.js";
+import { MEDIA_SETTINGS, type MediaSetting } from "./room-options.js";
 export { feedLocation, type FeedConfig, type FolderFeedConfig, type HttpFeedConfig } from "./feed-schema.js";
 
 /**
@@ -116,6 +117,7 @@ const roomSchema = z.strictObject({
   instant: z.boolean().optional(),
   include: filterTermsSchema.optional(),
   exclude: filterTermsSchema.optional(),
+  media: z.enum(MEDIA_SETTINGS as [MediaSetting, ...MediaSetting[]], { error: `expected one of ${MEDIA_SETTINGS.join(", ")}` }).optional(),
 });
 
 const timeZoneSchema = z.string().refine(isValidTimeZone, {
@@ -250,6 +252,8 @@ export interface RoomConfig {
    */
   readonly include?: readonly string[];
   readonly exclude?: readonly string[];
+  /** Media sent along with announcements (XEP-0066): none (default), enclosures or all. */
+  readonly media?: MediaSetting;
 }
 
 export interface HeraldConfig {

@@ -17,6 +17,9 @@ export interface RoomSettings {
   readonly instant?: boolean | undefined;
   /** Media sent along with announcements (XEP-0066); default none. */
   readonly media?: MediaSetting | undefined;
+  /** Filter terms as written (filters/filters.ts): only posts matching one of `include`, none matching `exclude`. */
+  readonly include?: readonly string[] | undefined;
+  readonly exclude?: readonly string[] | undefined;
 }
 
 export const DEFAULT_ROOM_SETTINGS: RoomSettings = { summaryChars: 300, mute: false, template: undefined };
@@ -107,8 +110,8 @@ export function createRegistry(store: Pick<Store, "liveTable" | "transaction">) 
         password: r.password,
         feeds: [...r.feeds],
         // summary, mute and template are not in the file: a changed file definition keeps the
-        // admins' values; digest and instant are, so the file's word stands for them.
-        settings: { ...(previous?.settings ?? DEFAULT_ROOM_SETTINGS), digest: r.digest, instant: r.instant },
+        // admins' values; digest, instant, media and the filters are, so the file's word stands for them.
+        settings: { ...(previous?.settings ?? DEFAULT_ROOM_SETTINGS), digest: r.digest, instant: r.instant, media: r.media, include: r.include, exclude: r.exclude },
       }));
       load();
       return { feeds: feedReport, rooms: roomReport };

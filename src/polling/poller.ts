@@ -47,8 +47,8 @@ export interface PollerDeps {
   readonly floodPolicy?: (feed: string, about: { readonly title: string | undefined; readonly link: string }) => FloodPolicy;
   /** How long after its announcement a changed post is corrected (XEP-0308); 0 or absent: never. */
   readonly correctionsMs?: number;
-  /** Whether a target wants a post (its filter); absent: every target wants every post. */
-  readonly accepts?: Accepts;
+  /** Whether a target wants a post of a feed (its filter); absent: every target wants every post. */
+  readonly accepts?: (feed: string) => Accepts;
 }
 
 interface Scheduled {
@@ -86,7 +86,7 @@ export function createPoller(deps: PollerDeps) {
         const baseline = state.baselineAt === undefined;
         const targets = deps.targetsFor(spec.name);
         const policy = deps.floodPolicy?.(spec.name, { title: read.title ?? state.title, link: read.link ?? spec.location });
-        const recorded = recordRead(deps.entries, spec.name, read.entries, targets, baseline, deps.now(), policy, deps.correctionsMs ?? 0, deps.accepts);
+        const recorded = recordRead(deps.entries, spec.name, read.entries, targets, baseline, deps.now(), policy, deps.correctionsMs ?? 0, deps.accepts?.(spec.name));
         const corrected = recorded.corrections > 0 ? { corrections: recorded.corrections } : {};
         deps.feedState.recordFetched(spec.name, read.title, read.validators, deps.now());
         if (baseline) outcome = { result: "baseline", entries: recorded.added.length };

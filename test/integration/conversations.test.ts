@@ -210,7 +210,7 @@ test("ad-hoc commands: users see only theirs; an admin configures a room through
 
   const done = (await execute(admin, "room-config", { sessionid, action: "complete" }, submit({ feeds: ["xsf", "other"], summary: ["120"], mute: ["0"], template: [] }))).getChild("command")!;
   expect(done.attrs.status).toBe("completed");
-  expect(done.getChildText("note")).toBe(`Saved ${LOBBY}: feeds xsf, other; summary 120; mute off; template default.`);
+  expect(done.getChildText("note")).toBe(`Saved ${LOBBY}: feeds xsf, other; summary 120; mute off; template default; filter none; media none.`);
   expect(await ask(admin, `room ${LOBBY}`)).toBe(`${LOBBY}: feeds xsf, other; summary 120 characters; mute off; template default`);
 
   // "latest" through the form, as a user.

@@ -1,4 +1,4 @@
-import { describeFilters, matchesFilters, MAX_MATCHED_CHARS, parseFilterTerm, type FilterTerm } from "../../../src/announce/filters.js";
+import { describeFilters, matchesFilters, MAX_MATCHED_CHARS, parseFilterTerm, type FilterTerm } from "../../../src/filters/filters.js";
 import type { Entry } from "../../../src/sources/entry.js";
 
 function entry(fields: Partial<Entry> = {}): Entry {
