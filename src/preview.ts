@@ -5,6 +5,7 @@
  * Diagnostics go to stderr. Exit codes: 0 posts were found, 1 none (or the source failed),
  * 2 a usage error.
  */
+import { describeFilters, matchesFilters, parseFilterTerm, type FilterTerm, type Filters } from "./filters/filters.js";
 import { open, readFile, stat } from "node:fs/promises";
 import { basename, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -43,6 +44,9 @@ Options:
   --time-zone ZONE      Markdown only: zone of dates without an offset (default UTC)
   --translations MODE   Markdown only: skip (default) or include translated posts
   --base URL            feed files only: the feed's original address, to resolve relative links
+  --include TERM        show which posts a room filter lets through: a word, "a phrase" or
+                        /regular expression/; repeat for more (a post must match one)
+  --exclude TERM        likewise, posts matching it are left out (exclude wins)
 `;
 
 const EXIT_NO_POSTS = 1;
@@ -68,6 +72,8 @@ export async function runPreview(args: string[], io: PreviewIo, deps: PreviewDep
         "time-zone": { type: "string" },
         translations: { type: "string" },
         base: { type: "string" },
+        include: { type: "string", multiple: true },
+        exclude: { type: "string", multiple: true },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -86,6 +92,12 @@ export async function runPreview(args: string[], io: PreviewIo, deps: PreviewDep
     return EXIT_USAGE;
   }
   const source = positionals[0]!;
+  const filters = parseFilters(values.include ?? [], values.exclude ?? []);
+  if ("error" in filters) {
+    warn(filters.error);
+    return EXIT_USAGE;
+  }
+  const filtered = filters.include.length > 0 || filters.exclude.length > 0;
   const limit = values.limit === undefined ? 3 : Number(values.limit);
   const postOptions: PostOptions = {
     link: values.link,
@@ -106,6 +118,7 @@ export async function runPreview(args: string[], io: PreviewIo, deps: PreviewDep
   }
   const newest = newestFirst(found.entries).slice(0, limit);
   say(`${found.what}; the newest ${newest.length} as announced:`);
+  if (filtered) say(`filter: ${describeFilters(filters)}`);
   for (const entry of newest) {
     say("");
     say(formatAnnouncement(entry));
@@ -113,11 +126,26 @@ export async function runPreview(args: string[], io: PreviewIo, deps: PreviewDep
     say(`  date: ${entry.published?.toISOString() ?? "(none)"}`);
     say(`  link: ${entry.link ?? "(none)"}`);
     for (const media of entry.media ?? []) say(`  media: ${mediaLine(media)}`);
+    if (filtered) say(`  filter: ${matchesFilters(entry, filters) ? "announced" : "left out"}`);
   }
   return 0;
 }
 
-function usageProblem(positionals: string[], values: Record<string, string | boolean | undefined>): string | undefined {
+function parseFilters(include: readonly string[], exclude: readonly string[]): Filters | { error: string } {
+  const terms = (list: readonly string[], option: string): FilterTerm[] | string =>
+    list.reduce<FilterTerm[] | string>((acc, text) => {
+      if (typeof acc === "string") return acc;
+      const parsed = parseFilterTerm(text);
+      return parsed.ok ? [...acc, parsed.term] : `${option} ${parsed.error}`;
+    }, []);
+  const inc = terms(include, "--include");
+  if (typeof inc === "string") return { error: inc };
+  const exc = terms(exclude, "--exclude");
+  if (typeof exc === "string") return { error: exc };
+  return { include: inc, exclude: exc };
+}
+
+function usageProblem(positionals: string[], values: Record<string, string | string[] | boolean | undefined>): string | undefined {
   if (positionals.length === 0) return "no source given";
   if (positionals.length > 1) return `one source at a time (got ${positionals.length})`;
   if (values.limit !== undefined && !/^[1-9]\d{0,5}$/.test(String(values.limit))) return `--limit "${String(values.limit)}" is not a positive whole number`;

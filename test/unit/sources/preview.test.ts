@@ -212,3 +212,23 @@ describe("feeds", () => {
     });
   });
 });
+
+describe("preview with a room's filter", () => {
+  test("marks each post announced or left out, and names the filter", async () => {
+    const { code, out } = await preview(join(FIXTURES, "feeds/rss2.xml"), "--include", "second", "--exclude", "/guid/i");
+    expect(code).toBe(0);
+    expect(out).toContain("filter: only posts matching “second”, except those matching “/guid/i”");
+    const verdicts = out.split("\n\n").slice(1).map((block) => [block.split("\n")[0], /filter: (\w+ ?\w*)/.exec(block)?.[1]]);
+    expect(verdicts).toEqual([
+      ["*Second post* — Ada Lovelace", "announced"],
+      ["*(untitled)*", "left out"],
+      ["*No guid here*", "left out"],
+    ]);
+  });
+
+  test("a term that could stall the bot is refused with the reason", async () => {
+    const { code, err } = await preview(join(FIXTURES, "feeds/rss2.xml"), "--include", "/(a+)+$/");
+    expect(code).toBe(2);
+    expect(err).toMatch(/^herald preview: --include “\/\(a\+\)\+\$\/” is refused: .*catastrophic backtracking/);
+  });
+});
