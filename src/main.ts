@@ -2,6 +2,7 @@ import type { HeraldConfig } from "./config/schema.js";
 import type { Logger } from "./log.js";
 import { openStore } from "./store/open.js";
 import { createRegistry } from "./live/registry.js";
+import { createReloader, type ReloadResult } from "./live/reload.js";
 import { createFeedFetcher } from "./sources/http/feed-fetcher.js";
 import { createPoller } from "./polling/poller.js";
 import { createFeedSet } from "./polling/feed-set.js";
@@ -30,6 +31,8 @@ export interface HeraldOptions {
   readonly log: Logger;
   readonly version: string;
   readonly xmppDebug: boolean;
+  /** Reads and validates the config file again, for a reload (throws ConfigError). */
+  readonly reloadConfig?: () => HeraldConfig;
 }
 
 export interface Herald {
@@ -37,6 +40,8 @@ export interface Herald {
   readonly ready: Promise<void>;
   /** Resolves when the bot must stop for a reason no retry can fix. */
   readonly fatal: Promise<FatalConnectionError>;
+  /** Applies the config file's feeds and rooms again, without dropping the XMPP session (SIGHUP). */
+  reload(): ReloadResult;
   stop(): Promise<void>;
 }
 
@@ -190,9 +195,11 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
   const ready = connection.start();
 
   let stopping: Promise<void> | undefined;
+  const reloader = createReloader({ load: options.reloadConfig ?? (() => config), running: config, registry, notifyAdmins: admins.notify, log: part("config") });
   return {
     ready,
     fatal,
+    reload: () => reloader.reload(),
     stop() {
       stopping ??= (async () => {
         feedSet.stop();

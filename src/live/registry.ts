@@ -103,6 +103,9 @@ export function createRegistry(store: Pick<Store, "liveTable" | "transaction">) 
     events,
     /** Applies the config file's feeds and rooms (see the rules above). */
     reconcile(fileFeeds: readonly FeedConfig[], fileRooms: readonly RoomConfig[]): { feeds: ReconcileReport; rooms: ReconcileReport } {
+      const before = { feeds: JSON.stringify([...feeds.values()]), rooms: JSON.stringify([...rooms.values()]) };
+      // The database is the truth: another process (herald import-opml) may have written it.
+      load();
       const feedReport = reconcileTable(feedTable, feeds, fileFeeds, (f) => f.name, (f) => f);
       const roomReport = reconcileTable(roomTable, rooms, fileRooms, (r) => r.jid.toLowerCase(), (r, previous) => ({
         jid: r.jid.toLowerCase(),
@@ -114,6 +117,10 @@ export function createRegistry(store: Pick<Store, "liveTable" | "transaction">) 
         settings: { ...(previous?.settings ?? DEFAULT_ROOM_SETTINGS), digest: r.digest, instant: r.instant, media: r.media, include: r.include, exclude: r.exclude },
       }));
       load();
+      // Listeners (a running bot being reloaded) apply what changed, whether the file changed it or
+      // another process wrote the database (herald import-opml); at start there are none yet.
+      if (JSON.stringify([...feeds.values()]) !== before.feeds) events.emit("feeds");
+      if (JSON.stringify([...rooms.values()]) !== before.rooms) events.emit("rooms");
       return { feeds: feedReport, rooms: roomReport };
     },
     feeds(): LiveFeed[] {
