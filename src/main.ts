@@ -82,7 +82,7 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
     outbox,
     refusals: store.refusals,
     channels: [
-      createRoomTarget({ rooms, send, configured: (room) => registry.room(room) !== undefined, rate: { burst: config.announce.roomBurst, intervalMs: config.announce.roomIntervalMs }, now }),
+      createRoomTarget({ rooms, send, configured: (room) => registry.room(room) !== undefined, rate: { burst: config.announce.roomBurst, intervalMs: config.announce.roomIntervalMs }, now, log: part("rooms") }),
       createPersonTarget({ sendAcknowledged: (stanza) => connection.sendAcknowledged(stanza), online }),
     ],
     render: createRenderer((room) => registry.room(room)?.settings),
@@ -127,6 +127,7 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
     onQueued: (room) => void delivery.kick({ kind: "room", address: room }),
     timeZone: config.timeZone,
     maxAgeMs: config.announce.maxAgeMs,
+    accepts: audience.accepts,
     now,
     log: part("digests"),
   });

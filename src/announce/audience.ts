@@ -4,6 +4,9 @@ import type { Entry } from "../sources/entry.js";
 import { matchesFilters, parseFilterTerm, type FilterTerm, type Filters } from "../filters/filters.js";
 import type { Accepts } from "./flood-policy.js";
 
+/** Stands in for a term that no longer parses. */
+const MATCHES_NOTHING: FilterTerm = { text: "(invalid term)", kind: "regex", pattern: /(?!)/ };
+
 /**
  * Who gets a feed's new posts as they appear: the rooms announcing it (not muted, not
  * digest-only) and the people subscribed to it; and which posts each of them wants, by the room's
@@ -14,12 +17,14 @@ export function createAudience(deps: { readonly registry: Registry; readonly sub
   const parsed = new Map<string, FilterTerm[]>();
   const terms = (list: readonly string[] | undefined): FilterTerm[] => {
     if (!list || list.length === 0) return [];
+    // Terms were checked when set; one that no longer parses (an older Herald wrote it) matches
+    // nothing rather than everything, so a filtered room is never flooded.
     const key = JSON.stringify(list);
     let result = parsed.get(key);
     if (result === undefined) {
-      result = list.flatMap((text) => {
+      result = list.map((text) => {
         const term = parseFilterTerm(text);
-        return term.ok ? [term.term] : [];
+        return term.ok ? term.term : MATCHES_NOTHING;
       });
       if (parsed.size > 1000) parsed.clear();
       parsed.set(key, result);

@@ -1,3 +1,5 @@
+import type { Accepts } from "./flood-policy.js";
+import type { Entry } from "../sources/entry.js";
 import type { Logger } from "../log.js";
 import type { Registry } from "../live/registry.js";
 import type { DigestStore } from "../store/store.js";
@@ -12,6 +14,8 @@ export interface DigestDeps {
   readonly timeZone: string;
   /** Posts dated longer ago than this when first seen are left out, as for announcements. */
   readonly maxAgeMs: number;
+  /** A room's filters apply to its digest as to its announcements. */
+  readonly accepts?: (feed: string) => Accepts;
   readonly now: () => number;
   readonly log: Logger;
 }
@@ -42,7 +46,14 @@ export function createDigests(deps: DigestDeps) {
       const schedule = parseDigestSchedule(room.settings.digest);
       if ("error" in schedule) continue; // validated when set; an old row stays harmless
       try {
-        const period = { room: room.jid, feeds: room.feeds, due: previousDue(schedule, now, deps.timeZone), maxAgeMs: deps.maxAgeMs };
+        const target = { kind: "room" as const, address: room.jid };
+        const period = {
+          room: room.jid,
+          feeds: room.feeds,
+          due: previousDue(schedule, now, deps.timeZone),
+          maxAgeMs: deps.maxAgeMs,
+          accepts: deps.accepts ? (feed: string, post: Entry) => deps.accepts!(feed)(target, post) : undefined,
+        };
         const queued = deps.digests.close(period, now, formatDigest);
         if (queued !== undefined) log.info({ room: room.jid, posts: queued }, queued > 0 ? "digest queued" : "digest period had no posts");
         if (queued) deps.onQueued(room.jid);

@@ -1,3 +1,4 @@
+import { cleanLine } from "../text/title.js";
 import type { Entry } from "../sources/entry.js";
 import type { QueuedAnnouncement, Target } from "../store/store.js";
 
@@ -56,6 +57,6 @@ export function planAnnouncements(added: readonly Entry[], targets: readonly Tar
 export function configuredFloodPolicy(limits: { readonly maxAgeMs: number; readonly maxPerRead: number }) {
   return (feed: string, about: { readonly title: string | undefined; readonly link: string }): FloodPolicy => ({
     ...limits,
-    footer: (more) => `…and ${more} more from ${about.title ?? feed}${/^https?:/.test(about.link) ? `: ${about.link}` : ""}`,
+    footer: (more) => `…and ${more} more from ${cleanLine(about.title ?? "", 100) || feed}${/^https?:/.test(about.link) ? `: ${about.link}` : ""}`,
   });
 }

@@ -70,7 +70,8 @@ export function createInbound(deps: InboundDeps) {
       await reply(chatMessage(inviter, `Joining ${invitation.room} as you asked. “room ${invitation.room} add <feed>” makes it announce a feed.`), "invitation");
       return true;
     }
-    const verdict = invitations.judge(invitation.inviter.toLowerCase());
+    // Keyed by the bare address: a new resource is the same stranger.
+    const verdict = invitations.judge(bareJid(invitation.inviter));
     if (!verdict.answer) {
       log.debug({ room: invitation.room, inviter: who, kind: invitation.kind }, "dropped an invitation from a non-admin (rate limit)");
       return true;

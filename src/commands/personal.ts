@@ -24,7 +24,7 @@ export function personalCommands(s: CommandServices): Command[] {
         if (!feed) throw new UserError("Subscribe to which feed? Say “feeds” to see them.");
         if (!s.registry.feed(feed)) throw new UserError(unknownFeed(s, feed));
         const words = rest.replace(/^\s*\S+\s*/, "");
-        const terms = words.trim() === "" ? [] : parseTerms(words);
+        const terms = words.trim() === "" ? [] : parseTerms(words, { wordsOnly: true });
         const matching = terms.length === 0 ? "new posts" : `new posts matching ${terms.map((t) => `“${t}”`).join(" or ")}`;
         return s.subscriptions.subscribe(who(ctx), feed, terms)
           ? `Subscribed: I will send you ${matching} from ${feed}. “unsubscribe ${feed}” stops them.`

@@ -46,12 +46,18 @@ export function parseBareJid(text: string | undefined, what: string): string {
  * Filter terms typed in a chat: words, "quoted phrases" and /regular expressions/, each checked
  * (a pattern that could stall the bot is refused here, with the reason).
  */
-export function parseTerms(text: string): string[] {
+export function parseTerms(text: string, options: { readonly wordsOnly?: boolean } = {}): string[] {
   const terms = tokenize(text);
   if (terms.length === 0) throw new UserError("Which terms? Example: “room R set include omemo \"group chat\"”, or “… off”.");
+  if (terms.length > MAX_TERMS) throw new UserError(`At most ${MAX_TERMS} terms, please (got ${terms.length}).`);
   for (const term of terms) {
     const parsed = parseFilterTerm(term);
     if (!parsed.ok) throw new UserError(`Filter not set: ${parsed.error}.`);
+    // Anyone may subscribe: regular expressions (each one matched on every new post) are for admins' room filters.
+    if (options.wordsOnly && parsed.term.kind === "regex") throw new UserError(`“${term}”: a subscription takes words and "phrases", not regular expressions.`);
   }
   return terms;
 }
+
+/** Terms in one filter: enough for any topic, few enough that matching stays cheap. */
+export const MAX_TERMS = 10;

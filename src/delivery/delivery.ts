@@ -37,6 +37,8 @@ export function createDelivery(deps: DeliveryDeps) {
   const flushing = new Map<string, Promise<void>>();
   const again = new Set<string>();
   const retryTimers = new Map<string, NodeJS.Timeout>();
+  /** Targets that refused and asked for a pause: no row goes to them before this time. */
+  const retryAt = new Map<string, number>();
   let stopped = false;
 
   const channelOf = (target: Target): TargetChannel => {
@@ -47,11 +49,13 @@ export function createDelivery(deps: DeliveryDeps) {
 
   function retryLater(target: Target, afterMs: number): void {
     const key = keyOf(target);
+    retryAt.set(key, deps.now() + afterMs);
     clearTimeout(retryTimers.get(key));
     retryTimers.set(
       key,
       setTimeout(() => {
         retryTimers.delete(key);
+        retryAt.delete(key);
         void kick(target);
       }, afterMs),
     );
@@ -66,6 +70,8 @@ export function createDelivery(deps: DeliveryDeps) {
 
   async function flushTarget(target: Target): Promise<void> {
     const channel = channelOf(target);
+    // A target that asked us to wait is not sent to before its time, whatever else kicks it.
+    if ((retryAt.get(keyOf(target)) ?? 0) > deps.now()) return;
     const ready = () => !stopped && channel.isReady(target.address);
     const refusing = channel.notReadyReason?.(target.address);
     // A target that refuses before we even send (a room where we have no voice) is a refusal too.
@@ -85,7 +91,7 @@ export function createDelivery(deps: DeliveryDeps) {
         try {
           const message = deps.render(announcement);
           // A correction names the message it corrects as the target knows it; it brings no media again.
-          const replaces = announcement.corrects === undefined ? undefined : (announcement.corrects.stanzaId ?? originId(announcement.corrects));
+          const replaces = announcement.corrects?.stanzaId;
           outcome = await channel.deliver(target.address, replaces === undefined ? message : { text: message.text, replaces }, id);
         } catch (err) {
           // Not written at all: it stays pending and may be sent again.
@@ -145,7 +151,19 @@ export function createDelivery(deps: DeliveryDeps) {
     return run;
   }
 
-  for (const channel of deps.channels) channel.onReady((address) => void kick({ kind: channel.kind, address }));
+  for (const channel of deps.channels) {
+    channel.onReady((address) => void kick({ kind: channel.kind, address }));
+    channel.onLateProof?.((address, origin, stanzaId) => {
+      // The row id is in the origin-id (originId below); only a row still in flight is settled.
+      const id = Number(/^herald-(\d+)-/.exec(origin)?.[1]);
+      if (!inFlight.has(id)) return;
+      deps.outbox.markSent(id, deps.now(), stanzaId);
+      inFlight.delete(id);
+      log.info({ kind: channel.kind, target: address, row: id }, "late proof of delivery; announcement counted as sent");
+      // The target's line stopped at this row; what came after it can go now.
+      void kick({ kind: channel.kind, address });
+    });
+  }
 
   return {
     /** Starts sending a target's pending announcements unless that is already under way. */

@@ -230,7 +230,11 @@ class Analysis {
         return this.advance(incoming, [this.alphabet.maskOf(node.source)]);
       case "assertion":
       case "backreference":
-      case "lookaround": // zero-width here; its body is scanned on its own
+        return [...incoming];
+      case "lookaround":
+        // Zero-width, but a lookahead's body runs where the repetitions before it are still
+        // pending: `.*(?=.*!)` backtracks like `.*.*!`. Its own pending parts end with it.
+        if (!node.behind) this.scan(node.body, incoming);
         return [...incoming];
       case "sequence":
         return node.items.reduce<Pending[]>((pending, item) => this.scan(item, pending), [...incoming]);

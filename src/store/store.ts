@@ -217,6 +217,8 @@ export interface DigestPeriod {
   readonly due: number;
   /** Posts dated longer ago than this when first seen are left out, as for announcements. */
   readonly maxAgeMs: number;
+  /** Whether the room wants a post (its filters); absent: every post. */
+  readonly accepts?: (feed: string, post: Entry) => boolean;
 }
 
 export interface DigestStore {

@@ -48,7 +48,12 @@ export function createRoomTarget(deps: RoomTargetDeps): TargetChannel {
   const ready = (room: string) => readyListeners.forEach((l) => l(room));
 
   // The room's copy may carry an id of its own: that is the id occupants know it by.
-  const onReflected = (_room: string, originId: string, stanzaId?: string) => waiting.get(originId)?.({ kind: "delivered", stanzaId: stanzaId ?? originId });
+  const lateListeners: ((room: string, originId: string, stanzaId: string | undefined) => void)[] = [];
+  const onReflected = (room: string, originId: string, stanzaId?: string) => {
+    const settle = waiting.get(originId);
+    if (settle) settle({ kind: "delivered", stanzaId: stanzaId ?? originId });
+    else lateListeners.forEach((l) => l(room, originId, stanzaId ?? originId));
+  };
   const onBounced = (room: string, id: string, error: StanzaError | undefined) => waiting.get(id)?.(classify(room, error));
   const onSelf = (room: string, role: string | undefined) => {
     // A new role or affiliation is the room's word that things changed: try again now.
@@ -136,6 +141,7 @@ export function createRoomTarget(deps: RoomTargetDeps): TargetChannel {
     isReady: (room) => deps.rooms.isJoined(room) && !parked.has(room) && deps.rooms.roleIn(room) !== "visitor",
     notReadyReason: (room) => parked.get(room) ?? (deps.rooms.roleIn(room) === "visitor" ? VOICELESS : deps.rooms.refusalIn(room)),
     onReady: (listener) => void readyListeners.push(listener),
+    onLateProof: (listener) => void lateListeners.push(listener),
     serves: (room) => deps.configured(room),
     pace,
     async deliver(room, { text, replaces, attachment }, id) {
@@ -144,11 +150,12 @@ export function createRoomTarget(deps: RoomTargetDeps): TargetChannel {
       refusals.delete(room);
       if (attachment) {
         // The medium follows its announcement as a message of its own (see OutgoingMessage). It
-        // is a nicety: the announcement counts as delivered whatever becomes of it.
+        // is a nicety: the announcement is delivered already and is not held up by it, and a
+        // bounce of it (an unknown id to the classification above) changes nothing.
         const mediaId = `${id}-oob`;
-        await pace(room);
-        const media = await sendProven(room, outOfBandMessage(room, attachment.url, attachment.description, mediaId), mediaId).catch((err: unknown) => ({ kind: "failed", err }));
-        if (media.kind !== "delivered") deps.log?.warn({ room, url: attachment.url, outcome: media.kind }, "media message not confirmed");
+        void pace(room)
+          .then(() => deps.send(outOfBandMessage(room, attachment.url, attachment.description, mediaId)))
+          .catch((err: unknown) => deps.log?.warn({ room, url: attachment.url, err }, "media message not sent"));
       }
       return outcome;
     },

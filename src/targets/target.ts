@@ -46,6 +46,11 @@ export interface TargetChannel {
   notReadyReason?(address: string): string | undefined;
   /** Called with a target's address whenever it became ready (joined, given voice, back online). */
   onReady(listener: (address: string) => void): void;
+  /**
+   * Called when proof of delivery arrives after `deliver` stopped waiting for it (a room's
+   * reflection after a long cut that XEP-0198 resumed): the message did arrive.
+   */
+  onLateProof?(listener: (address: string, originId: string, stanzaId: string | undefined) => void): void;
   /** Waits until the target may get another message (a room's send rate). */
   pace(address: string): Promise<void>;
   /**

@@ -85,7 +85,9 @@ export function createStreamManagement<T>(options: { counterOrigin?: number } = 
       count = handled > MODULO / 2 ? 0 : queue.length;
     }
     const done = queue.splice(0, count);
-    acked = wrap(acked + count);
+    // An 'h' beyond what we sent is taken as the new count (not added to later), so one bad 'h'
+    // cannot make every later <a/> acknowledge stanzas the server has not handled.
+    acked = violation !== undefined && handled <= MODULO / 2 ? wrap(h) : wrap(acked + count);
     return { acknowledged: tokens(done), violation };
   }
 

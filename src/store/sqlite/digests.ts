@@ -1,13 +1,26 @@
+import type { Entry } from "../../sources/entry.js";
 import type { Db } from "./engine.js";
 import type { DigestPeriod, DigestPost, DigestStore, Outbox } from "../store.js";
 
 /** Digest periods in SQLite; a closed period's message goes into the outbox in the same transaction. */
+function toEntry(p: { entry_key: string; title: string; link: string | null; author: string | null; summary_html: string; categories: string; published_at: number | null }): Entry {
+  return {
+    key: p.entry_key,
+    title: p.title,
+    link: p.link ?? undefined,
+    author: p.author ?? undefined,
+    summaryHtml: p.summary_html,
+    categories: JSON.parse(p.categories) as string[],
+    published: p.published_at === null ? undefined : new Date(p.published_at),
+  };
+}
+
 export function createDigestStore(db: Db, outbox: Outbox): DigestStore {
   const last = db.prepare<[string], { end: number | null }>("SELECT MAX(period_end) AS end FROM digests WHERE room = ?");
   const record = db.prepare("INSERT OR IGNORE INTO digests (room, period_end, posts, created_at) VALUES (?, ?, ?, ?)");
   // A feed's baseline (its first read) is never news, nor is a post dated before max age.
-  const posts = db.prepare<[string, number, number, number], { feed: string; title: string; link: string | null }>(
-    `SELECT e.feed, e.title, e.link FROM entries e JOIN feed_state s ON s.feed = e.feed
+  const posts = db.prepare<[string, number, number, number], { feed: string; entry_key: string; title: string; link: string | null; author: string | null; summary_html: string; categories: string; published_at: number | null }>(
+    `SELECT e.feed, e.entry_key, e.title, e.link, e.author, e.summary_html, e.categories, e.published_at FROM entries e JOIN feed_state s ON s.feed = e.feed
       WHERE e.feed = ? AND e.first_seen_at >= ? AND e.first_seen_at < ? AND e.first_seen_at > s.baseline_at
         AND (e.published_at IS NULL OR e.first_seen_at - e.published_at <= ?)
       ORDER BY e.first_seen_at, e.published_at, e.rowid DESC`, // oldest first (one read lists newest first)
@@ -23,7 +36,10 @@ export function createDigestStore(db: Db, outbox: Outbox): DigestStore {
     }
     if (start >= due) return undefined;
     const found: DigestPost[] = period.feeds.flatMap((feed) =>
-      posts.all(feed, start, due, period.maxAgeMs).map((p) => ({ feed: p.feed, title: p.title, link: p.link ?? undefined })),
+      posts
+        .all(feed, start, due, period.maxAgeMs)
+        .filter((p) => period.accepts?.(feed, toEntry(p)) ?? true)
+        .map((p) => ({ feed: p.feed, title: p.title, link: p.link ?? undefined })),
     );
     record.run(room, due, found.length, now);
     if (found.length > 0) outbox.queueText({ kind: "room", address: room }, compose(found, start), now);

@@ -21,16 +21,23 @@ interface Row {
 const WHEN = "COALESCE(e.published_at, e.first_seen_at)";
 
 export function createEntryStore(db: Db): EntryStore {
-  const stored = db.prepare<[string, string], { rowid: number; content_hash: string | null }>("SELECT rowid, content_hash FROM entries WHERE feed = ? AND entry_key = ?");
+  const stored = db.prepare<[string, string, string, string], { rowid: number; entry_key: string; content_hash: string | null }>(
+    `SELECT rowid, entry_key, content_hash FROM entries WHERE feed = ? AND entry_key = ?
+     UNION ALL SELECT e.rowid, e.entry_key, e.content_hash FROM entry_aliases a JOIN entries e ON e.feed = a.feed AND e.entry_key = a.entry_key
+       WHERE a.feed = ? AND a.alias_key = ? LIMIT 1`,
+  );
+  const alias = db.prepare("INSERT OR IGNORE INTO entry_aliases (feed, alias_key, entry_key) VALUES (?, ?, ?)");
   const update = db.prepare(`UPDATE entries SET title = @title, link = @link, link_key = @linkKey, author = @author, summary_html = @summaryHtml,
       categories = @categories, media = @media, content_hash = @contentHash WHERE rowid = @rowid`);
   const reindex = db.prepare("UPDATE entries_fts SET title = ?, body = ? WHERE rowid = ?");
   const announcedOf = db.prepare<[string, string], { id: number; target_kind: string; target: string; sent_at: number; corrections: number }>(
     `SELECT a.id, a.target_kind, a.target, a.sent_at, (SELECT COUNT(*) FROM announcements c WHERE c.correction_of = a.id) AS corrections
-      FROM announcements a WHERE a.feed = ? AND a.entry_key = ? AND a.correction_of IS NULL AND a.state = 'sent' ORDER BY a.id`,
+      FROM announcements a WHERE a.feed = ? AND a.entry_key = ? AND a.correction_of IS NULL AND a.state = 'sent' AND a.stanza_id IS NOT NULL ORDER BY a.id`,
   );
-  const linkMatches = db.prepare<[string, string], { n: number }>("SELECT COUNT(*) AS n FROM entries WHERE feed = ? AND link_key = ?");
-  const titleDateMatch = db.prepare<[string, number, string], { one: number }>("SELECT 1 AS one FROM entries WHERE feed = ? AND published_at = ? AND title = ?");
+  const linkMatches = db.prepare<[string, string], { entry_key: string; title: string; published_at: number | null }>(
+    "SELECT entry_key, title, published_at FROM entries WHERE feed = ? AND link_key = ? LIMIT 2",
+  );
+  const titleDateMatch = db.prepare<[string, number, string], { entry_key: string }>("SELECT entry_key FROM entries WHERE feed = ? AND published_at = ? AND title = ? LIMIT 1");
   const insert = db.prepare(`INSERT INTO entries (feed, entry_key, title, link, link_key, author, summary_html, categories, media, published_at, first_seen_at, content_hash)
       VALUES (@feed, @key, @title, @link, @linkKey, @author, @summaryHtml, @categories, @media, @published, @now, @contentHash)`);
   const index = db.prepare("INSERT INTO entries_fts (rowid, title, body) VALUES (?, ?, ?)");
@@ -52,7 +59,7 @@ export function createEntryStore(db: Db): EntryStore {
       const unknownIds: Entry[] = [];
       const changed: ChangedEntry[] = [];
       for (const e of read) {
-        const row = stored.get(feed, e.key);
+        const row = stored.get(feed, e.key, feed, e.key);
         if (row === undefined) {
           unknownIds.push(e);
           continue;
@@ -63,22 +70,36 @@ export function createEntryStore(db: Db): EntryStore {
         // and where it was announced is handed to the caller, who may correct those messages.
         update.run({ rowid: row.rowid, ...fields(e), contentHash: hash });
         reindex.run(htmlToPlainText(e.title), htmlToPlainText(e.summaryHtml), row.rowid);
-        if (row.content_hash !== null) changed.push({ entry: e, contentHash: hash, announced: announcedOf.all(feed, e.key).map(toCopy) });
+        // Known by an alias: the stored post's own id is the one its announcements name.
+        const entry = { ...e, key: row.entry_key };
+        if (row.content_hash !== null) changed.push({ entry, contentHash: hash, announced: announcedOf.all(feed, row.entry_key).map(toCopy) });
       }
       // A link many posts of the read share (a feed that links every item to its home page)
-      // names no post; nor does one that more than one stored post has.
+      // names no post; nor does one that more than one stored post has; and a link alone is not
+      // enough: the stored post must also have the title or the date (a blog's move keeps both,
+      // a feed that reuses one link for every new item changes them).
       const linkCount = new Map<string, number>();
       for (const e of read) {
         const k = linkKey(e.link);
         if (k !== undefined) linkCount.set(k, (linkCount.get(k) ?? 0) + 1);
       }
-      const knownByLink = (e: Entry): boolean => {
+      const knownByLink = (e: Entry): string | undefined => {
         const k = linkKey(e.link);
-        return k !== undefined && linkCount.get(k) === 1 && linkMatches.get(feed, k)!.n === 1;
+        if (k === undefined || linkCount.get(k) !== 1) return undefined;
+        const rows = linkMatches.all(feed, k);
+        const match = rows.length === 1 ? rows[0]! : undefined;
+        const sameDate = match?.published_at != null && match.published_at === e.published?.getTime();
+        return match !== undefined && (match.title === e.title || sameDate) ? match.entry_key : undefined;
       };
-      const unknown = unknownIds.filter((e) => !knownByLink(e));
+      // Recognised under a new id: remembered as an alias, so the next read knows it by id.
+      const recognised = (e: Entry, storedKey: string | undefined): boolean => {
+        if (storedKey === undefined) return false;
+        alias.run(feed, e.key, storedKey);
+        return true;
+      };
+      const unknown = unknownIds.filter((e) => !recognised(e, knownByLink(e)));
       const mass = isMassIdChange(unknown.length, read.length);
-      const added = unknown.filter((e) => !(mass && e.published !== undefined && titleDateMatch.get(feed, e.published.getTime(), e.title)));
+      const added = unknown.filter((e) => !(mass && e.published !== undefined && recognised(e, titleDateMatch.get(feed, e.published.getTime(), e.title)?.entry_key)));
       for (const entry of added) {
         const { lastInsertRowid } = insert.run({
           feed,

@@ -226,4 +226,17 @@ export const migrations: readonly (string | ((db: Db) => void))[] = [
   `
   ALTER TABLE entries ADD COLUMN media TEXT NOT NULL DEFAULT '[]';
   `,
+  // 12: a post recognised under a new id (its link, or its title and date, after a blog's move)
+  // keeps that id as an alias, so later reads know it by id and never announce it again; and
+  // correction rows are found by what they correct without scanning the outbox (deletes cascade).
+  `
+  CREATE TABLE entry_aliases (
+    feed       TEXT NOT NULL,
+    alias_key  TEXT NOT NULL,
+    entry_key  TEXT NOT NULL,
+    PRIMARY KEY (feed, alias_key),
+    FOREIGN KEY (feed, entry_key) REFERENCES entries (feed, entry_key) ON DELETE CASCADE
+  );
+  CREATE INDEX announcements_by_correction ON announcements (correction_of);
+  `,
 ];

@@ -48,3 +48,34 @@ test("one digest per period with the period's posts; none when empty; no repeat 
   expect(outbox.pending({ kind: "room", address: "r@muc" }, 10)).toEqual([]);
   digests.stop();
 });
+
+test("a room's filter applies to its digest", async () => {
+  jest.useFakeTimers();
+  let t = Date.parse("2026-03-10T08:00:00Z");
+  const store = await openSqliteStore(":memory:", () => t);
+  const { entries, outbox, feedState: state } = store;
+  const registry = createRegistry(store);
+  registry.reconcile([{ kind: "http", name: "blog", url: "https://b/feed", intervalMs: 60_000 }], [{ jid: "r@muc", feeds: ["blog"] }]);
+  registry.putRoom({ ...registry.room("r@muc")!, settings: { ...DEFAULT_ROOM_SETTINGS, digest: "daily 09:00", instant: false } });
+  state.open("blog", "https://b/feed");
+  recordRead(entries, "blog", [post("old")], [], true, t);
+  state.recordFetched("blog", "Blog", { etag: undefined, lastModified: undefined }, t);
+  const digests = createDigests({
+    digests: store.digests,
+    registry,
+    onQueued: () => undefined,
+    timeZone: "UTC",
+    maxAgeMs: 7 * 86_400_000,
+    accepts: () => (_target, entry) => entry.title.includes("omemo"),
+    now: () => t,
+    log: pino({ level: "silent" }),
+  });
+  digests.start();
+  t += 60_000;
+  recordRead(entries, "blog", [post("omemo news"), post("other news")], [], false, t);
+  t = Date.parse("2026-03-10T09:00:01Z");
+  digests.reschedule();
+  const [digest] = outbox.pending({ kind: "room", address: "r@muc" }, 10);
+  expect(digest?.body).toBe("*Digest: 1 new post since 2026-03-09 09:00 UTC*\n• Post omemo news https://b/omemo news");
+  digests.stop();
+});

@@ -177,3 +177,27 @@ test("a direct message lost with its session stays pending and goes out again in
   expect(origins[1]).toBe(origins[0]);
   expect(origins[0]).toMatch(/^herald-\d+-[0-9a-z]+$/);
 });
+
+test("a reflection that comes after the wait ended still counts: the row is sent and the line moves on", async () => {
+  jest.useFakeTimers({ now: 0 });
+  const db = await openDatabase(":memory:");
+  const entries = createEntryStore(db);
+  const outbox = createOutbox(db);
+  recordRead(entries, "blog", [], [], true, 0);
+  recordRead(entries, "blog", [post("b"), post("a")], [{ kind: "room", address: "r@muc" }], false, 0);
+  const rooms = { isJoined: () => true, roleIn: () => "participant", refusalIn: () => undefined, rejoin: () => undefined, events: new EventEmitter<RoomEvents>() };
+  const sent: { body: string; id: string }[] = [];
+  const room = createRoomTarget({ rooms, configured: () => true, rate: { burst: 10, intervalMs: 1 }, now: () => Date.now(), reflectTimeoutMs: 1000, send: async (stanza: Element) => void sent.push({ body: stanza.getChildText("body")!, id: stanza.attrs.id as string }) });
+  const delivery = createDelivery({ outbox, refusals: createRefusalStore(db), channels: [room], render: (a) => ({ text: a.entry!.key }), log: pino({ level: "silent" }), now: () => Date.now() });
+  const first = delivery.kick({ kind: "room", address: "r@muc" });
+  await jest.advanceTimersByTimeAsync(1001);
+  await first;
+  expect(sent.map((s) => s.body)).toEqual(["a"]);
+  // The room's copy arrives late (a long cut that XEP-0198 resumed).
+  rooms.events.emit("reflected", "r@muc", sent[0]!.id);
+  await jest.advanceTimersByTimeAsync(0);
+  expect(sent.map((s) => s.body)).toEqual(["a", "b"]);
+  rooms.events.emit("reflected", "r@muc", sent[1]!.id);
+  await jest.advanceTimersByTimeAsync(0);
+  expect(outbox.depth()).toBe(0);
+});

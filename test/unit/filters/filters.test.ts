@@ -330,3 +330,11 @@ describe("describeFilters", () => {
     expect(describeFilters({ include: [term("/a\nb/")], exclude: [] })).not.toContain("\n");
   });
 });
+
+test("a repetition followed by a lookahead that repeats the same characters is refused", () => {
+  for (const pattern of ["/.*(?=.*!)/", "/\\w+(?=\\w+!)/"]) {
+    const parsed = parseFilterTerm(pattern);
+    expect(parsed).toMatchObject({ ok: false, error: expect.stringContaining("is refused") });
+  }
+  expect(parseFilterTerm("/release(?= \\d)/")).toMatchObject({ ok: true });
+});

@@ -209,6 +209,28 @@ describe("a post's identity survives a blog's move (README: how Herald knows a p
     expect(result.added.map((e) => e.key)).toEqual(["2"]);
   });
 
+  test("posts recognised after a move stay known by their new ids, however many new posts follow", async () => {
+    const db = await openDatabase(":memory:");
+    const entries = createEntryStore(db);
+    const before = [post("1", "a", 1000), post("2", "b", 2000), post("3", "c", 3000), post("4", "d", 4000)];
+    recordRead(entries, "blog", before, [room("r@muc")], true, 1);
+    const moved = feedOf(before, (e) => ({ key: `new-${e.key}`, link: `https://new.example.net/p/${e.key}` }));
+    expect(recordRead(entries, "blog", moved, [room("r@muc")], false, 2).added).toEqual([]);
+    // Later reads: a few new posts on top, so the old ones are no longer a mass change by ratio.
+    const fresh = Array.from({ length: 6 }, (_, i) => post(`n${i}`, `n${i}`, 10_000 + i, { link: `https://new.example.net/p/n${i}` }));
+    const later = recordRead(entries, "blog", [...fresh, ...moved], [room("r@muc")], false, 3);
+    expect(later.added.map((e) => e.key).sort()).toEqual(fresh.map((e) => e.key).sort());
+  });
+
+  test("a feed whose one item always links to its home page: each new item is new", async () => {
+    const db = await openDatabase(":memory:");
+    const entries = createEntryStore(db);
+    const home = { link: "https://status.example.org/" };
+    recordRead(entries, "status", [post("i1", "incident-1", 1000, home)], [room("r@muc")], true, 1);
+    const next = recordRead(entries, "status", [post("i2", "incident-2", 2000, home)], [room("r@muc")], false, 2);
+    expect(next.added.map((e) => e.key)).toEqual(["i2"]);
+  });
+
   test("one changed id alone is a new post, even with the title and date of an old one", async () => {
     const db = await openDatabase(":memory:");
     const entries = createEntryStore(db);
