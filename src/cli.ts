@@ -10,6 +10,7 @@ import { runPreview } from "./preview.js";
 import { configJsonSchema } from "./config/json-schema.js";
 import { parseDuration } from "./util/duration.js";
 import { exportOpml, importOpml } from "./ops/opml-commands.js";
+import { runningInstance, writePidFile } from "./ops/pid-file.js";
 
 /** Exit codes: 0 done, 1 runtime failure (login refused, untrusted certificate), 2 bad config or usage. */
 const EXIT_FAILURE = 1;
@@ -27,6 +28,8 @@ Commands:
   import-opml <file> [--interval 10m] [--config PATH]
                                  add the feeds of an OPML file (a feed reader's export)
   export-opml [--config PATH]    print the feed list as OPML
+  reload [--config PATH]         tell the running Herald to apply the config file's feeds and
+                                 rooms now (the same as sending it SIGHUP)
   --version                      print the version
 
 Environment:
@@ -70,7 +73,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
-  if (!["run", "check-config", "import-opml", "export-opml"].includes(command ?? "")) {
+  if (!["run", "check-config", "import-opml", "export-opml", "reload"].includes(command ?? "")) {
     process.stderr.write(`herald: ${command ? `unknown command "${command}"` : "no command given"}\n\n${USAGE}`);
     return EXIT_USAGE;
   }
@@ -98,7 +101,25 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`herald: --interval "${values.interval}" is not a duration like 10m or 1h\n`);
       return EXIT_USAGE;
     }
-    return importOpml(loaded.config, file, intervalMs, process);
+    const imported = await importOpml(loaded.config, file, intervalMs, process);
+    if (imported !== 0) return imported;
+    // A running bot on this database takes the new feeds up at once (see reload).
+    const running = runningInstance(loaded.config.store);
+    if ("pid" in running) {
+      process.kill(running.pid, "SIGHUP");
+      process.stdout.write(`told the running Herald (pid ${running.pid}); it polls the new feeds now\n`);
+    }
+    return 0;
+  }
+  if (command === "reload") {
+    const running = runningInstance(loaded.config.store);
+    if ("none" in running) {
+      process.stderr.write(`herald: cannot reload: ${running.none}\n`);
+      return EXIT_FAILURE;
+    }
+    process.kill(running.pid, "SIGHUP");
+    process.stdout.write(`Asked Herald (pid ${running.pid}) to reload ${path}; its log says what changed, or why nothing did.\n`);
+    return 0;
   }
   if (command === "export-opml") return exportOpml(loaded.config, process);
   if (command === "check-config") {
@@ -106,10 +127,10 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${path}: OK (${config.feeds.length} feeds, ${config.rooms.length} rooms, store ${config.store})\n`);
     return 0;
   }
-  return run(loaded.config);
+  return run(loaded.config, () => loadConfig(path, process.env, process.cwd()).config);
 }
 
-async function run(config: Parameters<typeof startHerald>[0]["config"]): Promise<number> {
+async function run(config: Parameters<typeof startHerald>[0]["config"], reloadConfig: () => Parameters<typeof startHerald>[0]["config"]): Promise<number> {
   const log = createLogger();
   log.info({ version, jid: config.xmpp.jid, feeds: config.feeds.length, rooms: config.rooms.length }, "starting");
   let signals = 0;
@@ -127,7 +148,7 @@ async function run(config: Parameters<typeof startHerald>[0]["config"]): Promise
 
   let herald;
   try {
-    herald = await startHerald({ config, log, version, xmppDebug: isSet(process.env.XMPP_DEBUG) });
+    herald = await startHerald({ config, log, version, xmppDebug: isSet(process.env.XMPP_DEBUG), reloadConfig });
   } catch (err) {
     // Start-up steps that fail at once: the store (permissions, a newer schema) and the HTTP port.
     const e = err as NodeJS.ErrnoException;
@@ -141,6 +162,21 @@ async function run(config: Parameters<typeof startHerald>[0]["config"]): Promise
     process.stderr.write(`herald: ${reason}\n`);
     return EXIT_FAILURE;
   }
+  // SIGHUP (herald reload): apply the config file's feeds and rooms again, keeping the session.
+  const started = herald;
+  process.on("SIGHUP", () => {
+    log.info("SIGHUP: reloading the configuration");
+    started.reload();
+  });
+  const removePidFile = writePidFile(config.store, process.pid);
+  try {
+    return await serve(started, stopSignal, log);
+  } finally {
+    removePidFile();
+  }
+}
+
+async function serve(herald: Awaited<ReturnType<typeof startHerald>>, stopSignal: Promise<void>, log: ReturnType<typeof createLogger>): Promise<number> {
   try {
     await Promise.race([herald.ready, stopSignal]);
   } catch (err) {

@@ -112,6 +112,11 @@ export class BotProcess {
     return this.logs.filter((l) => l.msg === msg).length;
   }
 
+  /** Sends a signal (SIGHUP: reload the config) without waiting for anything. */
+  signal(signal: NodeJS.Signals): void {
+    this.child.kill(signal);
+  }
+
   /** SIGTERM and wait for the exit code. */
   async stop(): Promise<number | null> {
     if (this.child.exitCode === null) this.child.kill("SIGTERM");
