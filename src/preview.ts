@@ -18,6 +18,7 @@ import { isValidTimeZone } from "./sources/markdown/post-date.js";
 import { postEntry, readPost, type Post, type PostOptions } from "./sources/markdown/post.js";
 import { readMarkdownFolder } from "./sources/markdown/source.js";
 import { parseFeedText } from "./sources/parse-feed.js";
+import { describeArgsError } from "./cli-options.js";
 
 export interface PreviewIo {
   readonly stdout: { write(text: string): unknown };
@@ -56,22 +57,19 @@ interface Found {
 export async function runPreview(args: string[], io: PreviewIo, deps: PreviewDeps = {}): Promise<number> {
   const say = (text: string): void => void io.stdout.write(`${text}\n`);
   const warn = (text: string): void => void io.stderr.write(`herald preview: ${text}\n`);
+  const options = {
+    limit: { type: "string" },
+    link: { type: "string" },
+    "time-zone": { type: "string" },
+    translations: { type: "string" },
+    base: { type: "string" },
+    help: { type: "boolean", short: "h" },
+  } as const;
   let parsed;
   try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        limit: { type: "string" },
-        link: { type: "string" },
-        "time-zone": { type: "string" },
-        translations: { type: "string" },
-        base: { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    });
+    parsed = parseArgs({ args, allowPositionals: true, options });
   } catch (err) {
-    warn(`${(err as Error).message}\n\n${PREVIEW_USAGE}`);
+    warn(`${describeArgsError(err, options)}\n\n${PREVIEW_USAGE}`);
     return EXIT_USAGE;
   }
   const { values, positionals } = parsed;

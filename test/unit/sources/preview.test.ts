@@ -26,7 +26,8 @@ describe("usage", () => {
     [["x", "--time-zone", "Mars/Olympus"], '--time-zone "Mars/Olympus" is not a time zone'],
     [["x", "--translations", "all"], "--translations must be skip or include"],
     [["x", "--base", "file:///x"], '--base "file:///x" is not an http(s) URL'],
-    [["x", "--colour"], "Unknown option '--colour'"],
+    [["x", "--colour"], "unknown option --colour; the options are --limit, --link, --time-zone, --translations, --base, --help"],
+    [["x", "--limt", "2"], "unknown option --limt (did you mean --limit?)"],
   ])("%j is a usage error (exit 2) saying: %s", async (args, message) => {
     const { code, out, err } = await preview(...args);
     expect(code).toBe(2);
