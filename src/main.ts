@@ -8,6 +8,7 @@ import { createSubscriptionStore } from "./store/subscriptions.js";
 import { createRegistry, type LiveFeed } from "./live/registry.js";
 import { createHttpFetcher } from "./sources/http-fetch.js";
 import { httpFeedSource } from "./sources/feed-source.js";
+import { readFeedOrPage } from "./sources/discover.js";
 import { markdownFolderSource } from "./sources/markdown/source.js";
 import { watchFolder } from "./sources/markdown/watch.js";
 import { feedLocation } from "./config/schema.js";
@@ -187,7 +188,8 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
     pollNow: (feed) => poller.pollNow(feed),
     joinedRooms: () => rooms.joinedRooms(),
     awaitJoin: (room) => rooms.awaitJoin(room, JOIN_WAIT_MS),
-    tryFeed: (url) => httpFeedSource(url, fetchFeed, { addressPolicy: runtimePolicy })({ etag: undefined, lastModified: undefined }),
+    // A blog's home page is followed to the feed it links to (sources/discover.ts).
+    tryFeed: (url) => readFeedOrPage(url, fetchFeed, { addressPolicy: runtimePolicy }),
   };
   const table = commandTable(services, config.nick);
   const dispatcher = createDispatcher({ commands: table, log: log.child({ part: "commands" }), now, onCommand: (name) => metrics.commands.inc({ command: name }) });

@@ -17,8 +17,8 @@ import { formatDiagnostic, MAX_POST_BYTES } from "./sources/markdown/folder.js";
 import { isValidTimeZone } from "./sources/markdown/post-date.js";
 import { postEntry, readPost, type Post, type PostOptions } from "./sources/markdown/post.js";
 import { readMarkdownFolder } from "./sources/markdown/source.js";
-import { parseFeedText } from "./sources/parse-feed.js";
 import { describeArgsError } from "./cli-options.js";
+import { describeDiscovery, notASource, readFeedOrPage } from "./sources/discover.js";
 
 export interface PreviewIo {
   readonly stdout: { write(text: string): unknown };
@@ -132,13 +132,15 @@ function usageProblem(positionals: string[], values: Record<string, string | boo
 async function readSource(source: string, options: PostOptions, base: string | undefined, deps: PreviewDeps, warn: (text: string) => void): Promise<Found> {
   if (/^https?:\/\//i.test(source)) {
     const fetchFeed = deps.fetchFeed ?? createHttpFetcher({ userAgent: deps.userAgent ?? "Herald (preview)", timeoutMs: 30_000, maxBytes: 20 * 1024 * 1024 });
-    const fetched = await fetchFeed(source, { etag: undefined, lastModified: undefined });
-    if (fetched.kind === "not-modified") throw new Error("the server answered 304 Not Modified to an unconditional request");
-    const feed = parseFeedText(fetched.text, fetched.url);
-    return { what: describeFeed(feed.title, feed.entries.length), entries: feed.entries };
+    // A blog's home page is followed to the feed it links to (discover.ts).
+    const { feed, discovery } = await readFeedOrPage(source, fetchFeed);
+    const what = describeFeed(feed.title, feed.entries.length);
+    return { what: discovery === undefined ? what : `${describeDiscovery(discovery)}\n${what}`, entries: feed.entries };
   }
   const path = resolve(source);
-  const info = await stat(path);
+  const info = await stat(path).catch((err: NodeJS.ErrnoException) => {
+    throw err.code === "ENOENT" || err.code === "ENOTDIR" ? notASource(source) : err;
+  });
   if (info.isDirectory()) {
     const read = await readMarkdownFolder({ path, ...options, ...(deps.now === undefined ? {} : { now: deps.now }) });
     for (const diagnostic of read.diagnostics) warn(formatDiagnostic(diagnostic));

@@ -4,7 +4,7 @@ import type { Outbox } from "../store/outbox.js";
 import type { SubscriptionStore } from "../store/subscriptions.js";
 import type { Registry } from "../live/registry.js";
 import type { PollOutcome } from "../sources/poller.js";
-import type { SourceRead } from "../sources/source.js";
+import type { FeedRead } from "../sources/discover.js";
 
 export type JoinOutcome = { readonly ok: true; readonly nick: string } | { readonly ok: false; readonly reason: string };
 
@@ -22,6 +22,6 @@ export interface CommandServices {
   readonly joinedRooms: () => readonly string[];
   /** Waits (bounded) until the room manager joined the room or gave up. */
   readonly awaitJoin: (room: string) => Promise<JoinOutcome>;
-  /** Reads a feed URL once, without recording anything: to vet a feed before adding it. */
-  readonly tryFeed: (url: string) => Promise<SourceRead>;
+  /** Reads a feed URL (or a page linking to a feed) once, without recording anything: to vet a feed before adding it. */
+  readonly tryFeed: (url: string) => Promise<FeedRead>;
 }

@@ -143,7 +143,7 @@ describe("feeds", () => {
     const notFeed = await preview(join(FIXTURES, "feeds/not-a-feed.html"));
     expect(notFeed).toMatchObject({ code: 1, out: "", err: expect.stringMatching(/: not an RSS or Atom feed: the root element is <html> \(an HTML page, not a feed\); expected <rss>, <rdf:RDF> or <feed>\n$/) });
     const missing = await preview(join(FIXTURES, "feeds/missing.xml"));
-    expect(missing).toMatchObject({ code: 1, err: expect.stringMatching(/missing\.xml: ENOENT: no such file or directory/) });
+    expect(missing).toMatchObject({ code: 1, err: expect.stringMatching(/missing\.xml: neither an http\(s\) URL nor an existing file or folder\n$/) });
     expect(missing.err.split("\n")).toHaveLength(2);
   });
 
