@@ -1,23 +1,41 @@
-# Herald: multi-stage build. The build stage compiles TypeScript (SQLite is Node 24's node:sqlite);
-# the runtime stage carries only production dependencies and runs as a non-root user.
+# Herald: multi-stage build. Dependencies are installed from the lock (npm ci) in stages of their
+# own, before any source is copied, so a source change re-uses them; the build stage compiles
+# TypeScript; the runtime stage has production dependencies only (no dev tools, no optional
+# better-sqlite3: Node 24 uses its built-in node:sqlite) and runs as the unprivileged `node` user.
+# CI builds and runs this image (.ci/image-build.sh).
+FROM node:24-bookworm-slim AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+# Only for a build behind a TLS-intercepting proxy (CI): the path of a CA bundle mounted into the
+# build (podman build -v BUNDLE:/run/host-ca.pem:ro --build-arg HOST_CA_FILE=/run/host-ca.pem).
+# The bundle is mounted, never copied, and this stage is not part of the runtime image.
+ARG HOST_CA_FILE=
+# --ignore-scripts: no production dependency needs an install script on Node 24.
+RUN if [ -n "$HOST_CA_FILE" ]; then export NODE_EXTRA_CA_CERTS="$HOST_CA_FILE"; fi \
+ && npm ci --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund
+
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
-
-COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
+COPY package.json package-lock.json ./
+ARG HOST_CA_FILE=
+# All dependencies (TypeScript); --ignore-scripts also skips `prepare`: the build is the next step.
+RUN if [ -n "$HOST_CA_FILE" ]; then export NODE_EXTRA_CA_CERTS="$HOST_CA_FILE"; fi \
+ && npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
 COPY types ./types
 COPY src ./src
-# --ignore-scripts: Node 24 uses the built-in node:sqlite, so the optional better-sqlite3 addon is not built.
-RUN npm install --ignore-scripts --no-audit --no-fund && npx tsc -p tsconfig.build.json \
- && npm prune --omit=dev
+RUN npx tsc -p tsconfig.build.json
 
 FROM node:24-bookworm-slim
 ENV NODE_ENV=production HERALD_CONFIG=/config/herald.yaml LOG_FORMAT=json
 WORKDIR /app
-COPY --from=build /app/package.json ./
-COPY --from=build /app/node_modules ./node_modules
+COPY package.json ./
+COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY config/herald.example.yaml ./config/herald.example.yaml
-RUN mkdir -p /data /config && chown node:node /data
+# State lives in the /data volume. A config without `store:` uses the default data/herald.db,
+# relative to /app: /app/data points into the volume, so that default is writable by `node` too.
+RUN mkdir -p /data /config && chown node:node /data && ln -s /data /app/data
 USER node
 VOLUME ["/data"]
 # The container's config sets `store: /data/herald.db` and `http: { listen: 0.0.0.0:9464 }`

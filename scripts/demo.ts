@@ -1,8 +1,9 @@
 // `npm run demo`: Herald end to end on local defaults. Starts a throwaway Prosody on loopback, a
 // local blog feed and a reader in a room, runs the real `herald run`, publishes posts, and shows
-// what the reader sees. Nothing outside a temp dir is touched.
-import { spawn } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+// what the reader sees. Nothing outside a temp dir is touched, and that dir (it holds the bot's
+// password and database) is removed when the demo ends, however it ends.
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -14,15 +15,31 @@ const root = resolve(fileURLToPath(import.meta.url), "../../..");
 const room = "news@conference.localhost";
 const say = (text: string) => process.stdout.write(`\n▶ ${text}\n`);
 
+/** What the demo started, so that any ending (done, failed, Ctrl-C) stops and removes it all. */
+const cleanups: (() => Promise<unknown> | unknown)[] = [];
+let cleaning: Promise<void> | undefined;
+function cleanUp(): Promise<void> {
+  cleaning ??= (async () => {
+    for (const step of cleanups.reverse()) await Promise.resolve().then(step).catch(() => undefined);
+  })();
+  return cleaning;
+}
+
 async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "herald-demo-"));
+  cleanups.push(() => {
+    rmSync(dir, { recursive: true, force: true });
+    console.log(`  removed ${dir} (it held the bot's password and database)`);
+  });
   say("Starting a throwaway Prosody on 127.0.0.1 …");
   const server = await startProsody({ users: { herald: "demo-bot-pw", reader: "demo-reader-pw" } });
+  cleanups.push(() => server.cleanup());
   const feeds = new FeedServer();
   await feeds.start();
+  cleanups.push(() => feeds.stop());
   feeds.setFeed("/blog.atom", "atom", [
     makePost("Welcome to the blog", { summary: "<p>An older post that is already there when Herald starts.</p>" }),
   ]);
-  const dir = mkdtempSync(join(tmpdir(), "herald-demo-"));
   const config = join(dir, "herald.yaml");
   writeFileSync(
     config,
@@ -43,13 +60,19 @@ async function main(): Promise<void> {
   console.log(`  server ${server.service}, feed ${feeds.url("/blog.atom")}, config ${config}`);
 
   const reader = await connectMember({ server, username: "reader", password: "demo-reader-pw" });
+  cleanups.push(() => reader.stop());
   await reader.joinRoom(room, "reader");
   console.log(`  reader@localhost joined ${room}`);
 
   say("Starting Herald (node dist/cli.js run) …");
-  const bot = spawn(process.execPath, [join(root, "dist/cli.js"), "run", "--config", config], {
+  const bot: ChildProcess = spawn(process.execPath, [join(root, "dist/cli.js"), "run", "--config", config], {
     env: { ...process.env, LOG_LEVEL: "warn" },
     stdio: ["ignore", "inherit", "inherit"],
+  });
+  const botExited = new Promise((r) => bot.once("exit", r));
+  cleanups.push(async () => {
+    if (bot.exitCode === null && bot.signalCode === null) bot.kill("SIGKILL");
+    await botExited;
   });
   await reader.waitForOccupant(room, "Herald", 30_000);
   console.log("  Herald is in the room. Its first poll is a baseline: the existing post is not announced.");
@@ -69,16 +92,24 @@ async function main(): Promise<void> {
 
   say("Stopping Herald with SIGTERM; it leaves the room …");
   bot.kill("SIGTERM");
-  await new Promise((r) => bot.once("exit", r));
+  await botExited;
   console.log(`  Herald still in the room: ${reader.occupants(room).has("Herald") ? "yes" : "no"}`);
 
-  await reader.stop();
-  await feeds.stop();
-  await server.cleanup();
+  say("Stopping the reader, the feed and Prosody; removing the temporary folder …");
+  await cleanUp();
   say("Done. Next: copy config/herald.example.yaml to config/herald.yaml and run `npm start`.");
 }
 
-main().catch((err: unknown) => {
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    say(`${signal}: stopping and removing the temporary folder …`);
+    void cleanUp().then(() => process.exit(130));
+  });
+}
+
+main().catch(async (err: unknown) => {
+  if (cleaning !== undefined) return; // stopped by a signal: its handler is cleaning up and exits
   console.error(`demo failed: ${err instanceof Error ? err.message : String(err)}`);
+  await cleanUp();
   process.exit(1);
 });

@@ -11,6 +11,7 @@ import { configJsonSchema } from "./config/json-schema.js";
 import { parseDuration } from "./util/duration.js";
 import { exportOpml, importOpml } from "./ops/opml-commands.js";
 import { runningInstance, writePidFile } from "./ops/pid-file.js";
+import { describeArgsError } from "./cli-options.js";
 
 /** Exit codes: 0 done, 1 runtime failure (login refused, untrusted certificate), 2 bad config or usage. */
 const EXIT_FAILURE = 1;
@@ -47,20 +48,17 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${JSON.stringify(configJsonSchema(), null, 2)}\n`);
     return 0;
   }
+  const options = {
+    config: { type: "string", short: "c" },
+    interval: { type: "string" },
+    version: { type: "boolean" },
+    help: { type: "boolean", short: "h" },
+  } as const;
   let parsed;
   try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        config: { type: "string", short: "c" },
-        interval: { type: "string" },
-        version: { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-    });
+    parsed = parseArgs({ args: argv, allowPositionals: true, options });
   } catch (err) {
-    process.stderr.write(`herald: ${(err as Error).message}\n\n${USAGE}`);
+    process.stderr.write(`herald: ${describeArgsError(err, options)}\n\n${USAGE}`);
     return EXIT_USAGE;
   }
   const { values, positionals } = parsed;

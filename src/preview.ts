@@ -19,6 +19,8 @@ import { isValidTimeZone } from "./sources/markdown/post-date.js";
 import { postEntry, readPost, type Post, type PostOptions } from "./sources/markdown/post.js";
 import { readMarkdownFolder } from "./sources/markdown/source.js";
 import { parseFeedText } from "./sources/feeds/parse-feed.js";
+import { describeArgsError } from "./cli-options.js";
+import { describeDiscovery, notASource, readFeedOrPage } from "./sources/http/discover.js";
 
 export interface PreviewIo {
   readonly stdout: { write(text: string): unknown };
@@ -61,24 +63,21 @@ interface Found {
 export async function runPreview(args: string[], io: PreviewIo, deps: PreviewDeps = {}): Promise<number> {
   const say = (text: string): void => void io.stdout.write(`${text}\n`);
   const warn = (text: string): void => void io.stderr.write(`herald preview: ${text}\n`);
+  const options = {
+    limit: { type: "string" },
+    link: { type: "string" },
+    "time-zone": { type: "string" },
+    translations: { type: "string" },
+    base: { type: "string" },
+    include: { type: "string", multiple: true },
+    exclude: { type: "string", multiple: true },
+    help: { type: "boolean", short: "h" },
+  } as const;
   let parsed;
   try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        limit: { type: "string" },
-        link: { type: "string" },
-        "time-zone": { type: "string" },
-        translations: { type: "string" },
-        base: { type: "string" },
-        include: { type: "string", multiple: true },
-        exclude: { type: "string", multiple: true },
-        help: { type: "boolean", short: "h" },
-      },
-    });
+    parsed = parseArgs({ args, allowPositionals: true, options });
   } catch (err) {
-    warn(`${(err as Error).message}\n\n${PREVIEW_USAGE}`);
+    warn(`${describeArgsError(err, options)}\n\n${PREVIEW_USAGE}`);
     return EXIT_USAGE;
   }
   const { values, positionals } = parsed;
@@ -164,13 +163,15 @@ function usageProblem(positionals: string[], values: Record<string, string | str
 async function readSource(source: string, options: PostOptions, base: string | undefined, deps: PreviewDeps, warn: (text: string) => void): Promise<Found> {
   if (/^https?:\/\//i.test(source)) {
     const fetchFeed = deps.fetchFeed ?? createHttpFetcher({ userAgent: deps.userAgent ?? "Herald (preview)", timeoutMs: 30_000, maxBytes: 20 * 1024 * 1024 });
-    const fetched = await fetchFeed(source, { etag: undefined, lastModified: undefined });
-    if (fetched.kind === "not-modified") throw new Error("the server answered 304 Not Modified to an unconditional request");
-    const feed = parseFeedText(fetched.text, fetched.url);
-    return { what: describeFeed(feed.title, feed.entries.length), entries: feed.entries };
+    // A blog's home page is followed to the feed it links to (discover.ts).
+    const { feed, discovery } = await readFeedOrPage(source, fetchFeed);
+    const what = describeFeed(feed.title, feed.entries.length);
+    return { what: discovery === undefined ? what : `${describeDiscovery(discovery)}\n${what}`, entries: feed.entries };
   }
   const path = resolve(source);
-  const info = await stat(path);
+  const info = await stat(path).catch((err: NodeJS.ErrnoException) => {
+    throw err.code === "ENOENT" || err.code === "ENOTDIR" ? notASource(source) : err;
+  });
   if (info.isDirectory()) {
     const read = await readMarkdownFolder({ path, ...options, ...(deps.now === undefined ? {} : { now: deps.now }) });
     for (const diagnostic of read.diagnostics) warn(formatDiagnostic(diagnostic));

@@ -3,6 +3,7 @@ import { formatAnnouncement } from "../announce/format.js";
 import { command, UserError, type Command } from "./command.js";
 import type { CommandServices } from "./services.js";
 import { unknownFeed } from "./reading.js";
+import { describeDiscovery } from "../sources/http/discover.js";
 
 const NAME = /^[a-z0-9][a-z0-9_-]{0,31}$/i;
 const DEFAULT_INTERVAL_MS = 10 * 60_000;
@@ -37,9 +38,10 @@ export function feedCommands(s: CommandServices): Command[] {
         } catch (err) {
           throw new UserError(`Not added: ${parsed.href} could not be read as a feed (${err instanceof Error ? err.message : String(err)}).`);
         }
-        if (read.kind !== "entries") throw new UserError(`Not added: ${parsed.href} gave no content.`);
-        s.registry.putFeed({ kind: "http", name, url: parsed.href, intervalMs });
-        return `Added ${name}${read.title ? ` (“${read.title}”)` : ""}: ${read.entries.length} posts there now, none announced; checked every ${formatDuration(intervalMs)}. “room <room> add ${name}” announces it in a room.`;
+        // A home page was followed to its feed: the feed's URL is what gets polled, and the reply says which.
+        s.registry.putFeed({ kind: "http", name, url: read.feedUrl, intervalMs });
+        const via = read.discovery === undefined ? "" : `${describeDiscovery(read.discovery)}.\n`;
+        return `${via}Added ${name}${read.feed.title ? ` (“${read.feed.title}”)` : ""}: ${read.feed.entries.length} posts there now, none announced; checked every ${formatDuration(intervalMs)}. “room <room> add ${name}” announces it in a room.`;
       },
     }),
     command({

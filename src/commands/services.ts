@@ -1,7 +1,7 @@
 import type { EntryStore, FeedStateStore, Outbox, SubscriptionStore, Target } from "../store/store.js";
 import type { Registry } from "../live/registry.js";
 import type { PollOutcome } from "../polling/poller.js";
-import type { SourceRead } from "../sources/source.js";
+import type { FeedRead } from "../sources/http/discover.js";
 
 export type JoinOutcome = { readonly ok: true; readonly nick: string } | { readonly ok: false; readonly reason: string };
 
@@ -21,6 +21,6 @@ export interface CommandServices {
   readonly awaitJoin: (room: string) => Promise<JoinOutcome>;
   /** Targets with announcements waiting: how many, and why they wait when the target refuses. */
   readonly waiting: () => readonly { readonly target: Target; readonly count: number; readonly reason: string | undefined }[];
-  /** Reads a feed URL once, without recording anything: to vet a feed before adding it. */
-  readonly tryFeed: (url: string) => Promise<SourceRead>;
+  /** Reads a feed URL (or a page linking to a feed) once, without recording anything: to vet a feed before adding it. */
+  readonly tryFeed: (url: string) => Promise<FeedRead>;
 }

@@ -2,7 +2,10 @@ import { readFileSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { parseDocument, type YAMLError } from "yaml";
 import { z } from "zod";
-import { closest, feedLocation, heraldConfigSchema, type HeraldConfig } from "./schema.js";
+import { feedLocation, heraldConfigSchema, type HeraldConfig } from "./schema.js";
+import { suggestKey } from "./suggest.js";
+import { syntaxErrorPosition } from "./yaml-position.js";
+import { placeholderPasswordWarning } from "./placeholder.js";
 
 export const DEFAULT_CONFIG_PATH = "config/herald.yaml";
 const PASSWORD_ENV = "HERALD_XMPP_PASSWORD";
@@ -44,7 +47,7 @@ export function loadConfig(path: string, env: NodeJS.ProcessEnv, cwd: string): {
   const text = readConfigText(path, file);
 
   const doc = parseDocument(text, { uniqueKeys: true });
-  if (doc.errors.length > 0) throw new ConfigError(path, doc.errors.map((error) => yamlProblem(path, error)));
+  if (doc.errors.length > 0) throw new ConfigError(path, doc.errors.map((error) => yamlProblem(path, text, error)));
   if (doc.contents === null) {
     throw new ConfigError(path, [{ path: TOP_LEVEL, message: `the file is empty; expected a YAML mapping with at least xmpp (${EXAMPLE_HINT})` }]);
   }
@@ -66,7 +69,8 @@ export function loadConfig(path: string, env: NodeJS.ProcessEnv, cwd: string): {
   if (!result.success || problems.length > 0) {
     throw new ConfigError(path, redact(problems, secretsIn(raw, env, password)));
   }
-  return { config: result.data, warnings: [...warnings, ...configWarnings(result.data)] };
+  const placeholder = placeholderPasswordWarning(result.data.xmpp.password, !!env[PASSWORD_ENV]);
+  return { config: result.data, warnings: [...warnings, ...configWarnings(result.data), ...(placeholder ? [placeholder] : [])] };
 }
 
 function readConfigText(path: string, file: string): string {
@@ -95,8 +99,10 @@ function position(path: string, error: YAMLError): string {
   return at === undefined ? path : `${path}:${at.line}:${at.col}`;
 }
 
-function yamlProblem(path: string, error: YAMLError): ConfigProblem {
-  return { path: position(path, error), message: `YAML syntax error: ${firstLine(error.message)}; expected valid YAML (check indentation and quotes)` };
+function yamlProblem(path: string, text: string, error: YAMLError): ConfigProblem {
+  // The parser's own position is often lines after the mistake (see yaml-position.ts).
+  const at = syntaxErrorPosition(text, error);
+  return { path: at === undefined ? path : `${path}:${at.line}:${at.col}`, message: `YAML syntax error: ${firstLine(error.message)}; expected valid YAML (check indentation and quotes)` };
 }
 
 const TYPE_NAMES: Record<string, string> = { string: "text", number: "a number", array: "a list", object: "a mapping" };
@@ -125,7 +131,7 @@ const describeIssue: z.core.$ZodErrorMap = (issue) => {
     case "unrecognized_keys": {
       const known = issue.inst instanceof z.ZodObject ? Object.keys(issue.inst.shape) : [];
       const keys = issue.keys.map((key) => {
-        const guess = closest(key, known);
+        const guess = suggestKey(key, known);
         return guess === undefined ? `"${key}"` : `"${key}" (did you mean "${guess}"?)`;
       });
       return `unknown key${keys.length > 1 ? "s" : ""} ${keys.join(", ")}; expected only ${known.join(", ")}`;

@@ -1,3 +1,4 @@
+import { readFeedOrPage } from "../sources/http/discover.js";
 import type { Logger } from "../log.js";
 import { feedLocation } from "../config/schema.js";
 import type { LiveFeed, Registry } from "../live/registry.js";
@@ -85,9 +86,12 @@ export function createFeedSet(deps: FeedSetDeps) {
       warned.add(`${name} ${url}`);
       deps.notifyAdmins(`Feed ${name} has moved for good to ${url}. Its url in the config file is still ${feed.url}: change it there; until then I follow the redirect.`);
     },
-    /** Reads a feed URL once, recording nothing, with the runtime address policy: to vet a feed an admin adds. */
+    /**
+     * Reads a feed URL once, recording nothing, with the runtime address policy: to vet a feed an
+     * admin adds. A blog's home page is followed to the feed it links to (sources/http/discover.ts).
+     */
     tryFeed(url: string) {
-      return httpFeedSource(url, deps.fetchFeed, { addressPolicy: deps.runtimePolicy })({ etag: undefined, lastModified: undefined });
+      return readFeedOrPage(url, deps.fetchFeed, { addressPolicy: deps.runtimePolicy });
     },
     stop: closeWatchers,
   };

@@ -2,6 +2,7 @@ import { EventEmitter } from "node:events";
 import { client, xml, type Element } from "@xmpp/client";
 import { attachDebugLog } from "./debug-log.js";
 import { attachAcknowledgements, type SendOutcome } from "./acknowledgements.js";
+import { ADVICE_AFTER_ATTEMPTS, connectionAdvice } from "./connection-advice.js";
 import type { Logger } from "../log.js";
 
 export interface ConnectionOptions {
@@ -151,6 +152,9 @@ export function createConnection(options: ConnectionOptions) {
         if (fatal) throw fatal;
         const delay = Math.min(max, first * 2 ** attempt) * (0.8 + Math.random() * 0.4);
         log.warn({ err: describe(err), retryInMs: Math.round(delay) }, "cannot reach the XMPP server; retrying");
+        if (attempt + 1 === ADVICE_AFTER_ATTEMPTS) {
+          log.warn({ service: options.service, check: connectionAdvice(err, options) }, "still cannot reach the XMPP server; what to check");
+        }
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, delay);
           wake = () => {

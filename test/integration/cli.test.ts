@@ -25,8 +25,17 @@ test("--version prints the package version", () => {
 
 test("check-config accepts the documented example", () => {
   const r = herald(["check-config", "--config", join(__dirname, "../../config/herald.example.yaml")]);
-  expect(r).toMatchObject({ code: 0, err: "" });
+  expect(r.code).toBe(0);
   expect(r.out).toMatch(/OK \(1 feeds, 1 rooms/);
+  // Valid, but its password is the example's placeholder: said, not refused.
+  expect(r.err).toBe(`herald: warning: xmpp.password: still the examples' placeholder "change-me"; set the bot account's real password (the one given to prosodyctl register or ejabberdctl register)\n`);
+});
+
+test("an unknown option names the one that was meant (--confg → --config), exit 2", () => {
+  const r = herald(["check-config", "--confg", "x.yaml"]);
+  expect(r.code).toBe(2);
+  expect(r.err.split("\n")[0]).toBe("herald: unknown option --confg (did you mean --config?)");
+  expect(r.err).not.toContain("positional argument");
 });
 
 test("a config with several mistakes lists every one of them and exits 2", () => {

@@ -218,3 +218,22 @@ test("ad-hoc commands: users see only theirs; an admin configures a room through
   const result = (await execute(user, "latest", { sessionid: latest.attrs.sessionid!, action: "complete" }, submit({ feed: ["xsf"], count: ["1"] }))).getChild("command")!;
   expect(result.getChildText("note")).toMatch(/^\*Personal delivery works\*/);
 });
+
+test("an admin pastes a blog's home page: Herald follows its feed link, says which, and watches the feed", async () => {
+  feeds.setFeed("/home-blog.atom", "atom", [makePost("Home blog hello")]);
+  feeds.setPage(
+    "/home-blog/",
+    `<!doctype html><html><head><title>Home blog</title>
+      <link rel="alternate" type="application/rss+xml" title="Comments" href="/home-blog/comments.rss">
+      <link rel="alternate" type="application/atom+xml" title="Posts" href="/home-blog.atom">
+    </head><body>Hello</body></html>`,
+  );
+  const reply = await ask(admin, `feed add homeblog ${feeds.url("/home-blog/")}`);
+  expect(reply.split("\n")).toEqual([
+    `${feeds.url("/home-blog/")} is a web page that links to 2 feeds; using ${feeds.url("/home-blog.atom")} (Atom, “Posts”); also: ${feeds.url("/home-blog/comments.rss")} (RSS, “Comments”).`,
+    expect.stringMatching(/^Added homeblog \(“Test blog \/home-blog.atom”\): 1 posts there now, none announced/),
+  ]);
+  // What is watched is the feed, not the page.
+  expect(await ask(admin, "feeds")).toContain(feeds.url("/home-blog.atom"));
+  expect(await ask(admin, "feed remove homeblog")).toBe("Removed homeblog.");
+});

@@ -318,7 +318,7 @@ async function generateCertificates(dir: string): Promise<TlsFiles> {
 }
 
 /** Ports the kernel just handed out for port 0; all held at once so they differ. */
-async function freePorts(count: number): Promise<number[]> {
+export async function freePorts(count: number): Promise<number[]> {
   const servers = await Promise.all(
     Array.from({ length: count }, () =>
       new Promise<net.Server>((resolve, reject) => {
@@ -333,7 +333,7 @@ async function freePorts(count: number): Promise<number[]> {
   return ports;
 }
 
-async function findOnPath(command: string): Promise<string | undefined> {
+export async function findOnPath(command: string): Promise<string | undefined> {
   for (const dir of (process.env.PATH ?? "").split(path.delimiter).filter(Boolean)) {
     const candidate = path.join(dir, command);
     try {

@@ -26,7 +26,8 @@ describe("usage", () => {
     [["x", "--time-zone", "Mars/Olympus"], '--time-zone "Mars/Olympus" is not a time zone'],
     [["x", "--translations", "all"], "--translations must be skip or include"],
     [["x", "--base", "file:///x"], '--base "file:///x" is not an http(s) URL'],
-    [["x", "--colour"], "Unknown option '--colour'"],
+    [["x", "--colour"], "unknown option --colour; the options are --limit, --link, --time-zone, --translations, --base, --include, --exclude, --help"],
+    [["x", "--limt", "2"], "unknown option --limt (did you mean --limit?)"],
   ])("%j is a usage error (exit 2) saying: %s", async (args, message) => {
     const { code, out, err } = await preview(...args);
     expect(code).toBe(2);
@@ -178,7 +179,7 @@ describe("feeds", () => {
     const notFeed = await preview(join(FIXTURES, "feeds/not-a-feed.html"));
     expect(notFeed).toMatchObject({ code: 1, out: "", err: expect.stringMatching(/: not an RSS or Atom feed: the root element is <html> \(an HTML page, not a feed\); expected <rss>, <rdf:RDF> or <feed>\n$/) });
     const missing = await preview(join(FIXTURES, "feeds/missing.xml"));
-    expect(missing).toMatchObject({ code: 1, err: expect.stringMatching(/missing\.xml: ENOENT: no such file or directory/) });
+    expect(missing).toMatchObject({ code: 1, err: expect.stringMatching(/missing\.xml: neither an http\(s\) URL nor an existing file or folder\n$/) });
     expect(missing.err.split("\n")).toHaveLength(2);
   });
 
