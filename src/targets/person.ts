@@ -7,6 +7,8 @@ export interface PersonTargetDeps {
   /** Sends and resolves with the message's fate (Connection.sendAcknowledged). */
   readonly sendAcknowledged: (stanza: Element) => Promise<SendOutcome>;
   readonly online: () => boolean;
+  /** How long to wait for the server's acknowledgement before leaving the message for the next session. */
+  readonly ackTimeoutMs?: number;
 }
 
 /**
@@ -27,8 +29,13 @@ export function createPersonTarget(deps: PersonTargetDeps): TargetChannel {
     pace: async () => undefined,
     // Media go to rooms that ask for them; a direct message carries the text alone.
     async deliver(jid, { text, replaces }, id): Promise<DeliveryOutcome> {
-      // "written": the server has no XEP-0198, so nothing better than the write is known.
-      const outcome = await deps.sendAcknowledged(chatMessage(jid, text, id, replaces));
+      // "written": the server has no XEP-0198, so nothing better than the write is known. An ack
+      // that does not come in time (a link that went quiet) must not hold this person's line for
+      // good: the message is unconfirmed and goes again in the next session, like a room's.
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<"late">((resolve) => (timer = setTimeout(() => resolve("late"), deps.ackTimeoutMs ?? 15_000)));
+      const outcome = await Promise.race([deps.sendAcknowledged(chatMessage(jid, text, id, replaces)), late]).finally(() => clearTimeout(timer));
+      if (outcome === "late") return { kind: "unconfirmed" };
       // A direct message keeps the id we gave it: that is the one a correction names.
       return outcome === "lost" ? { kind: "unconfirmed" } : { kind: "delivered", stanzaId: id };
     },

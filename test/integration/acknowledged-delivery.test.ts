@@ -31,7 +31,7 @@ async function ask(who: Member, text: string): Promise<string> {
 }
 
 /** The bot's log line for the first attempt at sending `title`, from `since` on. */
-const sending = (title: string, since: number) => bot.waitForLog((l) => l.msg === "sending announcement" && l.title === title, since);
+const sending = (title: string, since: number) => bot.waitForLog((l) => l.msg === "sending announcement" && l.title === title, since, 60_000);
 
 beforeAll(async () => {
   server = await startServer({ users: { herald: "bot-pw", carol: "carol-pw", dave: "dave-pw" } });
