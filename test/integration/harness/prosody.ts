@@ -14,6 +14,10 @@ export const PROSODY_NOT_FOUND = "Prosody not found. Install it with: apt-get in
 
 export type ProsodyServer = XmppServer;
 
+// Jest (CommonJS) and the demo/bench build (ESM) both run from the package root; resolve from there
+// because __dirname exists only in the first and import.meta only in the second.
+const TEST_MODULES_DIR = path.resolve("test/integration/harness/prosody-modules");
+
 export function startProsody(options: XmppServerOptions = {}): Promise<ProsodyServer> {
   return startXmppServer(prosody, options);
 }
@@ -53,7 +57,9 @@ function prosodyConfig({ dir, logFile, port, tlsPort, tlsFiles, persistentRooms,
     : [];
   return [
     `pidfile = ${str(path.join(dir, "prosody.pid"))}`,
-    `plugin_paths = { ${str(path.join(__dirname, "prosody-modules"))} }`,
+    // The test-only throttle module is loaded only when a test asks for it, so the demo and the bench
+    // (built as ES modules, with no __dirname) never need the harness's own folder.
+    ...(minMessageIntervalS === undefined ? [] : [`plugin_paths = { ${str(TEST_MODULES_DIR)} }`]),
     `data_path = ${str(path.join(dir, "data"))}`,
     `log = { ${logLevel} = ${str(logFile)} }`,
     `run_as_root = true -- tests run as root; without it Prosody never listens`,
