@@ -7,6 +7,7 @@ import { createFeedFetcher } from "./sources/http/feed-fetcher.js";
 import { createPoller } from "./polling/poller.js";
 import { createFeedSet } from "./polling/feed-set.js";
 import { createFailureReports } from "./polling/failure-reports.js";
+import { createPush } from "./polling/push.js";
 import { createAudience } from "./announce/audience.js";
 import { configuredFloodPolicy } from "./announce/flood-policy.js";
 import { createRenderer } from "./announce/render.js";
@@ -76,6 +77,25 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
     outboxDepth: () => outbox.depth(),
     roomsJoined: () => rooms.joinedRooms().length,
     roomsConfigured: () => registry.rooms().length,
+    feedIntervals: () => registry.feeds().flatMap((f) => {
+      const schedule = poller.scheduleOf(f.name);
+      return schedule ? [{ feed: f.name, seconds: schedule.ms / 1000, basis: schedule.basis }] : [];
+    }),
+    pushSubscriptions: () => push?.counts() ?? {},
+  });
+  const userAgent = `Herald/${options.version} (XMPP feed bot${config.fetch.userAgentContact ? `; ${config.fetch.userAgentContact}` : ""})`;
+  const runtimePolicy = config.fetch.allowPrivateAddresses ? "any" : "public-only";
+  // W3C WebSub: only with an address hubs can reach (http.public_url); otherwise feeds are polled.
+  const publicUrl = config.http?.publicUrl;
+  const push = publicUrl === undefined ? undefined : createPush({
+    publicUrl,
+    poller: () => poller,
+    policyFor: (feed) => (registry.feedOrigin(feed) === "admin" ? runtimePolicy : "any"),
+    userAgent,
+    timeoutMs: config.fetch.timeoutMs,
+    onDelivery: (result) => metrics.websubDeliveries.inc({ result }),
+    log: part("websub"),
+    now,
   });
 
   const delivery = createDelivery({
@@ -109,6 +129,8 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
     },
     floodPolicy: configuredFloodPolicy({ maxAgeMs: config.announce.maxAgeMs, maxPerRead: config.announce.maxPerPoll }),
     correctionsMs: config.announce.correctionsMs,
+    adaptive: { minMs: config.fetch.minIntervalMs, maxMs: config.fetch.maxIntervalMs },
+    ...(push ? { pushActive: push.active, onHints: push.hints } : {}),
     log: part("poller"),
     now,
   });
@@ -117,7 +139,8 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
     feedState,
     poller,
     fetchFeed: createFeedFetcher({ version: options.version, contact: config.fetch.userAgentContact, timeoutMs: config.fetch.timeoutMs }),
-    runtimePolicy: config.fetch.allowPrivateAddresses ? "any" : "public-only",
+    runtimePolicy,
+    ...(push ? { onApplied: (names: ReadonlySet<string>) => push.retain(names) } : {}),
     notifyAdmins: admins.notify,
     log: part("sources"),
   });
@@ -146,6 +169,8 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
     awaitJoin: (room) => rooms.awaitJoin(room, JOIN_WAIT_MS),
     tryFeed: (url) => feedSet.tryFeed(url),
     waiting: () => delivery.waiting(),
+    scheduleOf: (feed) => poller.scheduleOf(feed),
+    pushOf: (feed) => push?.status(feed),
   };
   const inbound = createConversations({
     services,
@@ -182,7 +207,7 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
   const fatal = new Promise<FatalConnectionError>((resolve) => connection.events.once("fatal", resolve));
 
   const health = createHealth({ online, joinedRooms: () => rooms.joinedRooms(), registry, feedState, outbox });
-  const ops = config.http ? createOpsServer({ ...config.http, health, metrics, log: part("http") }) : undefined;
+  const ops = config.http ? createOpsServer({ ...config.http, health, metrics, log: part("http"), ...(push ? { websub: push } : {}) }) : undefined;
   // A port that is taken is a start-up error the operator must fix, like a bad config.
   await ops?.start();
 
@@ -204,6 +229,7 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
     stop() {
       stopping ??= (async () => {
         feedSet.stop();
+        push?.stop();
         digests.stop();
         selfPing.stop();
         refusalReports.stop();

@@ -6,7 +6,6 @@ import { unknownFeed } from "./reading.js";
 import { describeDiscovery } from "../sources/http/discover.js";
 
 const NAME = /^[a-z0-9][a-z0-9_-]{0,31}$/i;
-const DEFAULT_INTERVAL_MS = 10 * 60_000;
 const MIN_INTERVAL_MS = 60_000;
 
 /** Admin commands for feeds. */
@@ -16,7 +15,7 @@ export function feedCommands(s: CommandServices): Command[] {
       name: "feed add",
       args: "<name> <url> [interval]",
       summary: "watch a new feed (it is read first; its current posts are not announced)",
-      details: ["Example: “feed add xsf https://xmpp.org/feeds/all.atom.xml 30m”. Interval at least 1m, default 10m."],
+      details: ["Example: “feed add xsf https://xmpp.org/feeds/all.atom.xml 30m”. Interval “auto” (the default: learnt from the feed, see “feeds”) or at least 1m."],
       admin: true,
       inRooms: false,
       async run(_ctx, [name, url, interval]) {
@@ -30,8 +29,9 @@ export function feedCommands(s: CommandServices): Command[] {
           throw new UserError(`“${url}” is not a URL; expected e.g. https://example.org/feed.xml.`);
         }
         if (parsed.protocol !== "http:" && parsed.protocol !== "https:") throw new UserError("Only http:// and https:// feeds can be added.");
-        const intervalMs = interval === undefined ? DEFAULT_INTERVAL_MS : parseDuration(interval);
-        if (intervalMs === undefined || intervalMs < MIN_INTERVAL_MS) throw new UserError(`“${interval}” is not an interval of at least 1m; examples: 10m, 1h.`);
+        const auto = interval === undefined || interval.toLowerCase() === "auto";
+        const intervalMs = auto ? undefined : parseDuration(interval);
+        if (!auto && (intervalMs === undefined || intervalMs < MIN_INTERVAL_MS)) throw new UserError(`“${interval}” is not an interval: expected auto or at least 1m; examples: auto, 10m, 1h.`);
         let read;
         try {
           read = await s.tryFeed(parsed.href);
@@ -39,9 +39,9 @@ export function feedCommands(s: CommandServices): Command[] {
           throw new UserError(`Not added: ${parsed.href} could not be read as a feed (${err instanceof Error ? err.message : String(err)}).`);
         }
         // A home page was followed to its feed: the feed's URL is what gets polled, and the reply says which.
-        s.registry.putFeed({ kind: "http", name, url: read.feedUrl, intervalMs });
+        s.registry.putFeed({ kind: "http", name, url: read.feedUrl, ...(intervalMs === undefined ? {} : { intervalMs }) });
         const via = read.discovery === undefined ? "" : `${describeDiscovery(read.discovery)}.\n`;
-        return `${via}Added ${name}${read.feed.title ? ` (“${read.feed.title}”)` : ""}: ${read.feed.entries.length} posts there now, none announced; checked every ${formatDuration(intervalMs)}. “room <room> add ${name}” announces it in a room.`;
+        return `${via}Added ${name}${read.feed.title ? ` (“${read.feed.title}”)` : ""}: ${read.feed.entries.length} posts there now, none announced; ${intervalMs === undefined ? "read at an interval learnt from it (“feeds” shows it)" : `checked every ${formatDuration(intervalMs)}`}. “room <room> add ${name}” announces it in a room.`;
       },
     }),
     command({

@@ -2,6 +2,7 @@ import { command, UserError, type Command } from "./command.js";
 import type { CommandServices } from "./services.js";
 import { day, duration, entryList } from "./text.js";
 import { feedLocation } from "../config/schema.js";
+import { formatDuration } from "../util/duration.js";
 
 export const MAX_LATEST = 10;
 export const MAX_SEARCH = 5;
@@ -60,7 +61,7 @@ export function readingCommands(s: CommandServices): Command[] {
                 ? "OK"
                 : "not polled yet";
             const title = state?.title ? ` “${state.title}”` : "";
-            return `${f.name}${title} ${feedLocation(f)}\n   newest post ${day(newest.get(f.name))}; ${health}`;
+            return `${f.name}${title} ${feedLocation(f)}\n   newest post ${day(newest.get(f.name))}; ${health}\n   ${scheduleLine(s, f.name, f.intervalMs)}`;
           })
           .join("\n");
       },
@@ -78,7 +79,7 @@ export function readingCommands(s: CommandServices): Command[] {
         return [
           `Herald ${s.version}, up ${duration(s.now() - s.startedAt)}`,
           `rooms: ${rooms.filter((r) => joined.has(r.jid)).length} of ${rooms.length} joined`,
-          `feeds: ${feeds.length - failing} OK, ${failing} failing`,
+          `feeds: ${feeds.length - failing} OK, ${failing} failing${pushed(s, feeds)}`,
           `announcements waiting: ${s.outbox.depth()}`,
           // Rooms that refuse (no voice, members-only, asked to wait) and why: what an admin can fix.
           ...s.waiting().filter((w) => w.reason !== undefined).map((w) => `  ${w.count} for ${w.target.address}: ${w.reason}`),
@@ -86,6 +87,27 @@ export function readingCommands(s: CommandServices): Command[] {
       },
     }),
   ];
+}
+
+/** "read every 12 min (auto: posts about every 2 h)", and the WebSub state when there is one. */
+function scheduleLine(s: CommandServices, feed: string, fixedMs: number | undefined): string {
+  const schedule = s.scheduleOf(feed);
+  const mode = fixedMs === undefined ? "auto" : "fixed";
+  const every = schedule === undefined ? (fixedMs === undefined ? "interval auto, learnt after the first read" : `read every ${formatDuration(fixedMs)}`) : `read every ${formatDuration(schedule.ms)} (${mode}: ${schedule.reason})`;
+  const push = s.pushOf(feed);
+  if (push === undefined) return every;
+  const state =
+    push.state === "active"
+      ? `pushed by ${push.hub}`
+      : push.state === "requested"
+        ? `WebSub subscription to ${push.hub} awaiting the hub's verification`
+        : `WebSub ${push.state} at ${push.hub}${push.lastError ? `: ${push.lastError}` : ""}`;
+  return `${every}; ${state}`;
+}
+
+function pushed(s: CommandServices, feeds: readonly { readonly name: string }[]): string {
+  const count = feeds.filter((f) => s.pushOf(f.name)?.state === "active").length;
+  return count === 0 ? "" : `; ${count} pushed by WebSub hubs`;
 }
 
 export function unknownFeed(s: CommandServices, name: string): string {

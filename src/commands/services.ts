@@ -1,6 +1,7 @@
 import type { EntryStore, FeedStateStore, Outbox, SubscriptionStore, Target } from "../store/store.js";
 import type { Registry } from "../live/registry.js";
-import type { PollOutcome } from "../polling/poller.js";
+import type { FeedSchedule, PollOutcome } from "../polling/poller.js";
+import type { PushStatus } from "../sources/websub/subscriber.js";
 import type { FeedRead } from "../sources/http/discover.js";
 
 export type JoinOutcome = { readonly ok: true; readonly nick: string } | { readonly ok: false; readonly reason: string };
@@ -23,4 +24,8 @@ export interface CommandServices {
   readonly waiting: () => readonly { readonly target: Target; readonly count: number; readonly reason: string | undefined }[];
   /** Reads a feed URL (or a page linking to a feed) once, without recording anything: to vet a feed before adding it. */
   readonly tryFeed: (url: string) => Promise<FeedRead>;
+  /** A feed's current wait between reads and why; undefined before its first read. */
+  readonly scheduleOf: (feed: string) => FeedSchedule | undefined;
+  /** A feed's WebSub subscription, when its hub pushes (or is asked to). */
+  readonly pushOf: (feed: string) => PushStatus | undefined;
 }

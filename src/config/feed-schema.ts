@@ -79,7 +79,8 @@ export interface HttpFeedConfig {
   readonly kind: "http";
   readonly name: string;
   readonly url: string;
-  readonly intervalMs: number;
+  /** A fixed interval; absent: `auto` (adaptive, bounded by fetch.min_interval/max_interval). */
+  readonly intervalMs?: number | undefined;
 }
 
 /** A folder of Markdown posts (Hugo, Pelican, Jekyll), read recursively. */
@@ -88,7 +89,8 @@ export interface FolderFeedConfig {
   readonly name: string;
   /** Absolute; a relative `path` in the file is resolved against the working directory, as `store` is. */
   readonly path: string;
-  readonly intervalMs: number;
+  /** A fixed interval; absent: `auto`. */
+  readonly intervalMs?: number | undefined;
   /** Link template with {year} {month} {day} {slug}. */
   readonly link?: string;
   /** IANA zone of front-matter dates written without an offset. */
@@ -104,14 +106,15 @@ export function feedLocation(feed: FeedConfig): string {
 }
 
 /** The file's feed entry (validated) as the internal shape; `cwd` resolves a relative path. */
-export function toFeedConfig(feed: FeedEntry, intervalMs: number, cwd: string): FeedConfig {
-  if (feed.url !== undefined) return { kind: "http", name: feed.name, url: feed.url, intervalMs };
+export function toFeedConfig(feed: FeedEntry, intervalMs: number | undefined, cwd: string): FeedConfig {
+  const interval = intervalMs === undefined ? {} : { intervalMs };
+  if (feed.url !== undefined) return { kind: "http", name: feed.name, url: feed.url, ...interval };
   // The schema guarantees exactly one of url and path.
   return {
     kind: "folder",
     name: feed.name,
     path: resolve(cwd, feed.path ?? "."),
-    intervalMs,
+    ...interval,
     ...(feed.link === undefined ? {} : { link: feed.link }),
     timeZone: feed.time_zone ?? "UTC",
     translations: feed.translations ?? "skip",

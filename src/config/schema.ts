@@ -94,7 +94,11 @@ const xmppSchema = z.strictObject({
   resource: plainText("a resource like herald").default("herald"),
 });
 
-const feedSchema = feedEntrySchema(duration(MIN_INTERVAL_MS).default("10m"));
+/** `auto` (adaptive polling, polling/adaptive-interval.ts) or a fixed duration. */
+const intervalSchema = z.union([z.literal("auto"), duration(MIN_INTERVAL_MS)], {
+  error: (issue) => `"${String(issue.input)}" is not an interval; expected auto or a duration like 10m or 1h`,
+});
+const feedSchema = feedEntrySchema(intervalSchema.default("auto"));
 
 const digestSchema = z.string().refine((text) => !("error" in parseDigestSchedule(text)), {
   error: (issue) => `"${String(issue.input)}" is not a digest schedule; expected "daily 09:00" or "weekly mon 09:00"`,
@@ -136,12 +140,20 @@ const httpSchema = z.strictObject({
   listen: z.string().refine((text) => parseListen(text) !== undefined, {
     error: (issue) => `"${String(issue.input)}" is not host:port; expected e.g. 127.0.0.1:9464 or [::1]:9464`,
   }),
+  // Where WebSub hubs reach this listener from outside (a reverse proxy's address): without it,
+  // no subscription is made and feeds are only polled.
+  public_url: z
+    .url({ protocol: /^https?$/, error: (issue) => `"${String(issue.input)}" is not an absolute http(s) URL; expected e.g. https://herald.example.org/` })
+    .optional(),
 });
 
 const fetchSchema = z.strictObject({
   timeout: duration(MIN_INTERVAL_MS).default("30s"),
   allow_private_addresses: z.boolean().default(false),
   report_failures_after: duration(MIN_INTERVAL_MS).default("1h"),
+  // Bounds of `interval: auto`; a fixed interval is taken as written.
+  min_interval: duration(MIN_INTERVAL_MS).default("2m"),
+  max_interval: duration(MIN_INTERVAL_MS).default("1h"),
   user_agent_contact: plainText("a contact for feed owners, like mailto:ops@example.org").optional(),
 });
 
@@ -165,6 +177,11 @@ export const configFileSchema = z
 export type ConfigFile = z.output<typeof configFileSchema>;
 
 function checkCrossReferences(file: unknown, ctx: z.RefinementCtx): void {
+  const fetch = isRecord(file) ? file["fetch"] : undefined;
+  const [min, max] = [stringAt(fetch, "min_interval"), stringAt(fetch, "max_interval")].map((v) => (v === undefined ? undefined : parseDuration(v)));
+  if (min !== undefined && max !== undefined && min > max) {
+    ctx.addIssue({ code: "custom", path: ["fetch", "max_interval"], message: `is shorter than fetch.min_interval; expected at least ${stringAt(fetch, "min_interval")}` });
+  }
   const feedNames = new Map<string, number>();
   listAt(file, "feeds").forEach((feed, index) => {
     const name = stringAt(feed, "name");
@@ -286,7 +303,7 @@ export interface HeraldConfig {
     /** How long after its announcement a changed post is corrected (XEP-0308); 0 turns corrections off. */
     readonly correctionsMs: number;
   };
-  readonly http?: { readonly host: string; readonly port: number };
+  readonly http?: { readonly host: string; readonly port: number; readonly publicUrl?: string };
   readonly fetch: {
     readonly timeoutMs: number;
     readonly userAgentContact?: string;
@@ -294,6 +311,9 @@ export interface HeraldConfig {
     readonly allowPrivateAddresses: boolean;
     /** A feed failing this long is reported to the admins. */
     readonly reportFailuresAfterMs: number;
+    /** Bounds of adaptive polling (`interval: auto`). */
+    readonly minIntervalMs: number;
+    readonly maxIntervalMs: number;
   };
 }
 
@@ -310,7 +330,8 @@ export function heraldConfigSchema(context: ConfigContext) {
 function toHeraldConfig(file: ConfigFile, context: ConfigContext): HeraldConfig {
   const jid = file.xmpp.jid.toLowerCase();
   const [username, domain] = jid.split("@") as [string, string];
-  const http = file.http === undefined ? undefined : parseListen(file.http.listen);
+  const listen = file.http === undefined ? undefined : parseListen(file.http.listen);
+  const http = listen === undefined ? undefined : { ...listen, ...(file.http?.public_url === undefined ? {} : { publicUrl: file.http.public_url }) };
   return {
     xmpp: {
       jid,
@@ -323,7 +344,7 @@ function toHeraldConfig(file: ConfigFile, context: ConfigContext): HeraldConfig 
     nick: file.nick,
     admins: [...new Set(file.admins.map((admin) => admin.toLowerCase()))],
     store: file.store === ":memory:" || isAbsolute(file.store) ? file.store : resolve(context.cwd, file.store),
-    feeds: file.feeds.map((feed) => toFeedConfig(feed, durationMs(feed.interval), context.cwd)),
+    feeds: file.feeds.map((feed) => toFeedConfig(feed, feed.interval === "auto" ? undefined : durationMs(feed.interval), context.cwd)),
     rooms: file.rooms.map((room) => ({ ...room, jid: room.jid.toLowerCase() })),
     timeZone: file.time_zone,
     announce: {
@@ -338,6 +359,8 @@ function toHeraldConfig(file: ConfigFile, context: ConfigContext): HeraldConfig 
       timeoutMs: durationMs(file.fetch.timeout),
       allowPrivateAddresses: file.fetch.allow_private_addresses,
       reportFailuresAfterMs: durationMs(file.fetch.report_failures_after),
+      minIntervalMs: durationMs(file.fetch.min_interval),
+      maxIntervalMs: durationMs(file.fetch.max_interval),
       ...(file.fetch.user_agent_contact === undefined ? {} : { userAgentContact: file.fetch.user_agent_contact }),
     },
   };

@@ -5,6 +5,10 @@ export interface MetricSources {
   readonly outboxDepth: () => number;
   readonly roomsJoined: () => number;
   readonly roomsConfigured: () => number;
+  /** Each feed's current wait between reads and its basis (fixed, history, push, ...). */
+  readonly feedIntervals?: () => readonly { readonly feed: string; readonly seconds: number; readonly basis: string }[];
+  /** WebSub subscriptions by state (requested, active, denied, failed). */
+  readonly pushSubscriptions?: () => Readonly<Record<string, number>>;
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
@@ -37,6 +41,12 @@ export function createMetrics(sources: MetricSources) {
     }),
     reconnects: new Counter({ name: "herald_reconnects_total", help: "New XMPP sessions after the first", registers: [registry] }),
     commands: new Counter({ name: "herald_commands_total", help: "Commands handled, by name", labelNames: ["command"] as const, registers: [registry] }),
+    websubDeliveries: new Counter({
+      name: "herald_websub_deliveries_total",
+      help: "WebSub pushes received: accepted (signature checks), rejected (it does not: dropped), unknown (no such subscription)",
+      labelNames: ["result"] as const,
+      registers: [registry],
+    }),
     pollDuration: new Histogram({
       name: "herald_poll_duration_seconds",
       help: "Time from the start of a feed poll to its result being recorded",
@@ -58,6 +68,26 @@ export function createMetrics(sources: MetricSources) {
     registers: [registry],
     collect() {
       this.set(sources.roomsJoined());
+    },
+  });
+  new Gauge({
+    name: "herald_feed_interval_seconds",
+    help: "Each feed's current wait between reads; basis says why (fixed, history, silence, new-post, growing, freshness, min, max, push, no-history)",
+    labelNames: ["feed", "basis"] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const f of sources.feedIntervals?.() ?? []) this.set({ feed: f.feed, basis: f.basis }, f.seconds);
+    },
+  });
+  new Gauge({
+    name: "herald_websub_subscriptions",
+    help: "WebSub subscriptions by state",
+    labelNames: ["state"] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [state, count] of Object.entries(sources.pushSubscriptions?.() ?? {})) this.set({ state }, count);
     },
   });
   new Gauge({

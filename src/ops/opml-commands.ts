@@ -9,9 +9,6 @@ export interface Io {
   readonly stderr: { write(text: string): unknown };
 }
 
-/** How often imported feeds are polled unless --interval says otherwise. */
-const DEFAULT_INTERVAL_MS = 10 * 60_000;
-
 /**
  * `herald import-opml <file>`: adds every feed of an OPML file to the live configuration (as an
  * admin's `feed add` would, without reading them first), skipping URLs and names already there.
@@ -39,7 +36,7 @@ export async function importOpml(config: HeraldConfig, file: string, intervalMs:
         continue;
       }
       const name = feedName(feed.title, feed.xmlUrl, names);
-      registry.putFeed({ kind: "http", name, url: feed.xmlUrl, intervalMs: intervalMs ?? DEFAULT_INTERVAL_MS });
+      registry.putFeed({ kind: "http", name, url: feed.xmlUrl, ...(intervalMs === undefined ? {} : { intervalMs }) }); // absent: auto
       names.add(name);
       urls.add(feed.xmlUrl);
       added++;

@@ -19,6 +19,8 @@ export interface FeedSetDeps {
   readonly runtimePolicy: AddressPolicy;
   /** Tells the admins something only they can act on (the config file names an old address). */
   readonly notifyAdmins: (text: string) => void;
+  /** Told the names of the feeds applied (WebSub ends the subscriptions of feeds that went). */
+  readonly onApplied?: (names: ReadonlySet<string>) => void;
   readonly log: Logger;
 }
 
@@ -59,6 +61,7 @@ export function createFeedSet(deps: FeedSetDeps) {
         return state?.goneAt === undefined || state.url !== feedLocation(f);
       });
       deps.poller.setFeeds(feeds.map(toSpec));
+      deps.onApplied?.(new Set(feeds.map((f) => f.name)));
       closeWatchers();
       // A folder feed is also watched, so a new post is announced within seconds, not at the next poll.
       watchers = feeds.flatMap((feed) =>

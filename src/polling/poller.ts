@@ -3,14 +3,22 @@ import type { EntryStore, FeedStateStore, Target } from "../store/store.js";
 import type { Accepts, FloodPolicy } from "../announce/flood-policy.js";
 import { recordRead } from "./record-read.js";
 import { SourceError } from "../sources/errors.js";
-import type { ReadSource } from "../sources/source.js";
+import type { ReadSource, SourceHints, SourceRead } from "../sources/source.js";
+import { adaptiveInterval, withJitter, type IntervalDecision } from "./adaptive-interval.js";
 
 export interface FeedSpec {
   readonly name: string;
   /** Where the feed lives (URL or folder); stored so that a changed location starts afresh. */
   readonly location: string;
-  readonly intervalMs: number;
+  /** A fixed interval; absent: adaptive (`auto`, see adaptive-interval.ts). */
+  readonly intervalMs?: number | undefined;
   readonly read: ReadSource;
+}
+
+/** A feed's current wait between reads, and why (for `feeds`, `status` and /metrics). */
+export interface FeedSchedule extends IntervalDecision {
+  /** When the next read is due (ms since the epoch), when one is scheduled. */
+  readonly nextAt: number | undefined;
 }
 
 export type PollOutcome =
@@ -49,6 +57,14 @@ export interface PollerDeps {
   readonly correctionsMs?: number;
   /** Whether a target wants a post of a feed (its filter); absent: every target wants every post. */
   readonly accepts?: (feed: string) => Accepts;
+  /** Bounds of adaptive intervals (fetch.min_interval, fetch.max_interval). */
+  readonly adaptive?: { readonly minMs: number; readonly maxMs: number };
+  /** Whether a WebSub hub pushes this feed now: then polling is only a safety net, at the ceiling. */
+  readonly pushActive?: (feed: string) => boolean;
+  /** Told what each full read says of the source (its hub, its freshness). */
+  readonly onHints?: (feed: string, location: string, hints: SourceHints) => void;
+  /** 0 ≤ x < 1: jitter. */
+  readonly random?: () => number;
 }
 
 interface Scheduled {
@@ -58,7 +74,19 @@ interface Scheduled {
   /** A poll asked for while one was running: it runs once more right after. */
   rerun: Promise<PollOutcome> | undefined;
   failures: number;
+  /** The wait chosen after the last read. */
+  interval: IntervalDecision | undefined;
+  nextAt: number | undefined;
+  /** Publication dates of the newest posts seen, newest first (the adaptive history). */
+  published: number[];
+  hints: SourceHints;
+  /** Whether the last read found new posts. */
+  foundNew: boolean;
 }
+
+const DEFAULT_ADAPTIVE = { minMs: 2 * 60_000, maxMs: 60 * 60_000 };
+/** Where `auto` starts for a feed with no dated history. */
+const AUTO_START_MS = 10 * 60_000;
 
 export type Poller = ReturnType<typeof createPoller>;
 
@@ -72,13 +100,18 @@ export function createPoller(deps: PollerDeps) {
   const feeds = new Map<string, Scheduled>();
   let started = false;
 
-  async function poll(spec: FeedSpec): Promise<PollOutcome> {
+  const adaptive = deps.adaptive ?? DEFAULT_ADAPTIVE;
+  const random = deps.random ?? Math.random;
+
+  async function poll(item: Scheduled, source: ReadSource, pushed: boolean): Promise<PollOutcome> {
+    const { spec } = item;
     const startedAt = deps.now();
     const state = deps.feedState.open(spec.name, spec.location);
     let outcome: PollOutcome;
     try {
-      const read = await spec.read(state.validators);
+      const read = await source(state.validators);
       if (read.permanentRedirect && read.permanentRedirect !== spec.location) deps.onMoved?.(spec.name, read.permanentRedirect);
+      learn(item, read, pushed);
       if (read.kind === "not-modified") {
         deps.feedState.recordNotModified(spec.name, deps.now());
         outcome = { result: "not-modified" };
@@ -115,31 +148,73 @@ export function createPoller(deps: PollerDeps) {
     return outcome;
   }
 
+  /** Remembers what a read says about the feed's rhythm: dates, freshness, hub. */
+  function learn(item: Scheduled, read: SourceRead, pushed: boolean): void {
+    if (read.kind === "entries") {
+      const dates = new Set(item.published);
+      for (const entry of read.entries) if (entry.published !== undefined) dates.add(entry.published.getTime());
+      item.published = [...dates].sort((a, b) => b - a).slice(0, 20);
+    }
+    // A pushed body may be only the new items, without the feed's links: it says nothing of them.
+    if (pushed) return;
+    if (read.kind !== "entries") {
+      item.hints = { ...item.hints, freshForMs: read.hints?.freshForMs };
+      return;
+    }
+    item.hints = { ...(read.hints ?? {}) };
+    deps.onHints?.(item.spec.name, item.spec.location, item.hints);
+  }
+
   function schedule(item: Scheduled, delay: number): void {
     if (!started) return;
     clearTimeout(item.timer);
+    item.nextAt = deps.now() + delay;
     item.timer = setTimeout(() => void runNow(item), delay);
+  }
+
+  /** The wait after a successful read: fixed, the push safety net, or learnt. */
+  function interval(item: Scheduled): IntervalDecision {
+    if (deps.pushActive?.(item.spec.name)) {
+      const ms = Math.max(adaptive.maxMs, item.spec.intervalMs ?? 0);
+      return { ms, basis: "push", reason: "a WebSub hub pushes new posts; polling only as a safety net" };
+    }
+    if (item.spec.intervalMs !== undefined) return { ms: item.spec.intervalMs, basis: "fixed", reason: "the feed's interval" };
+    return adaptiveInterval({
+      ...adaptive,
+      defaultMs: AUTO_START_MS,
+      foundNew: item.foundNew,
+      previousMs: item.interval?.ms,
+      published: item.published,
+      now: deps.now(),
+      hints: item.hints,
+    });
   }
 
   /** The wait before the next poll, or undefined when the feed must not be polled again. */
   function nextDelay(item: Scheduled, outcome: PollOutcome): number | undefined {
     if (outcome.result !== "error") {
       item.failures = 0;
-      return item.spec.intervalMs;
+      item.foundNew = outcome.result === "new";
+      item.interval = interval(item);
+      // Fixed intervals are kept as written; learnt ones get jitter so feeds on one host drift apart.
+      return item.interval.basis === "fixed" ? item.interval.ms : withJitter(item.interval.ms, random(), adaptive);
     }
     if (outcome.gone) return undefined;
     // Exponential backoff with jitter, so a failing feed is asked less and less often.
     item.failures++;
-    const max = Math.max(item.spec.intervalMs, deps.maxBackoffMs ?? 3_600_000);
-    const delay = Math.min(max, item.spec.intervalMs * 2 ** Math.min(item.failures, 16)) * (0.9 + Math.random() * 0.2);
+    const base = item.spec.intervalMs ?? item.interval?.ms ?? adaptive.minMs;
+    const max = Math.max(base, deps.maxBackoffMs ?? 3_600_000);
+    const delay = Math.min(max, base * 2 ** Math.min(item.failures, 16)) * (0.9 + random() * 0.2);
     // RFC 9110 §10.2.3: a server that says when to come back is not asked sooner.
     return Math.max(delay, outcome.retryAfterMs ?? 0);
   }
 
-  function runNow(item: Scheduled): Promise<PollOutcome> {
+  function runNow(item: Scheduled, source: ReadSource = item.spec.read): Promise<PollOutcome> {
     if (item.running) {
       // What prompted this (a file written, an admin's "feed poll") may be newer than the running
       // poll's read, so it gets a poll of its own; repeated asks share that one.
+      // A pushed body is handled after the running read, never dropped.
+      if (source !== item.spec.read) return item.running.then((outcome) => (started ? runNow(item, source) : outcome));
       item.rerun ??= item.running.then((outcome) => {
         item.rerun = undefined;
         // Stopped meanwhile: the database may be closing; the last outcome stands.
@@ -148,7 +223,8 @@ export function createPoller(deps: PollerDeps) {
       return item.rerun;
     }
     clearTimeout(item.timer);
-    item.running = poll(item.spec)
+    item.nextAt = undefined;
+    item.running = poll(item, source, source !== item.spec.read)
       .catch((err: unknown): PollOutcome => {
         log.error({ feed: item.spec.name, err }, "poll crashed");
         return { result: "error", error: err instanceof Error ? err.message : String(err), temporary: true };
@@ -179,7 +255,18 @@ export function createPoller(deps: PollerDeps) {
           continue;
         }
         if (existing) clearTimeout(existing.timer);
-        const item: Scheduled = { spec, timer: undefined, running: undefined, rerun: undefined, failures: 0 };
+        const item: Scheduled = {
+          spec,
+          timer: undefined,
+          running: undefined,
+          rerun: undefined,
+          failures: 0,
+          interval: undefined,
+          nextAt: undefined,
+          published: [],
+          hints: {},
+          foundNew: false,
+        };
         feeds.set(spec.name, item);
         if (started) void runNow(item);
       }
@@ -192,6 +279,26 @@ export function createPoller(deps: PollerDeps) {
     pollNow(name: string): Promise<PollOutcome> | undefined {
       const item = feeds.get(name);
       return item ? runNow(item) : undefined;
+    },
+    /**
+     * A body a WebSub hub pushed for a feed: read like a poll that found it (same parser, identity
+     * and outbox), after any read under way. Undefined when the feed is not watched.
+     */
+    pushed(name: string, read: ReadSource): Promise<PollOutcome> | undefined {
+      const item = feeds.get(name);
+      return item ? runNow(item, read) : undefined;
+    },
+    /** Recomputes a feed's wait now (a hub's subscription began or ended). */
+    reschedule(name: string): void {
+      const item = feeds.get(name);
+      if (!item || item.running || item.interval === undefined) return;
+      item.interval = interval(item);
+      schedule(item, item.interval.ms);
+    },
+    /** The wait after a feed's last read and when the next is due; undefined before the first read. */
+    scheduleOf(name: string): FeedSchedule | undefined {
+      const item = feeds.get(name);
+      return item?.interval === undefined ? undefined : { ...item.interval, nextAt: item.nextAt };
     },
     /** Stops all timers and waits for polls under way. */
     async stop(): Promise<void> {

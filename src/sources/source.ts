@@ -2,8 +2,20 @@ import type { Entry } from "./entry.js";
 import type { Validators } from "./http/fetch.js";
 
 /** What one read of a source found. Every kind of source (HTTP feed, Markdown folder) answers this. */
+/**
+ * What a read learnt about the source's updates, for adaptive polling and WebSub: freshness from
+ * the HTTP response and the document, and the hub and topic (self) it advertises.
+ */
+export interface SourceHints {
+  readonly freshForMs?: number | undefined;
+  readonly ttlMs?: number | undefined;
+  readonly updatePeriodMs?: number | undefined;
+  readonly hub?: string | undefined;
+  readonly self?: string | undefined;
+}
+
 export type SourceRead =
-  | { readonly kind: "not-modified"; readonly permanentRedirect?: string }
+  | { readonly kind: "not-modified"; readonly permanentRedirect?: string; readonly hints?: SourceHints }
   | {
       readonly kind: "entries";
       readonly title: string | undefined;
@@ -14,6 +26,7 @@ export type SourceRead =
       readonly validators: Validators;
       /** The source moved for good (HTTP 301/308): the location to read next time. */
       readonly permanentRedirect?: string;
+      readonly hints?: SourceHints;
     };
 
 /**

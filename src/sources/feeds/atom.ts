@@ -7,6 +7,7 @@ import type { FeedEntryDraft, FeedReadResult } from "./feed-entry.js";
 import { childElement, childElements, textContent, type XmlElement } from "./xml-tree.js";
 import { childText, distinct, firstDate, nonBlank, NS, personName, resolveLink, textConstructHtml } from "./values.js";
 import { enclosureCandidate, readItemMedia } from "./media.js";
+import { readFeedHints } from "./feed-hints.js";
 
 export function readAtom(root: XmlElement): FeedReadResult {
   const ns = [root.ns];
@@ -18,6 +19,7 @@ export function readAtom(root: XmlElement): FeedReadResult {
     title: titleElement && nonBlank(textContent(titleElement)),
     link: home,
     items: childElements(root, "entry", ns).map((entry) => readEntry(entry, ns, home, feedAuthor)),
+    hints: readFeedHints(root, [], ns),
   };
 }
 

@@ -1,3 +1,4 @@
+import type { FeedHints } from "./feed-hints.js";
 import type { Media } from "../media.js";
 
 /**
@@ -23,4 +24,6 @@ export interface FeedReadResult {
   /** The feed's home page (RSS channel link, Atom alternate link), absolute. */
   readonly link: string | undefined;
   readonly items: readonly FeedEntryDraft[];
+  /** What the document says of its own updates (ttl, sy:updatePeriod) and its WebSub hub. */
+  readonly hints: FeedHints;
 }

@@ -9,11 +9,13 @@ import { readAtom } from "./atom.js";
 import { readRss } from "./rss.js";
 import { parseXml, type XmlElement } from "./xml-tree.js";
 import { SourceError } from "../errors.js";
+import type { FeedHints } from "./feed-hints.js";
 
 export interface ParsedFeed {
   readonly title: string | undefined;
   readonly link: string | undefined;
   readonly entries: readonly Entry[];
+  readonly hints: FeedHints;
 }
 
 /** The text was not a feed Herald could read. Never temporary: the same bytes fail again. */
@@ -47,7 +49,7 @@ export function parseFeedText(text: string, baseUrl: string): ParsedFeed {
   if (!root.closed && complete.length === 0) {
     throw new FeedParseError(`not a readable feed: the document ends inside <${root.qname}> before any complete item (truncated?)`);
   }
-  return { title: read.title, link: read.link, entries: settleIdentities(complete) };
+  return { title: read.title, link: read.link, entries: settleIdentities(complete), hints: read.hints };
 }
 
 function notAFeedReason(first: XmlElement | undefined): string {

@@ -10,6 +10,7 @@ import { decodeFeedBody, gunzipIfCompressed } from "../feeds/decode.js";
 import { FetchError } from "./fetch-error.js";
 import { header, readBody, requestOnce } from "./transport.js";
 import { SourceError } from "../errors.js";
+import { freshLifetimeMs, linkHeaderRelations } from "./freshness.js";
 
 export { FetchError, type FetchErrorDetails } from "./fetch-error.js";
 
@@ -19,10 +20,20 @@ export interface Validators {
   readonly lastModified: string | undefined;
 }
 
+/** What the response says about itself beyond its body: freshness and WebSub discovery links. */
+export interface ResponseHints {
+  /** RFC 9111 §4.2.1 freshness lifetime (max-age, or Expires minus Date), when given. */
+  readonly freshForMs?: number | undefined;
+  /** `Link: <…>; rel="hub"` and `rel="self"` (W3C WebSub §4), absolute. */
+  readonly hub?: string | undefined;
+  readonly self?: string | undefined;
+}
+
 export type FetchResult =
-  | { readonly kind: "not-modified"; readonly permanentRedirect?: string }
+  | { readonly kind: "not-modified"; readonly permanentRedirect?: string; readonly hints?: ResponseHints }
   | {
       readonly kind: "fetched";
+      readonly hints?: ResponseHints;
       readonly text: string;
       /** Where the feed was finally found, after redirects: the document's base URI. */
       readonly url: string;
@@ -103,7 +114,8 @@ export function createHttpFetcher(options: FetchOptions): FetchFeed {
         const moved = permanentRedirect === undefined ? {} : { permanentRedirect };
         if (status === 304) {
           response.destroy();
-          return { kind: "not-modified", ...moved };
+          // A 304 carries the headers a 200 would (RFC 9110 §15.4.5): freshness included.
+          return { kind: "not-modified", ...moved, ...responseHints(response, current.href, now()) };
         }
         if (status < 200 || status > 299) {
           response.destroy();
@@ -118,6 +130,7 @@ export function createHttpFetcher(options: FetchOptions): FetchFeed {
           url: current.href,
           bytes: body.byteLength,
           validators: { etag: header(response, "etag"), lastModified: header(response, "last-modified") },
+          ...responseHints(response, current.href, now()),
           ...moved,
         };
       }
@@ -129,6 +142,14 @@ export function createHttpFetcher(options: FetchOptions): FetchFeed {
       clearTimeout(deadline);
     }
   };
+}
+
+/** `{ hints }` when the response says anything of its freshness or its hub; `{}` when not. */
+function responseHints(response: IncomingMessage, url: string, now: number): { hints?: ResponseHints } {
+  const links = linkHeaderRelations(header(response, "link"), url);
+  const fresh = freshLifetimeMs({ cacheControl: header(response, "cache-control"), expires: header(response, "expires"), date: header(response, "date") }, now);
+  const hints = { freshForMs: fresh, hub: links.get("hub"), self: links.get("self") };
+  return Object.values(hints).some((v) => v !== undefined) ? { hints } : {};
 }
 
 function parseHttpUrl(text: string, base?: URL): URL {

@@ -37,7 +37,7 @@ describe("folder feeds", () => {
     mkdirSync(join(dir, "content/blog"), { recursive: true });
     const { config, warnings } = load("  - { name: blog, path: content/blog }\n");
     expect(config.feeds).toEqual([
-      { kind: "folder", name: "blog", path: join(dir, "content/blog"), intervalMs: 600_000, timeZone: "UTC", translations: "skip" },
+      { kind: "folder", name: "blog", path: join(dir, "content/blog"), timeZone: "UTC", translations: "skip" },
     ]);
     expect(warnings).toEqual([]);
   });

@@ -64,7 +64,7 @@ describe("loadConfig: valid files", () => {
       rooms: [],
       timeZone: "UTC",
       announce: { maxAgeMs: 7 * 24 * 3_600_000, maxPerPoll: 5, roomBurst: 5, roomIntervalMs: 2_000, correctionsMs: 24 * 3_600_000 },
-      fetch: { timeoutMs: 30_000, allowPrivateAddresses: false, reportFailuresAfterMs: 3_600_000 },
+      fetch: { timeoutMs: 30_000, allowPrivateAddresses: false, reportFailuresAfterMs: 3_600_000, minIntervalMs: 120_000, maxIntervalMs: 3_600_000 },
     });
     expect(warnings).toEqual([expect.stringMatching(/^feeds: none defined/), expect.stringMatching(/^rooms: none defined/)]);
   });
@@ -104,14 +104,14 @@ fetch: { timeout: 45s, user_agent_contact: "mailto:ops@example.org" }
     expect(config.feeds).toEqual([
       { kind: "http", name: "xsf", url: "https://xmpp.org/feeds/all.atom.xml", intervalMs: 5_400_000 },
       { kind: "http", name: "blog", url: "http://blog.example.org/rss", intervalMs: 90_000 },
-      { kind: "http", name: "quiet", url: "https://quiet.example.org/feed", intervalMs: 600_000 },
+      { kind: "http", name: "quiet", url: "https://quiet.example.org/feed" },
     ]);
     expect(config.rooms).toEqual([
       { jid: "news@conference.example.org", feeds: ["xsf", "blog"], password: "door", nick: "Herald2" },
       { jid: "dev@conference.example.org", feeds: ["quiet"] },
     ]);
     expect(config.http).toEqual({ host: "::1", port: 9464 });
-    expect(config.fetch).toEqual({ timeoutMs: 45_000, userAgentContact: "mailto:ops@example.org", allowPrivateAddresses: false, reportFailuresAfterMs: 3_600_000 });
+    expect(config.fetch).toEqual({ timeoutMs: 45_000, userAgentContact: "mailto:ops@example.org", allowPrivateAddresses: false, reportFailuresAfterMs: 3_600_000, minIntervalMs: 120_000, maxIntervalMs: 3_600_000 });
     expect(warnings).toEqual([]);
   });
 

@@ -96,3 +96,55 @@ test("a permanent redirect is reported so the new URL can be remembered", async 
   await poller.pollNow("blog");
   expect(moved).toEqual(["http://y/feed"]);
 });
+
+describe("interval auto", () => {
+  const HOUR = 3_600_000;
+  const now = Date.UTC(2026, 11, 3, 12);
+  const dated = (...hoursAgo: number[]) =>
+    `<rss version="2.0"><channel><title>T</title><ttl>20</ttl><atom:link xmlns:atom="http://www.w3.org/2005/Atom" rel="hub" href="https://hub.example/"/>${hoursAgo
+      .map((h) => `<item><guid>p${h}</guid><title>p${h}</title><pubDate>${new Date(now - h * HOUR).toUTCString()}</pubDate></item>`)
+      .join("")}</channel></rss>`;
+
+  async function autoPoller(texts: string[], pushActive = () => false) {
+    const db = await openDatabase(":memory:");
+    const hints: unknown[] = [];
+    const fetchFeed = async (): Promise<FetchResult> => fetched(texts.shift()!);
+    const poller = createPoller({
+      feedState: createFeedStateStore(db),
+      entries: createEntryStore(db),
+      targetsFor: () => [{ kind: "room", address: "room@muc" }],
+      onQueued: () => undefined,
+      log: pino({ level: "silent" }),
+      now: () => now,
+      adaptive: { minMs: 2 * 60_000, maxMs: HOUR },
+      pushActive,
+      onHints: (feed, location, h) => hints.push({ feed, location, hub: h.hub }),
+      random: () => 0.5,
+    });
+    poller.setFeeds([{ name: "blog", location: "http://x/feed", read: httpFeedSource("http://x/feed", fetchFeed) }]);
+    return { poller, hints };
+  }
+
+  test("learns from the posts' dates, honours the feed's ttl, and reports the hub it names", async () => {
+    const { poller, hints } = await autoPoller([dated(4, 8, 12), dated(0, 4, 8, 12)]);
+    await poller.pollNow("blog");
+    // Posts every 4 hours: a read every hour (four per gap); the ttl of 20 min is shorter.
+    expect(poller.scheduleOf("blog")).toMatchObject({ ms: HOUR, basis: "history", reason: "posts about every 4 h" });
+    expect(hints).toEqual([{ feed: "blog", location: "http://x/feed", hub: "https://hub.example/" }]);
+    await poller.pollNow("blog");
+    // A new post halves the wait.
+    expect(poller.scheduleOf("blog")).toMatchObject({ ms: 30 * 60_000, basis: "new-post" });
+    await poller.stop();
+  });
+
+  test("a pushed body is read like a poll, and a pushed feed is polled only at the ceiling", async () => {
+    const { poller, hints } = await autoPoller([dated(4, 8, 12)], () => true);
+    await poller.pollNow("blog");
+    expect(poller.scheduleOf("blog")).toMatchObject({ ms: HOUR, basis: "push" });
+    const outcome = await poller.pushed("blog", async (validators) => ({ kind: "entries", title: "T", entries: [{ key: "id:pushed", title: "Pushed", link: "https://b/p", author: undefined, published: new Date(now), summaryHtml: "", categories: [], media: [] }], validators }));
+    expect(outcome).toMatchObject({ result: "new", added: 1 });
+    // A push says nothing of the feed's links: the hub seen by the poll stands.
+    expect(hints).toHaveLength(1);
+    await poller.stop();
+  });
+});
