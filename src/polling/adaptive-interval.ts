@@ -18,7 +18,7 @@
 
 export interface FreshnessHints {
   /** The HTTP response stays fresh this long (max-age, or Expires minus Date). */
-  readonly httpFreshMs?: number | undefined;
+  readonly freshForMs?: number | undefined;
   /** RSS 2.0 <ttl>, in ms. */
   readonly ttlMs?: number | undefined;
   /** RSS 1.0 syndication module: updatePeriod / updateFrequency, in ms. */
@@ -87,7 +87,7 @@ export function adaptiveInterval(input: IntervalInput): IntervalDecision {
 /** The longest of the freshness hints, with where it came from. */
 function freshness(hints: FreshnessHints): { ms: number; reason: string } | undefined {
   const candidates: { ms: number; reason: string }[] = [];
-  if (hints.httpFreshMs !== undefined) candidates.push({ ms: hints.httpFreshMs, reason: `the server's cache lifetime is ${human(hints.httpFreshMs)}` });
+  if (hints.freshForMs !== undefined) candidates.push({ ms: hints.freshForMs, reason: `the server's cache lifetime is ${human(hints.freshForMs)}` });
   if (hints.ttlMs !== undefined) candidates.push({ ms: hints.ttlMs, reason: `the feed's <ttl> is ${human(hints.ttlMs)}` });
   if (hints.updatePeriodMs !== undefined) candidates.push({ ms: hints.updatePeriodMs, reason: `the feed's sy:updatePeriod is ${human(hints.updatePeriodMs)}` });
   return candidates.filter((c) => c.ms > 0).sort((a, b) => b.ms - a.ms)[0];

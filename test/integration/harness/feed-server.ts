@@ -28,6 +28,7 @@ export class FeedServer {
   private readonly pages = new Map<string, string>();
   private readonly redirects = new Map<string, { to: string; status: number }>();
   private readonly feeds = new Map<string, { format: "atom" | "rss"; posts: Post[]; modified: Date }>();
+  private readonly extraHeaders = new Map<string, Record<string, string>>();
   readonly requests: FeedRequest[] = [];
   private readonly waiters: { pred: (r: FeedRequest) => boolean; resolve: (r: FeedRequest) => void }[] = [];
   private server: Server | undefined;
@@ -52,6 +53,18 @@ export class FeedServer {
     if (!feed) throw new Error(`no feed at ${path}`);
     feed.posts = feed.posts.map(change);
     feed.modified = new Date(Math.max(feed.modified.getTime() + 1000, Math.floor(Date.now() / 1000) * 1000));
+  }
+
+  /** Sends these headers too with a feed (Link for a WebSub hub, Cache-Control, Expires). */
+  setHeaders(path: string, headers: Record<string, string>): void {
+    this.extraHeaders.set(path, headers);
+  }
+
+  /** The document a feed serves now (what a WebSub hub pushes to its subscribers). */
+  document(path: string, only?: Post[]): string {
+    const feed = this.feeds.get(path);
+    if (!feed) throw new Error(`no feed at ${path}`);
+    return render(feed.format, path, only ?? feed.posts, this.url(path));
   }
 
   /** Serves a fixed body as text/html (a web page where a feed was expected). */
@@ -106,7 +119,7 @@ export class FeedServer {
         const etag = `"${createHash("sha1").update(body).digest("hex").slice(0, 16)}"`;
         if (req.headers["if-none-match"] === etag) {
           status = 304;
-          res.writeHead(304, { etag }).end();
+          res.writeHead(304, { etag, ...this.extraHeaders.get(path) }).end();
         } else {
           status = 200;
           res
@@ -114,6 +127,7 @@ export class FeedServer {
               "content-type": feed.format === "atom" ? "application/atom+xml; charset=utf-8" : "application/rss+xml; charset=utf-8",
               etag,
               "last-modified": feed.modified.toUTCString(),
+              ...this.extraHeaders.get(path),
             })
             .end(body);
         }

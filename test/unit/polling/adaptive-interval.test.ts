@@ -62,17 +62,17 @@ test("a new post halves the wait; quiet reads let it grow back by half, up to th
 
 test("never sooner than the server's cache lifetime or the feed's ttl / sy:updatePeriod, the longest winning", () => {
   const published = every(HOUR, 10);
-  expect(adaptiveInterval(input({ published, hints: { httpFreshMs: 30 * MIN } }))).toEqual({
+  expect(adaptiveInterval(input({ published, hints: { freshForMs: 30 * MIN } }))).toEqual({
     ms: 30 * MIN,
     basis: "freshness",
     reason: "the server's cache lifetime is 30 min",
   });
-  expect(adaptiveInterval(input({ published, hints: { httpFreshMs: 20 * MIN, ttlMs: 40 * MIN } })).reason).toBe("the feed's <ttl> is 40 min");
+  expect(adaptiveInterval(input({ published, hints: { freshForMs: 20 * MIN, ttlMs: 40 * MIN } })).reason).toBe("the feed's <ttl> is 40 min");
   expect(adaptiveInterval(input({ published, hints: { updatePeriodMs: 50 * MIN } })).reason).toBe("the feed's sy:updatePeriod is 50 min");
   // A shorter hint than the history's figure changes nothing.
   expect(adaptiveInterval(input({ published, hints: { ttlMs: 5 * MIN } }))).toMatchObject({ ms: 15 * MIN, basis: "history" });
   // The ceiling wins over a day-long cache lifetime.
-  expect(adaptiveInterval(input({ published, hints: { httpFreshMs: DAY } }))).toMatchObject({ ms: HOUR, basis: "max" });
+  expect(adaptiveInterval(input({ published, hints: { freshForMs: DAY } }))).toMatchObject({ ms: HOUR, basis: "max" });
 });
 
 test("dates in the future and posts at one instant do not make a history", () => {
