@@ -25,16 +25,16 @@ test("a feed with no dated posts starts at the default", () => {
   expect(adaptiveInterval(input({}))).toEqual({ ms: 10 * MIN, basis: "no-history", reason: "no dated posting history yet" });
 });
 
-test("a feed posting hourly is read every quarter hour", () => {
+test("a feed posting hourly is read every ten minutes, six times per gap", () => {
   const decision = adaptiveInterval(input({ published: every(HOUR, 10, 5 * MIN) }));
-  expect(decision).toEqual({ ms: 15 * MIN, basis: "history", reason: "posts about every 60 min" });
+  expect(decision).toEqual({ ms: 10 * MIN, basis: "history", reason: "posts about every 60 min" });
 });
 
 test("a feed posting every few minutes is held at fetch.min_interval", () => {
-  const decision = adaptiveInterval(input({ published: every(4 * MIN, 10) }));
+  const decision = adaptiveInterval(input({ published: every(6 * MIN, 10) }));
   expect(decision.ms).toBe(2 * MIN);
   expect(decision.basis).toBe("min");
-  expect(decision.reason).toBe("fetch.min_interval (posts about every 4 min)");
+  expect(decision.reason).toBe("fetch.min_interval (posts about every 6 min)");
 });
 
 test("a weekly feed and a dead one are held at fetch.max_interval", () => {
@@ -44,20 +44,21 @@ test("a weekly feed and a dead one are held at fetch.max_interval", () => {
   expect(dead.reason).toContain("silent for 400 d");
 });
 
-test("a long silence lengthens the wait beyond what the history says", () => {
-  // Hourly posts, but none for 12 hours: read every 3 hours, capped by a ceiling of a day.
+test("a long silence lengthens the wait beyond what the history says; an ordinary pause does not", () => {
+  // Hourly posts, but none for 12 hours: read every 90 minutes, under a ceiling of a day.
   const decision = adaptiveInterval(input({ maxMs: DAY, published: every(HOUR, 10, 12 * HOUR) }));
-  expect(decision).toEqual({ ms: 3 * HOUR, basis: "silence", reason: "silent for 12 h" });
+  expect(decision).toEqual({ ms: 90 * MIN, basis: "silence", reason: "silent for 12 h" });
+  expect(adaptiveInterval(input({ maxMs: DAY, published: every(HOUR, 10, 3 * HOUR) })).basis).toBe("history");
 });
 
 test("a new post halves the wait; quiet reads let it grow back by half, up to the history's figure", () => {
   const published = every(HOUR, 10);
-  const afterNew = adaptiveInterval(input({ published, foundNew: true, previousMs: 15 * MIN }));
-  expect(afterNew).toMatchObject({ ms: 7.5 * MIN, basis: "new-post" });
+  const afterNew = adaptiveInterval(input({ published, foundNew: true, previousMs: 10 * MIN }));
+  expect(afterNew).toMatchObject({ ms: 5 * MIN, basis: "new-post" });
   const quiet1 = adaptiveInterval(input({ published, previousMs: afterNew.ms }));
-  expect(quiet1).toMatchObject({ ms: 11.25 * MIN, basis: "growing" });
+  expect(quiet1).toMatchObject({ ms: 7.5 * MIN, basis: "growing" });
   const quiet2 = adaptiveInterval(input({ published, previousMs: quiet1.ms }));
-  expect(quiet2).toMatchObject({ ms: 15 * MIN, basis: "history" });
+  expect(quiet2).toMatchObject({ ms: 10 * MIN, basis: "history" });
 });
 
 test("never sooner than the server's cache lifetime or the feed's ttl / sy:updatePeriod, the longest winning", () => {
@@ -70,7 +71,7 @@ test("never sooner than the server's cache lifetime or the feed's ttl / sy:updat
   expect(adaptiveInterval(input({ published, hints: { freshForMs: 20 * MIN, ttlMs: 40 * MIN } })).reason).toBe("the feed's <ttl> is 40 min");
   expect(adaptiveInterval(input({ published, hints: { updatePeriodMs: 50 * MIN } })).reason).toBe("the feed's sy:updatePeriod is 50 min");
   // A shorter hint than the history's figure changes nothing.
-  expect(adaptiveInterval(input({ published, hints: { ttlMs: 5 * MIN } }))).toMatchObject({ ms: 15 * MIN, basis: "history" });
+  expect(adaptiveInterval(input({ published, hints: { ttlMs: 5 * MIN } }))).toMatchObject({ ms: 10 * MIN, basis: "history" });
   // The ceiling wins over a day-long cache lifetime.
   expect(adaptiveInterval(input({ published, hints: { freshForMs: DAY } }))).toMatchObject({ ms: HOUR, basis: "max" });
 });

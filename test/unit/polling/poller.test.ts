@@ -128,12 +128,12 @@ describe("interval auto", () => {
   test("learns from the posts' dates, honours the feed's ttl, and reports the hub it names", async () => {
     const { poller, hints } = await autoPoller([dated(4, 8, 12), dated(0, 4, 8, 12)]);
     await poller.pollNow("blog");
-    // Posts every 4 hours: a read every hour (four per gap); the ttl of 20 min is shorter.
-    expect(poller.scheduleOf("blog")).toMatchObject({ ms: HOUR, basis: "history", reason: "posts about every 4 h" });
+    // Posts every 4 hours: a read every 40 minutes (six per gap); the ttl of 20 min is shorter.
+    expect(poller.scheduleOf("blog")).toMatchObject({ ms: 40 * 60_000, basis: "history", reason: "posts about every 4 h" });
     expect(hints).toEqual([{ feed: "blog", location: "http://x/feed", hub: "https://hub.example/" }]);
     await poller.pollNow("blog");
     // A new post halves the wait.
-    expect(poller.scheduleOf("blog")).toMatchObject({ ms: 30 * 60_000, basis: "new-post" });
+    expect(poller.scheduleOf("blog")).toMatchObject({ ms: 20 * 60_000, basis: "new-post" });
     await poller.stop();
   });
 
