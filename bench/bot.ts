@@ -26,10 +26,12 @@ export interface BotLog {
 export interface BotConfig {
   readonly xmpp: { jid: string; password: string; service: string; resource: string };
   readonly store: string;
-  readonly feeds: readonly { name: string; url: string; interval: string }[];
+  readonly feeds: readonly { name: string; url: string; interval?: string }[];
   readonly rooms: readonly { jid: string; feeds: readonly string[] }[];
   readonly admins?: readonly string[];
   readonly nick?: string;
+  readonly http?: { readonly listen: string; readonly public_url?: string };
+  readonly fetch?: Record<string, string | boolean>;
 }
 
 /** Writes the YAML config into `dir` (a fresh temp dir by default) and returns its path. */
