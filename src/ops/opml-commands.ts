@@ -13,7 +13,7 @@ export interface Io {
  * `herald import-opml <file>`: adds every feed of an OPML file to the live configuration (as an
  * admin's `feed add` would, without reading them first), skipping URLs and names already there.
  * Each new feed's first poll is its baseline, so importing a reader's list floods no room. A
- * running Herald sees the feeds after a restart. Returns the exit code.
+ * running Herald is signalled by the caller (cli.ts) and polls them at once. Returns the exit code.
  */
 export async function importOpml(config: HeraldConfig, file: string, intervalMs: number | undefined, io: Io): Promise<number> {
   let read;
