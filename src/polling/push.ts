@@ -55,8 +55,9 @@ export function createPush(deps: PushDeps) {
     onContent: (feed, body, contentType) => {
       const topic = topics.get(feed);
       if (topic === undefined) return;
-      const text = decodeFeedBody(body, contentType ?? null);
       void deps.poller().pushed(feed, async (validators) => {
+        // Undecodable or unparsable bytes fail this read like a fetched body would (a SourceError).
+        const text = decodeFeedBody(body, contentType ?? null);
         // The topic URL is the pushed document's base URI, as the fetched one's URL is.
         const parsed = parseFeedText(text, topic);
         return { kind: "entries", title: parsed.title, link: parsed.link, entries: parsed.entries, validators };
