@@ -130,6 +130,8 @@ declare module "@xmpp/client" {
     iqCallee: IqCallee;
     streamManagement: StreamManagement;
     reconnect: Reconnect;
+    /** saslmechanisms' factory: the client's mechanisms in order of preference. */
+    saslFactory: { _mechs: { name: string; mech: unknown }[] };
     /** Resolves with the bound JID when online (before stream management is enabled). */
     start(): Promise<JID>;
     stop(): Promise<unknown>;
