@@ -68,9 +68,9 @@ printf 'FROM docker.io/library/%s\nCOPY . /context\nRUN find /context -mindepth 
 c=$("${buildah[@]}" from --pull-never localhost/herald-context:ci)
 listing=$("${buildah[@]}" run --isolation chroot "$c" -- cat /listing)
 for kept_out in .git node_modules dist data config/herald.yaml herald.db-wal .ci/jest-node24.json; do
-  if echo "$listing" | grep -qx "$kept_out"; then fail "$kept_out reached the build context; .dockerignore must keep it out"; fi
+  if grep -qx "$kept_out" <<<"$listing"; then fail "$kept_out reached the build context; .dockerignore must keep it out"; fi
 done
-echo "$listing" | grep -qx 'src/cli.ts' || fail "the context listing looks wrong (no src/cli.ts)"
+grep -qx 'src/cli.ts' <<<"$listing" || fail "the context listing looks wrong (no src/cli.ts); it begins: $(echo "$listing" | head -5 | tr '\n' ' ')"
 lap "the build context holds $(echo "$listing" | wc -l) paths; none of .git, node_modules, dist, data, databases, config/herald.yaml"
 
 # --- 2. The real build, from the repository as committed (the clean clone above).
@@ -109,7 +109,7 @@ printf 'xmpp:\n  jid: herald@localhost\n  password: ci-image-pw\n  service: xmpp
 "${buildah[@]}" copy --chown node:node "$ctr" "$work/unreachable.yaml" /config/herald.yaml >/dev/null
 out=$(in_image sh -c 'timeout -s TERM 8 node --max-semi-space-size=2 dist/cli.js run; echo "exit $?"' 2>&1 || true)
 for said in '"msg":"starting"' '"msg":"cannot reach the XMPP server; retrying"' '"msg":"still cannot reach the XMPP server; what to check"' '"msg":"stopped"'; do
-  echo "$out" | grep -q "$said" || { echo "$out"; fail "herald run (unreachable server) did not log $said"; }
+  grep -q "$said" <<<"$out" || { echo "$out"; fail "herald run (unreachable server) did not log $said"; }
 done
 in_image test -s /data/herald.db 2>/dev/null || fail "the default store path did not land in /data"
 echo "  run as node against an unreachable server: started, retried, said what to check, stopped; store /app/data/herald.db -> /data"
@@ -145,7 +145,7 @@ out=$(in_image env HERALD_XMPP_PASSWORD="$password" HERALD_HEALTH_URL="http://12
     sleep 0.5
   done
   kill -TERM $bot; wait $bot; echo "exit $?"; cat /tmp/herald.log; echo "healthy: $ok"' 2>&1 || true)
-echo "$out" | grep -q '"msg":"joined room".*news@conference.localhost\|news@conference.localhost.*"msg":"joined room"' || { echo "$out" | tail -20; tail -20 "$pdir/console.log"; fail "herald run (compose config) did not join the room"; }
-echo "$out" | grep -q '^healthy: yes' || { echo "$out" | tail -20; fail "the image's HEALTHCHECK command never passed"; }
+grep -q '"msg":"joined room".*news@conference.localhost\|news@conference.localhost.*"msg":"joined room"' <<<"$out" || { echo "$out" | tail -20; tail -20 "$pdir/console.log"; fail "herald run (compose config) did not join the room"; }
+grep -q '^healthy: yes' <<<"$out" || { echo "$out" | tail -20; fail "the image's HEALTHCHECK command never passed"; }
 echo "  run as node with herald.docker.yaml against the example Prosody: online, joined news@conference.localhost, the image's HEALTHCHECK passes"
 lap "OK"

@@ -55,5 +55,5 @@ echo "--- as systemd would: User=$user WorkingDirectory=$workdir ExecStartPre=$p
 # shellcheck disable=SC2086 # Environment= holds several NAME=value words, as systemd splits them
 out=$(cd "$workdir" && runuser -u "$user" -- env -i PATH="$systemd_path" $env_line $(cat "$env_file") $pre 2>&1) || fail "ExecStartPre failed: $out"
 echo "$out"
-echo "$out" | grep -q "herald.yaml: OK (1 feeds, 1 rooms, store $T/var/lib/herald/herald.db)" || fail "check-config did not accept the installed config"
+grep -q "herald.yaml: OK (1 feeds, 1 rooms, store $T/var/lib/herald/herald.db)" <<<"$out" || fail "check-config did not accept the installed config"
 echo "systemd steps: OK (installed as the unit's header says; ExecStartPre passes as $user)"
