@@ -19,6 +19,8 @@ interface Row {
 
 // A post's date for ordering: its own date when it has one, else when we first saw it.
 const WHEN = "COALESCE(e.published_at, e.first_seen_at)";
+/** From this many matches on, a search walks the date index instead of sorting its matches. */
+const MANY_MATCHES = 500;
 
 export function createEntryStore(db: Db): EntryStore {
   const stored = db.prepare<[string, string, string, string], { rowid: number; entry_key: string; content_hash: string | null }>(
@@ -47,8 +49,14 @@ export function createEntryStore(db: Db): EntryStore {
   const latestAll = db.prepare<[number], Row>(`SELECT e.* FROM entries e ORDER BY ${WHEN} DESC, e.rowid DESC LIMIT ?`);
   const latestOne = db.prepare<[string, number], Row>(`SELECT e.* FROM entries e WHERE e.feed = ? ORDER BY ${WHEN} DESC, e.rowid DESC LIMIT ?`);
   const newest = db.prepare<[], { feed: string; newest: number }>(`SELECT e.feed, MAX(${WHEN}) AS newest FROM entries e GROUP BY e.feed`);
-  const search = db.prepare<[string, number], Row>(`SELECT e.* FROM entries_fts f JOIN entries e ON e.rowid = f.rowid
-      WHERE entries_fts MATCH ? ORDER BY ${WHEN} DESC LIMIT ?`);
+  // Search, newest first, in one of two plans (bench/experiments/search-cost.ts measured both on
+  // 50,000 posts): a query matching few posts sorts its matches; one matching many walks the date
+  // index from the newest post and stops at the limit, so it never sorts thousands of rows.
+  const searchFew = db.prepare<[string, number], Row>(`SELECT e.* FROM entries_fts f JOIN entries e ON e.rowid = f.rowid
+      WHERE entries_fts MATCH ? ORDER BY ${WHEN} DESC, e.rowid DESC LIMIT ?`);
+  const searchMany = db.prepare<[string, number], Row>(`SELECT e.* FROM entries e INDEXED BY entries_by_date
+      WHERE e.rowid IN (SELECT rowid FROM entries_fts WHERE entries_fts MATCH ?) ORDER BY ${WHEN} DESC, e.rowid DESC LIMIT ?`);
+  const matchesUpTo = db.prepare<[string, number], { n: number }>(`SELECT count(*) AS n FROM (SELECT rowid FROM entries_fts WHERE entries_fts MATCH ? LIMIT ?)`);
 
   const record = db.transaction(
     (feed: string, entries: readonly Entry[], now: number, announce?: (added: readonly Entry[], changed: readonly ChangedEntry[]) => readonly QueuedAnnouncement[]): RecordResult => {
@@ -128,7 +136,9 @@ export function createEntryStore(db: Db): EntryStore {
       // Each word becomes a quoted FTS5 string with a prefix star: user input never reaches the
       // query syntax (no column filters, no NEAR, no syntax errors).
       const query = words.map((w) => `"${w.replace(/"/g, '""')}"*`).join(" ");
-      return query ? search.all(query, limit).map(toStored) : [];
+      if (!query) return [];
+      const many = matchesUpTo.get(query, MANY_MATCHES)!.n >= MANY_MATCHES;
+      return (many ? searchMany : searchFew).all(query, limit).map(toStored);
     },
     newestByFeed(): Map<string, number> {
       return new Map(newest.all().map((r) => [r.feed, r.newest]));

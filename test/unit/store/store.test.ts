@@ -295,3 +295,25 @@ describe("corrections of announced posts (XEP-0308)", () => {
     expect(outbox.pending(room("r@muc"), 5).map((a) => a.entry?.title)).toEqual(["Final title"]);
   });
 });
+
+test("search gives the newest matches first whether few or many posts match (two query plans)", async () => {
+  const db = await openDatabase(":memory:");
+  const entries = createEntryStore(db);
+  // 1,200 posts say "common"; every hundredth also says "rare". Dates are shuffled against the
+  // insertion order, and some share a date, so the order is by date, then newest stored first.
+  const posts = Array.from({ length: 1200 }, (_, i) => ({
+    ...entry(`p${i}`, `Post ${i} common${i % 100 === 0 ? " rare" : ""}`),
+    published: new Date(((i * 7919) % 1200) * 60_000 - (i % 3 === 0 ? 0 : 1)),
+  }));
+  recordRead(entries, "blog", posts, [], true, 1);
+  const expected = (word: string) =>
+    posts
+      .map((p, rowid) => ({ key: p.key, at: p.published.getTime(), rowid, title: p.title }))
+      .filter((p) => p.title.includes(word))
+      .sort((a, b) => b.at - a.at || b.rowid - a.rowid)
+      .slice(0, 5)
+      .map((p) => p.key);
+  expect(entries.search(["common"], 5).map((e) => e.key)).toEqual(expected("common"));
+  expect(entries.search(["rare"], 5).map((e) => e.key)).toEqual(expected("rare"));
+  expect(entries.search(["rare", "common"], 5).map((e) => e.key)).toEqual(expected("rare"));
+});
