@@ -8,7 +8,7 @@ import type { IncomingMessage } from "node:http";
 import { AddressRefusedError, systemResolver, type AddressPolicy, type ResolveHost } from "./address-policy.js";
 import { decodeFeedBody, gunzipIfCompressed } from "../feeds/decode.js";
 import { FetchError } from "./fetch-error.js";
-import { header, readBody, requestOnce } from "./transport.js";
+import { discardResponse, header, readBody, requestOnce } from "./transport.js";
 import { SourceError } from "../errors.js";
 import { freshLifetimeMs, linkHeaderRelations } from "./freshness.js";
 
@@ -104,7 +104,7 @@ export function createHttpFetcher(options: FetchOptions): FetchFeed {
         const response = await requestOnce(current, { headers, policy, resolveHost, connectTimeoutMs, signal: total.signal });
         const status = response.statusCode ?? 0;
         if (REDIRECTS.has(status)) {
-          response.destroy();
+          discardResponse(response);
           const next = redirectTarget(response, current, chain);
           if (permanentSoFar && (status === 301 || status === 308)) permanentRedirect = next.href;
           else permanentSoFar = false;
@@ -113,12 +113,12 @@ export function createHttpFetcher(options: FetchOptions): FetchFeed {
         }
         const moved = permanentRedirect === undefined ? {} : { permanentRedirect };
         if (status === 304) {
-          response.destroy();
+          discardResponse(response);
           // A 304 carries the headers a 200 would (RFC 9110 §15.4.5): freshness included.
           return { kind: "not-modified", ...moved, ...responseHints(response, current.href, now()) };
         }
         if (status < 200 || status > 299) {
-          response.destroy();
+          discardResponse(response);
           throw statusError(response, now());
         }
         const body = await readBody(response, maxBytes, total.signal);

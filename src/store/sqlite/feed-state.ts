@@ -40,6 +40,9 @@ export function createFeedStateStore(db: Db): FeedStateStore {
   return {
     /** Returns the state of a feed, creating it on first sight (or after its URL changed). */
     open(feed: string, url: string): FeedState {
+      // Every poll opens its feed: one read when nothing changed, the writes only when they do.
+      const row = get.get(feed);
+      if (row !== undefined && row.url === url) return toState(row);
       ensure.run(feed, url);
       setUrl.run({ feed, url });
       return toState(get.get(feed)!);
