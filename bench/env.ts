@@ -11,8 +11,8 @@ import { readCpu, type CpuReading } from "./proc.js";
 
 export const BOT_JID = "herald@localhost";
 export const BOT_PASSWORD = "bench-bot-pw";
-/** Accounts of the people in the scenarios: a reader in rooms and ten users asking commands. */
-export const USERS = ["reader", ...Array.from({ length: 10 }, (_, i) => `user${i + 1}`)];
+/** Accounts of the people in the scenarios: a reader in rooms, ten users asking commands, and an echo client (the floor of a command's round trip). */
+export const USERS = ["reader", "echo", ...Array.from({ length: 10 }, (_, i) => `user${i + 1}`)];
 
 export interface Figure {
   /** Stable key for the JSON, e.g. "cycle_wall_ms". */

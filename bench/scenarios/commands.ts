@@ -24,10 +24,10 @@ interface Asker {
   close(): void;
 }
 
-function asker(member: Member): Asker {
+function asker(member: Member, target = BOT_JID): Asker {
   let pending: ((body: string) => void) | undefined;
   const onStanza = (stanza: Element) => {
-    if (stanza.name !== "message" || stanza.attrs.type !== "chat" || !stanza.attrs.from?.startsWith(`${BOT_JID}/`)) return;
+    if (stanza.name !== "message" || stanza.attrs.type !== "chat" || !stanza.attrs.from?.startsWith(`${target}/`)) return;
     const body = stanza.getChildText("body");
     if (body !== null) pending?.(body);
   };
@@ -44,7 +44,7 @@ function asker(member: Member): Asker {
         };
       });
       const t0 = performance.now();
-      await member.sendChat(BOT_JID, text);
+      await member.sendChat(target, text);
       const body = await reply;
       return { ms: performance.now() - t0, body };
     },
@@ -74,6 +74,20 @@ async function waves(bot: Bot, askers: Asker[], total: number, text: (i: number)
     await sleep(Math.max(0, WAVE_SPACING_MS - (performance.now() - waveStart)));
   }
   return { rtts, cpuPerRequest: (bot.cpu().ms - cpu0.ms) / total };
+}
+
+/**
+ * The floor of a command's round trip: a minimal xmpp.js client that answers every chat message
+ * with its own body, on the same Prosody, asked by the same users in the same waves.
+ */
+function startEcho(member: Member): () => void {
+  const onStanza = (stanza: Element) => {
+    if (stanza.name !== "message" || stanza.attrs.type !== "chat" || !stanza.attrs.from) return;
+    const body = stanza.getChildText("body");
+    if (body !== null) void member.sendChat(stanza.attrs.from, body);
+  };
+  member.client.on("stanza", onStanza);
+  return () => member.client.removeListener("stanza", onStanza);
 }
 
 const QUERY_KINDS = ["very common word", "common word", "rare word", "two words", "prefix"];
@@ -110,7 +124,11 @@ export async function commands(env: BenchEnv): Promise<ScenarioResult> {
   const users = USERS.filter((u) => u.startsWith("user"));
   const queries = searchQueries(searchTotal);
   const cost = await storeCost(fx.store, env.dir, queries);
-  const askers = (await Promise.all(users.map((u) => env.member(u)))).map(asker);
+  const members = await Promise.all(users.map((u) => env.member(u)));
+  const askers = members.map((m) => asker(m));
+  const echoMember = await env.member("echo");
+  const stopEcho = startEcho(echoMember);
+  const echoAskers = members.map((m) => asker(m, `echo@localhost`));
   const bot = Bot.start(fx.configPath, "info");
   try {
     await bot.waitForCount("joined room", fx.rooms, SCALE_TIMEOUT_MS);
@@ -121,6 +139,9 @@ export async function commands(env: BenchEnv): Promise<ScenarioResult> {
     await sleep(WAVE_SPACING_MS);
     say(`  latest: ${latestTotal} requests from ${askers.length} users …`);
     const latest = await waves(bot, askers, latestTotal, () => "latest", (body) => !/No posts/.test(body) && body.split("\n").length >= 3);
+    say(`  echo: ${latestTotal} requests to a minimal echo client, the same waves …`);
+    // One wave apart from the bot's, so the two never share a wave; the same load otherwise.
+    const echo = await waves(bot, echoAskers, latestTotal, () => "latest", (body) => body === "latest");
     say(`  search: ${searchTotal} requests …`);
     const search = await waves(bot, askers, searchTotal, (i) => `search ${queries[i]}`, (body) => body.length > 0);
     const memory = bot.memory();
@@ -138,8 +159,11 @@ export async function commands(env: BenchEnv): Promise<ScenarioResult> {
         { key: "latest_p50_ms", label: `latest: round trip p50 (${latestTotal} requests)`, value: r(percentile(latest.rtts, 50), 1), unit: "ms" },
         { key: "latest_p99_ms", label: "latest: round trip p99", value: r(percentile(latest.rtts, 99), 1), unit: "ms", target: { op: "<=", value: 20 } },
         { key: "latest_cpu_ms", label: "latest: bot CPU per request", value: r(latest.cpuPerRequest, 2), unit: "ms" },
+        { key: "echo_p50_ms", label: "echo: round trip p50 (a minimal client answering the same waves)", value: r(percentile(echo.rtts, 50), 1), unit: "ms" },
+        { key: "echo_p99_ms", label: "echo: round trip p99", value: r(percentile(echo.rtts, 99), 1), unit: "ms" },
+        { key: "latest_over_echo_p99", label: "latest p99 / echo p99", value: r(percentile(latest.rtts, 99) / percentile(echo.rtts, 99), 2), unit: "x", target: { op: "<=", value: 1.5 } },
         { key: "search_p50_ms", label: `search: round trip p50 (${searchTotal} requests)`, value: r(percentile(search.rtts, 50), 1), unit: "ms" },
-        { key: "search_p99_ms", label: "search: round trip p99", value: r(percentile(search.rtts, 99), 1), unit: "ms" },
+        { key: "search_p99_ms", label: "search: round trip p99", value: r(percentile(search.rtts, 99), 1), unit: "ms", target: { op: "<=", value: 50 } },
         { key: "search_cpu_ms", label: "search: bot CPU per request", value: r(search.cpuPerRequest, 2), unit: "ms" },
         { key: "store_latest_ms", label: "  store alone: latest (3 newest of all feeds)", value: r(cost.latestMs, 2), unit: "ms" },
         ...perKind,
@@ -150,14 +174,17 @@ export async function commands(env: BenchEnv): Promise<ScenarioResult> {
       notes: [
         `Closed loop in waves: every ${WAVE_SPACING_MS} ms all ${askers.length} users send one command at the same moment and each waits for its reply before the next wave (a wave that takes longer delays the next). Herald's limit per sender is 20 at once, then 2/s: one request per user per ${WAVE_SPACING_MS} ms never meets it; a refusal would fail the run.`,
         "Round trip: the user's client sends → the user's client has the reply, through Prosody both ways; ten requests arrive together, so a request may wait behind the others of its wave (the bot handles stanzas one at a time).",
+        "Echo: the same users in the same kind of waves send 'latest' to a minimal xmpp.js client (the bench's 'echo' account) that sends each body straight back: the floor of a round trip through this Prosody on this machine, measured in the same run right after Herald's.",
         "'latest' is the default (the 3 newest posts of all feeds). 'search' cycles through five kinds of query over made-up words with a Zipf-like spread; each kind's p99 is listed. The bot also answers the same commands in rooms; that path is not measured here.",
         "Bot CPU per request: the bot's CPU over the whole series divided by the requests (includes receiving and sending the stanzas).",
         "Store alone: the same EntryStore calls the commands make, timed in the bench process on a copy of the bot's database (compiled src/store, same SQLite engine), without XMPP or formatting: how much of a request is the query.",
       ],
-      samples: { latest_ms: latest.rtts, search_ms: search.rtts },
+      samples: { latest_ms: latest.rtts, echo_ms: echo.rtts, search_ms: search.rtts },
     };
   } finally {
     askers.forEach((a) => a.close());
+    echoAskers.forEach((a) => a.close());
+    stopEcho();
     await bot.stop();
   }
 }
