@@ -7,9 +7,12 @@ import type { Entry } from "../sources/entry.js";
 import type { Validators } from "../sources/http/fetch.js";
 
 /** The kinds of place an announcement can go. Each kind has its module under `targets/`. */
-export type TargetKind = "room" | "user";
+export type TargetKind = "room" | "user" | "pubsub";
 
-/** Where an announcement goes: a room (its bare JID) or a person with a personal subscription (theirs). */
+/**
+ * Where an announcement goes: a room (its bare JID), a person with a personal subscription (theirs)
+ * or a PubSub node (its xmpp: URI, xmpp/pubsub-stanzas.ts nodeUri).
+ */
 export interface Target {
   readonly kind: TargetKind;
   readonly address: string;
