@@ -62,6 +62,7 @@ describe("loadConfig: valid files", () => {
       store: join(dir, "data/herald.db"),
       feeds: [],
       rooms: [],
+      pubsub: [],
       timeZone: "UTC",
       announce: { maxAgeMs: 7 * 24 * 3_600_000, maxPerPoll: 5, roomBurst: 5, roomIntervalMs: 2_000, correctionsMs: 24 * 3_600_000 },
       fetch: { timeoutMs: 30_000, allowPrivateAddresses: false, reportFailuresAfterMs: 3_600_000 },
@@ -342,5 +343,40 @@ describe("resolveConfigPath", () => {
     expect(resolveConfigPath(undefined, { HERALD_CONFIG: "env.yaml" })).toBe("env.yaml");
     expect(resolveConfigPath(undefined, { HERALD_CONFIG: "" })).toBe("config/herald.yaml");
     expect(resolveConfigPath(undefined, {})).toBe("config/herald.yaml");
+  });
+});
+
+describe("loadConfig: pubsub nodes", () => {
+  const base = `
+xmpp:
+  jid: herald@example.org
+  password: pw
+feeds:
+  - name: xsf
+    url: https://xmpp.org/feeds/all.atom.xml
+`;
+  it("reads a node with its defaults: open access, no backfill", () => {
+    const { config } = load(`${base}pubsub:\n  - service: PubSub.Example.org\n    node: xsf-blog\n    feeds: [xsf]\n`);
+    expect(config.pubsub).toEqual([{ service: "pubsub.example.org", node: "xsf-blog", feeds: ["xsf"], accessModel: "open", backfill: 0 }]);
+  });
+  it("takes a bare JID (PEP), a title, an access model and a backfill", () => {
+    const { config } = load(`${base}pubsub:\n  - { service: alice@example.org, node: "urn:xmpp:microblog:0", feeds: [xsf], title: Blog, access: presence, backfill: 5 }\n`);
+    expect(config.pubsub[0]).toMatchObject({ service: "alice@example.org", title: "Blog", accessModel: "presence", backfill: 5 });
+  });
+  it("says what is wrong with a node: service, access, backfill, unknown and repeated feeds, a node twice", () => {
+    const { message: error } = configError(() =>
+      load(`${base}pubsub:
+  - { service: "pubsub.example.org/res", node: blog, feeds: [xfs], access: secret, backfill: 1000 }
+  - { service: pubsub.example.org, node: news, feeds: [] }
+  - { service: pubsub.example.org, node: news, feeds: [xsf, xsf] }
+`),
+    );
+    expect(error).toContain(`pubsub[0].service: "pubsub.example.org/res" is not a PubSub service`);
+    expect(error).toContain("pubsub[0].access");
+    expect(error).toContain("pubsub[0].backfill: is too many; expected at most 100 posts");
+    expect(error).toContain(`pubsub[0].feeds[0]: unknown feed "xfs" (did you mean "xsf"?)`);
+    expect(error).toContain("pubsub[1].feeds: is empty");
+    expect(error).toContain(`pubsub[2].node: "news" at pubsub.example.org is also pubsub[1]`);
+    expect(error).toContain(`pubsub[2].feeds[1]: feed "xsf" is listed twice`);
   });
 });
