@@ -1,7 +1,7 @@
 import type { Logger } from "../log.js";
 import type { EntryStore, FeedStateStore, Target } from "../store/store.js";
 import type { Accepts, FloodPolicy } from "../announce/flood-policy.js";
-import { recordRead } from "./record-read.js";
+import { recordRead, type Backfill } from "./record-read.js";
 import { SourceError } from "../sources/errors.js";
 import type { ReadSource } from "../sources/source.js";
 
@@ -49,6 +49,8 @@ export interface PollerDeps {
   readonly correctionsMs?: number;
   /** Whether a target wants a post of a feed (its filter); absent: every target wants every post. */
   readonly accepts?: (feed: string) => Accepts;
+  /** Targets that get a feed's newest posts even from its baseline read (a PubSub node's `backfill`). */
+  readonly backfillFor?: (feed: string) => readonly Backfill[];
 }
 
 interface Scheduled {
@@ -86,7 +88,7 @@ export function createPoller(deps: PollerDeps) {
         const baseline = state.baselineAt === undefined;
         const targets = deps.targetsFor(spec.name);
         const policy = deps.floodPolicy?.(spec.name, { title: read.title ?? state.title, link: read.link ?? spec.location });
-        const recorded = recordRead(deps.entries, spec.name, read.entries, targets, baseline, deps.now(), policy, deps.correctionsMs ?? 0, deps.accepts?.(spec.name));
+        const recorded = recordRead(deps.entries, spec.name, read.entries, targets, baseline, deps.now(), policy, deps.correctionsMs ?? 0, deps.accepts?.(spec.name), deps.backfillFor?.(spec.name));
         const corrected = recorded.corrections > 0 ? { corrections: recorded.corrections } : {};
         deps.feedState.recordFetched(spec.name, read.title, read.validators, deps.now());
         if (baseline) outcome = { result: "baseline", entries: recorded.added.length };
