@@ -15,6 +15,8 @@ import { createDelivery } from "./delivery/delivery.js";
 import { createRefusalReports } from "./delivery/refusal-reports.js";
 import { createRoomTarget } from "./targets/room.js";
 import { createPersonTarget } from "./targets/person.js";
+import { createPubsubNodeTarget } from "./targets/pubsub-node.js";
+import { createNodeDirectory } from "./targets/pubsub-nodes.js";
 import { createConnection, type FatalConnectionError } from "./xmpp/connection.js";
 import { createRoomManager } from "./rooms/room-manager.js";
 import { createSelfPing } from "./rooms/self-ping.js";
@@ -49,6 +51,8 @@ export interface Herald {
 const SELF_PING_MS = 5 * 60_000;
 /** How long "join" waits for the room's answer before replying. */
 const JOIN_WAIT_MS = 15_000;
+/** How long a PubSub service may take to answer a publish before it counts as unconfirmed. */
+const PUBSUB_ANSWER_MS = 30_000;
 /** A target refusing announcements this long is reported to the admins (once). */
 const REFUSAL_REPORT_MS = 10 * 60_000;
 
@@ -65,7 +69,7 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
   const { entries, feedState, outbox, subscriptions } = store;
   const registry = createRegistry(store);
   const reconciled = registry.reconcile(config.feeds, config.rooms);
-  log.info({ feeds: reconciled.feeds, rooms: reconciled.rooms, store: store.engine }, "configuration applied");
+  log.info({ feeds: reconciled.feeds, rooms: reconciled.rooms, pubsubNodes: config.pubsub.length, store: store.engine }, "configuration applied");
 
   const connection = createConnection({ ...config.xmpp, debug: options.xmppDebug, log: part("xmpp") });
   const send = connection.send.bind(connection);
@@ -78,12 +82,24 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
     roomsConfigured: () => registry.rooms().length,
   });
 
+  const nodes = createNodeDirectory(config.pubsub);
   const delivery = createDelivery({
     outbox,
     refusals: store.refusals,
     channels: [
       createRoomTarget({ rooms, send, configured: (room) => registry.room(room) !== undefined, rate: { burst: config.announce.roomBurst, intervalMs: config.announce.roomIntervalMs }, now, log: part("rooms") }),
       createPersonTarget({ sendAcknowledged: (stanza) => connection.sendAcknowledged(stanza), online }),
+      createPubsubNodeTarget({
+        request: (iq) => connection.iqCaller.request(iq, PUBSUB_ANSWER_MS),
+        online,
+        node: nodes.settings,
+        nodes: nodes.addresses,
+        firstFeed: nodes.firstFeed,
+        feedTitle: (feed) => feedState.get(feed)?.title ?? feed,
+        notifyAdmins: admins.notify,
+        now,
+        log: part("pubsub"),
+      }),
     ],
     render: createRenderer((room) => registry.room(room)?.settings),
     onSent: (target) => metrics.announcementsSent.inc({ kind: target.kind }),
@@ -94,13 +110,14 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
   });
   const refusalReports = createRefusalReports({ refusals: store.refusals, outbox, notifyAdmins: admins.notify, reportAfterMs: REFUSAL_REPORT_MS, now });
 
-  const audience = createAudience({ registry, subscriptions });
+  const audience = createAudience({ registry, subscriptions, nodesFor: nodes.forFeed });
   const failureReports = createFailureReports({ feedState, notifyAdmins: admins.notify, reportAfterMs: config.fetch.reportFailuresAfterMs, now });
   const poller = createPoller({
     feedState,
     entries,
     targetsFor: audience.targetsFor,
     accepts: audience.accepts,
+    backfillFor: audience.backfillFor,
     onQueued: (_feed, targets) => targets.forEach((t) => void delivery.kick(t)),
     onMoved: (name, url) => feedSet.moved(name, url),
     onPolled: (feed, outcome, ms) => {
