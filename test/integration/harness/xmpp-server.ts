@@ -28,6 +28,13 @@ export interface XmppServerOptions {
    * doing what mod_muc_limits does). Off by default.
    */
   minMessageIntervalS?: number;
+  /**
+   * PubSub services (XEP-0060) to offer, by domain (e.g. pubsub.localhost), each with the bare JIDs
+   * allowed to create nodes there. Prosody lets only a service's admins create nodes (they own every
+   * node there); ejabberd lets every local user create nodes and owns a node to its creator, so it
+   * ignores the lists. None by default.
+   */
+  pubsub?: Record<string, readonly string[]>;
 }
 
 /** A running throwaway server on loopback. */
@@ -103,6 +110,7 @@ export interface ServerSetup<Executable extends string> {
   readonly persistentRooms: boolean;
   readonly logLevel: "debug" | "info";
   readonly minMessageIntervalS: number | undefined;
+  readonly pubsub: Readonly<Record<string, readonly string[]>>;
 }
 
 export interface Command {
@@ -158,6 +166,7 @@ export async function startXmppServer<Executable extends string>(
       persistentRooms: options.persistentRooms ?? true,
       logLevel: options.logLevel ?? "info",
       minMessageIntervalS: options.minMessageIntervalS,
+      pubsub: options.pubsub ?? {},
     });
   } catch (error) {
     await rm(dir, { recursive: true, force: true });
