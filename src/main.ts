@@ -68,8 +68,8 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
   const store = await openStore(config.store, now);
   const { entries, feedState, outbox, subscriptions } = store;
   const registry = createRegistry(store);
-  const reconciled = registry.reconcile(config.feeds, config.rooms);
-  log.info({ feeds: reconciled.feeds, rooms: reconciled.rooms, pubsubNodes: config.pubsub.length, store: store.engine }, "configuration applied");
+  const reconciled = registry.reconcile(config.feeds, config.rooms, config.pubsub);
+  log.info({ feeds: reconciled.feeds, rooms: reconciled.rooms, nodes: reconciled.nodes, store: store.engine }, "configuration applied");
 
   const connection = createConnection({ ...config.xmpp, debug: options.xmppDebug, log: part("xmpp") });
   const send = connection.send.bind(connection);
@@ -82,7 +82,7 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
     roomsConfigured: () => registry.rooms().length,
   });
 
-  const nodes = createNodeDirectory(config.pubsub);
+  const nodes = createNodeDirectory(registry);
   const delivery = createDelivery({
     outbox,
     refusals: store.refusals,
@@ -196,6 +196,7 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
   };
   registry.events.on("rooms", applyRooms);
   registry.events.on("feeds", () => feedSet.apply());
+  registry.events.on("nodes", () => delivery.dropUnserved());
   const fatal = new Promise<FatalConnectionError>((resolve) => connection.events.once("fatal", resolve));
 
   const health = createHealth({ online, joinedRooms: () => rooms.joinedRooms(), registry, feedState, outbox });

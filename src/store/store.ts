@@ -245,8 +245,8 @@ export interface Store {
   readonly subscriptions: SubscriptionStore;
   readonly digests: DigestStore;
   readonly refusals: RefusalStore;
-  /** The live configuration's tables: feeds by name, rooms by JID. */
-  liveTable<T>(table: "feeds" | "rooms"): LiveTable<T>;
+  /** The live configuration's tables: feeds by name, rooms by JID, PubSub nodes by xmpp: URI. */
+  liveTable<T>(table: "feeds" | "rooms" | "pubsub_nodes"): LiveTable<T>;
   /** Runs `fn` in one transaction (nested calls join it); rolls back if it throws. */
   transaction<T>(fn: () => T): T;
   close(): void;
