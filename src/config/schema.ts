@@ -123,6 +123,8 @@ const roomSchema = z.strictObject({
 
 // A PubSub service: a component's domain (pubsub.example.org) or an account's bare JID (its PEP).
 const SERVICE = /^(?:[^\s"&'/:<>@]+@)?[^\s@/.:]+(?:\.[^\s@/.:]+)*$/u;
+/** Whether `text` can name a PubSub service: a domain, or a bare JID (its PEP). */
+export const isPubsubService = (text: string): boolean => SERVICE.test(text);
 /** The most posts a new node may be given from the feed's past. */
 export const MAX_BACKFILL = 100;
 

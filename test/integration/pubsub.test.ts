@@ -150,3 +150,26 @@ test("a node the bot may not publish to is reported to the admins; made a publis
   // Told once, however often it was tried meanwhile.
   expect(owner.messages.filter((m) => m.body.startsWith("I cannot publish to"))).toHaveLength(1);
 }, 90_000);
+
+test("an admin adds a node from chat: the next post is published there; forgotten, it gets no more", async () => {
+  const ask = async (text: string, reply: RegExp) => {
+    const before = owner.messages.length;
+    await owner.sendChat(BOT, text);
+    return (await owner.waitForMessage((m) => owner.messages.indexOf(m) >= before && m.type === "chat" && m.from.startsWith(`${BOT}/`) && reply.test(m.body))).body;
+  };
+  expect(await ask(`node ${SERVICE} chat-made add blog`, /^chat-made at/)).toBe(`chat-made at ${SERVICE} now gets each new post of blog as an item (from now on).`);
+  expect(await ask("nodes", /: feeds /)).toContain(`chat-made at ${SERVICE}: feeds blog; access open`);
+
+  const post = makePost("Also in the chat-made node");
+  feeds.publish("/blog.atom", post);
+  // The bot creates the node with its first post; the original node gets the post too.
+  await bot.waitForLog((l) => l.msg === "announced" && l.target === `xmpp:${SERVICE}?;node=chat-made`);
+  expect((await readerNode.items(SERVICE, "chat-made")).map((i) => i.id)).toEqual([itemOf(post)]);
+  await readerNode.waitForEvent((i) => i.node === NODE && i.id === itemOf(post));
+
+  expect(await ask(`node ${SERVICE} chat-made forget`, /chat-made/)).toBe(`I no longer publish to chat-made at ${SERVICE}; the node and its items stay at the service.`);
+  const later = makePost("Not in the forgotten node");
+  feeds.publish("/blog.atom", later);
+  await readerNode.waitForEvent((i) => i.node === NODE && i.id === itemOf(later));
+  expect((await readerNode.items(SERVICE, "chat-made")).map((i) => i.id)).toEqual([itemOf(post)]);
+});
