@@ -18,6 +18,8 @@ export function createAudience(deps: {
   readonly subscriptions: SubscriptionStore;
   /** The PubSub nodes taking each feed: their target addresses and backfill counts. */
   readonly nodesFor?: (feed: string) => readonly { readonly address: string; readonly backfill: number }[];
+  /** The MIX channels announcing each feed. */
+  readonly channelsFor?: (feed: string) => readonly string[];
 }) {
   // Terms were checked when they were set; parsed once per distinct list, not per post.
   const parsed = new Map<string, FilterTerm[]>();
@@ -38,8 +40,8 @@ export function createAudience(deps: {
     return result;
   };
   const filtersOf = (target: Target, feed: string): Filters | undefined => {
-    // A node is an archive of the feed: every post.
-    if (target.kind === "pubsub") return undefined;
+    // A node is an archive of the feed: every post; a channel has no filters (yet).
+    if (target.kind === "pubsub" || target.kind === "mix") return undefined;
     if (target.kind === "room") {
       const settings = deps.registry.room(target.address)?.settings;
       return settings?.include?.length || settings?.exclude?.length ? { include: terms(settings.include), exclude: terms(settings.exclude) } : undefined;
@@ -53,6 +55,7 @@ export function createAudience(deps: {
         ...deps.registry.roomsAnnouncing(feed).map((address) => ({ kind: "room" as const, address })),
         ...deps.subscriptions.subscribersOf(feed).map((address) => ({ kind: "user" as const, address })),
         ...(deps.nodesFor?.(feed) ?? []).map(({ address }) => ({ kind: "pubsub" as const, address })),
+        ...(deps.channelsFor?.(feed) ?? []).map((address) => ({ kind: "mix" as const, address })),
       ];
     },
     /** The nodes that get a feed's newest posts even from a read that announces nothing. */

@@ -7,11 +7,11 @@ import type { Entry } from "../sources/entry.js";
 import type { Validators } from "../sources/http/fetch.js";
 
 /** The kinds of place an announcement can go. Each kind has its module under `targets/`. */
-export type TargetKind = "room" | "user" | "pubsub";
+export type TargetKind = "room" | "user" | "pubsub" | "mix";
 
 /**
  * Where an announcement goes: a room (its bare JID), a person with a personal subscription (theirs)
- * or a PubSub node (its xmpp: URI, xmpp/pubsub-stanzas.ts nodeUri).
+ * a PubSub node (its xmpp: URI, xmpp/pubsub-stanzas.ts nodeUri) or a MIX channel (its bare JID).
  */
 export interface Target {
   readonly kind: TargetKind;
