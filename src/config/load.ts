@@ -204,9 +204,9 @@ function redact(problems: readonly ConfigProblem[], secrets: readonly string[]):
 function configWarnings(config: HeraldConfig): string[] {
   const warnings: string[] = [];
   if (config.feeds.length === 0) warnings.push("feeds: none defined; Herald will connect but announce nothing");
-  const targets = config.rooms.length + config.pubsub.length;
+  const targets = config.rooms.length + config.pubsub.length + config.mix.length;
   if (targets === 0) warnings.push("rooms: none defined; Herald will fetch feeds but announce them nowhere");
-  const announced = new Set([...config.rooms, ...config.pubsub].flatMap((target) => target.feeds));
+  const announced = new Set([...config.rooms, ...config.pubsub, ...config.mix].flatMap((target) => target.feeds));
   const locations = new Map<string, number>();
   config.feeds.forEach((feed, index) => {
     if (targets > 0 && !announced.has(feed.name)) {

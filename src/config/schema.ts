@@ -139,6 +139,12 @@ const pubsubSchema = z.strictObject({
   backfill: z.number().int().min(0).max(MAX_BACKFILL, { error: `is too many; expected at most ${MAX_BACKFILL} posts` }).default(0),
 });
 
+const mixSchema = z.strictObject({
+  channel: bareJidSchema("news@mix.example.org"),
+  feeds: z.array(z.string()).min(1, { error: "is empty; expected the feeds the channel announces" }),
+  nick: plainText("a nick like Herald").optional(),
+});
+
 const timeZoneSchema = z.string().refine(isValidTimeZone, {
   error: (issue) => `"${String(issue.input)}" is not a time zone; expected an IANA name like UTC or Europe/Berlin`,
 });
@@ -173,6 +179,7 @@ export const configFileSchema = z
     feeds: z.array(feedSchema).default([]),
     rooms: z.array(roomSchema).default([]),
     pubsub: z.array(pubsubSchema).default([]),
+    mix: z.array(mixSchema).default([]),
     time_zone: timeZoneSchema.default("UTC"),
     announce: announceSchema.prefault({}),
     http: httpSchema.optional(),
@@ -223,6 +230,21 @@ function checkCrossReferences(file: unknown, ctx: z.RefinementCtx): void {
       if (typeof name !== "string") return;
       const path = ["pubsub", index, "feeds", position];
       if (seen.has(name)) ctx.addIssue({ code: "custom", path, message: `feed "${name}" is listed twice; expected each feed once per node` });
+      else if (!feedNames.has(name)) ctx.addIssue({ code: "custom", path, message: unknownFeedMessage(name, defined) });
+      seen.add(name);
+    });
+  });
+  const channels = new Map<string, number>();
+  listAt(file, "mix").forEach((entry, index) => {
+    const channel = stringAt(entry, "channel")?.toLowerCase();
+    const first = channel === undefined ? undefined : channels.get(channel);
+    if (channel !== undefined && first === undefined) channels.set(channel, index);
+    else if (first !== undefined) ctx.addIssue({ code: "custom", path: ["mix", index, "channel"], message: `"${channel}" is also mix[${first}]; expected each channel once` });
+    const seen = new Set<string>();
+    listAt(entry, "feeds").forEach((name, position) => {
+      if (typeof name !== "string") return;
+      const path = ["mix", index, "feeds", position];
+      if (seen.has(name)) ctx.addIssue({ code: "custom", path, message: `feed "${name}" is listed twice; expected each feed once per channel` });
       else if (!feedNames.has(name)) ctx.addIssue({ code: "custom", path, message: unknownFeedMessage(name, defined) });
       seen.add(name);
     });
@@ -308,6 +330,15 @@ export interface PubsubNodeConfig {
   readonly backfill: number;
 }
 
+/** A MIX channel (XEP-0369) that announces its feeds' new posts like a room. */
+export interface MixChannelConfig {
+  /** The channel's bare JID, lower case. */
+  readonly channel: string;
+  readonly feeds: readonly string[];
+  /** The nick Herald joins with; absent: the top-level nick. */
+  readonly nick?: string;
+}
+
 export interface HeraldConfig {
   readonly xmpp: {
     readonly jid: string;
@@ -326,6 +357,7 @@ export interface HeraldConfig {
   readonly feeds: readonly FeedConfig[];
   readonly rooms: readonly RoomConfig[];
   readonly pubsub: readonly PubsubNodeConfig[];
+  readonly mix: readonly MixChannelConfig[];
   /** IANA time zone of digest schedules. */
   readonly timeZone: string;
   readonly announce: {
@@ -386,6 +418,7 @@ function toHeraldConfig(file: ConfigFile, context: ConfigContext): HeraldConfig 
       accessModel: n.access,
       backfill: n.backfill,
     })),
+    mix: file.mix.map((m) => ({ channel: m.channel.toLowerCase(), feeds: m.feeds, ...(m.nick === undefined ? {} : { nick: m.nick }) })),
     timeZone: file.time_zone,
     announce: {
       maxAgeMs: durationMs(file.announce.max_age),

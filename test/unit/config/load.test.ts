@@ -63,6 +63,7 @@ describe("loadConfig: valid files", () => {
       feeds: [],
       rooms: [],
       pubsub: [],
+      mix: [],
       timeZone: "UTC",
       announce: { maxAgeMs: 7 * 24 * 3_600_000, maxPerPoll: 5, roomBurst: 5, roomIntervalMs: 2_000, correctionsMs: 24 * 3_600_000 },
       fetch: { timeoutMs: 30_000, allowPrivateAddresses: false, reportFailuresAfterMs: 3_600_000 },
@@ -378,5 +379,33 @@ feeds:
     expect(error).toContain("pubsub[1].feeds: is empty");
     expect(error).toContain(`pubsub[2].node: "news" at pubsub.example.org is also pubsub[1]`);
     expect(error).toContain(`pubsub[2].feeds[1]: feed "xsf" is listed twice`);
+  });
+});
+
+describe("loadConfig: MIX channels", () => {
+  const base = `
+xmpp:
+  jid: herald@example.org
+  password: pw
+feeds:
+  - name: xsf
+    url: https://xmpp.org/feeds/all.atom.xml
+`;
+  it("reads a channel, lower-cased, with an optional nick", () => {
+    const { config } = load(`${base}mix:\n  - { channel: News@Mix.Example.org, feeds: [xsf], nick: Bot }\n`);
+    expect(config.mix).toEqual([{ channel: "news@mix.example.org", feeds: ["xsf"], nick: "Bot" }]);
+  });
+  it("says what is wrong: no bare JID, no feeds, an unknown feed, a channel twice", () => {
+    const { message } = configError(() =>
+      load(`${base}mix:
+  - { channel: mix.example.org, feeds: [] }
+  - { channel: news@mix.example.org, feeds: [xfs] }
+  - { channel: NEWS@mix.example.org, feeds: [xsf] }
+`),
+    );
+    expect(message).toContain(`mix[0].channel: "mix.example.org" has no "@"`);
+    expect(message).toContain("mix[0].feeds: is empty");
+    expect(message).toContain(`mix[1].feeds[0]: unknown feed "xfs"`);
+    expect(message).toContain(`mix[2].channel: "news@mix.example.org" is also mix[1]`);
   });
 });
