@@ -17,7 +17,8 @@ import { createRoomTarget } from "./targets/room.js";
 import { createPersonTarget } from "./targets/person.js";
 import { createPubsubNodeTarget } from "./targets/pubsub-node.js";
 import { createNodeDirectory } from "./targets/pubsub-nodes.js";
-import { createConnection, type FatalConnectionError } from "./xmpp/connection.js";
+import { createMixChannels } from "./targets/mix-channel.js";
+import { createConnection, FatalConnectionError } from "./xmpp/connection.js";
 import { createRoomManager } from "./rooms/room-manager.js";
 import { createSelfPing } from "./rooms/self-ping.js";
 import type { CommandServices } from "./commands/services.js";
@@ -83,6 +84,17 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
   });
 
   const nodes = createNodeDirectory(registry);
+  // MIX channels come from the file only; a change needs a restart (the reload says so).
+  const mix = createMixChannels({
+    request: (iq) => connection.iqCaller.request(iq, PUBSUB_ANSWER_MS),
+    send,
+    ownJid: () => config.xmpp.jid,
+    channels: () => config.mix,
+    defaultNick: config.nick,
+    online,
+    notifyAdmins: admins.notify,
+    log: part("mix"),
+  });
   const delivery = createDelivery({
     outbox,
     refusals: store.refusals,
@@ -100,6 +112,7 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
         now,
         log: part("pubsub"),
       }),
+      mix.target,
     ],
     render: createRenderer((room) => registry.room(room)?.settings),
     onSent: (target) => metrics.announcementsSent.inc({ kind: target.kind }),
@@ -110,7 +123,12 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
   });
   const refusalReports = createRefusalReports({ refusals: store.refusals, outbox, notifyAdmins: admins.notify, reportAfterMs: REFUSAL_REPORT_MS, now });
 
-  const audience = createAudience({ registry, subscriptions, nodesFor: nodes.forFeed });
+  const audience = createAudience({
+    registry,
+    subscriptions,
+    nodesFor: nodes.forFeed,
+    channelsFor: (feed) => config.mix.filter((c) => c.feeds.includes(feed)).map((c) => c.channel),
+  });
   const failureReports = createFailureReports({ feedState, notifyAdmins: admins.notify, reportAfterMs: config.fetch.reportFailuresAfterMs, now });
   const poller = createPoller({
     feedState,
@@ -169,7 +187,7 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
     registry,
     admins,
     nick: config.nick,
-    nickIn: (room) => rooms.nickIn(room),
+    nickIn: (room) => rooms.nickIn(room) ?? mix.nickIn(room),
     isRoom: (jid) => registry.room(jid) !== undefined || rooms.rooms().includes(jid),
     ownDomain: config.xmpp.domain,
     ownJid: () => connection.jid ?? config.xmpp.jid,
@@ -179,7 +197,7 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
     log: part("conversations"),
     now,
   });
-  wireSession({ connection, rooms, delivery, inbound, admins, onReconnect: () => metrics.reconnects.inc(), log });
+  wireSession({ connection, rooms, channels: mix, delivery, inbound, admins, onReconnect: () => metrics.reconnects.inc(), log });
   // XEP-0410: a room can drop us silently (its service restarted while our connection stayed up).
   const selfPing = createSelfPing({
     joined: () => rooms.joinedWithNick(),
@@ -211,7 +229,11 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
   refusalReports.start();
   // Polling starts before the server answers: posts found meanwhile wait in the outbox.
   poller.start();
-  const ready = connection.start();
+  // A config naming MIX channels on a server without MIX is refused at start, saying what is missing.
+  const ready = connection.start().then(async () => {
+    const missing = await mix.missingSupport();
+    if (missing !== undefined) throw new FatalConnectionError(missing);
+  });
 
   let stopping: Promise<void> | undefined;
   const reloader = createReloader({ load: options.reloadConfig ?? (() => config), running: config, registry, notifyAdmins: admins.notify, log: part("config") });
