@@ -35,6 +35,11 @@ export interface XmppServerOptions {
    * ignores the lists. None by default.
    */
   pubsub?: Record<string, readonly string[]>;
+  /**
+   * A MIX service (XEP-0369) at this domain (e.g. mix.localhost): ejabberd's mod_mix. Prosody 0.12
+   * has no MIX, so it ignores this: a test sees the server without one.
+   */
+  mix?: string;
 }
 
 /** A running throwaway server on loopback. */
@@ -111,6 +116,7 @@ export interface ServerSetup<Executable extends string> {
   readonly logLevel: "debug" | "info";
   readonly minMessageIntervalS: number | undefined;
   readonly pubsub: Readonly<Record<string, readonly string[]>>;
+  readonly mix: string | undefined;
 }
 
 export interface Command {
@@ -167,6 +173,7 @@ export async function startXmppServer<Executable extends string>(
       logLevel: options.logLevel ?? "info",
       minMessageIntervalS: options.minMessageIntervalS,
       pubsub: options.pubsub ?? {},
+      mix: options.mix,
     });
   } catch (error) {
     await rm(dir, { recursive: true, force: true });
