@@ -4,6 +4,7 @@
 // restart republish the same id (the node never gets a second item for a post), and a node the bot
 // may not publish to is reported to the admins, then served once it may.
 import { mkdtempSync } from "node:fs";
+import { xml } from "@xmpp/client";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startServer, type XmppServer } from "./harness/server.js";
@@ -151,7 +152,7 @@ test("a node the bot may not publish to is reported to the admins; made a publis
   expect(owner.messages.filter((m) => m.body.startsWith("I cannot publish to"))).toHaveLength(1);
 }, 90_000);
 
-test("an admin adds a node from chat: the next post is published there; forgotten, it gets no more", async () => {
+test("an admin adds a node from chat: the next post is published there; forgotten (by the command form), it gets no more", async () => {
   const ask = async (text: string, reply: RegExp) => {
     const before = owner.messages.length;
     await owner.sendChat(BOT, text);
@@ -167,7 +168,15 @@ test("an admin adds a node from chat: the next post is published there; forgotte
   expect((await readerNode.items(SERVICE, "chat-made")).map((i) => i.id)).toEqual([itemOf(post)]);
   await readerNode.waitForEvent((i) => i.node === NODE && i.id === itemOf(post));
 
-  expect(await ask(`node ${SERVICE} chat-made forget`, /chat-made/)).toBe(`I no longer publish to chat-made at ${SERVICE}; the node and its items stay at the service.`);
+  // Forgotten through the command form (XEP-0050) instead of the chat.
+  const execute = (extra: Record<string, string>, ...children: ReturnType<typeof xml>[]) =>
+    owner.client.iqCaller.request(xml("iq", { type: "set", to: `${BOT}/pubsub-${process.pid}` }, xml("command", { xmlns: "http://jabber.org/protocol/commands", node: "node-forget", ...extra }, ...children)));
+  const form = (await execute({})).getChild("command")!;
+  const choices = form.getChild("x", "jabber:x:data")!.getChildren("field")[0]!.getChildren("option").map((o) => o.getChildText("value"));
+  expect(choices).toContain(`xmpp:${SERVICE}?;node=chat-made`);
+  const submitted = xml("x", { xmlns: "jabber:x:data", type: "submit" }, xml("field", { var: "node" }, xml("value", {}, `xmpp:${SERVICE}?;node=chat-made`)));
+  const done = (await execute({ sessionid: String(form.attrs.sessionid), action: "complete" }, submitted)).getChild("command")!;
+  expect(done.getChildText("note")).toBe(`I no longer publish to chat-made at ${SERVICE}; the node and its items stay at the service.`);
   const later = makePost("Not in the forgotten node");
   feeds.publish("/blog.atom", later);
   await readerNode.waitForEvent((i) => i.node === NODE && i.id === itemOf(later));
