@@ -131,11 +131,12 @@ export function createMixChannels(deps: MixChannelDeps) {
     serves: (channel) => settingsOf(channel) !== undefined,
     // ejabberd's channels set no send rate; each message waits for its copy before the next.
     pace: async () => undefined,
-    async deliver(channel, { text }, id) {
+    // Media are for rooms that ask for them (there is no setting for channels yet): the text alone.
+    async deliver(channel, { text, replaces }, id) {
       if (!joined.has(channel)) throw new Error(`not in ${channel}`);
       const proof = awaitProof(id);
       try {
-        await deps.send(channelMessage(channel, text, id));
+        await deps.send(channelMessage(channel, text, id, replaces));
       } catch (err) {
         waiting.get(id)?.({ kind: "unconfirmed" });
         throw err;

@@ -1,5 +1,5 @@
 import { xml, type Element } from "@xmpp/client";
-import { parseStanzaError, type StanzaError } from "./muc-stanzas.js";
+import { groupchatMessage, parseStanzaError, type StanzaError } from "./muc-stanzas.js";
 
 /** XEP-0369 §6 (MIX-CORE) and XEP-0405 §5 (MIX-PAM): the namespaces a server offers MIX with. */
 export const NS_MIX_CORE = "urn:xmpp:mix:core:1";
@@ -22,9 +22,13 @@ export function clientJoinIq(ownBareJid: string, channel: string, nick: string):
   );
 }
 
-/** XEP-0369 §7.1.4: a message to every participant is a groupchat message to the channel's bare JID. */
-export function channelMessage(channel: string, text: string, id: string): Element {
-  return xml("message", { type: "groupchat", to: channel, id }, xml("body", {}, text));
+/**
+ * XEP-0369 §7.1.4: a message to every participant is a groupchat message to the channel's bare JID,
+ * with an id (the channel refuses one without). Built like a room's: cleaned text, an XEP-0359
+ * origin-id, and an XEP-0308 correction naming the channel's id of the message it corrects.
+ */
+export function channelMessage(channel: string, text: string, id: string, replaces?: string): Element {
+  return groupchatMessage(channel, text, id, replaces);
 }
 
 /** XEP-0030 §3.1: the features an entity offers. */

@@ -1,7 +1,7 @@
 // MIX channels (XEP-0369) as targets. Where the server has no MIX (Prosody 0.12, or ejabberd
 // without mod_mix) a config naming a channel is refused at start, naming the missing feature. On
 // ejabberd with mod_mix, a second client in the channel sees the bot join, announce new posts,
-// answer a reading command, and go on announcing after the server restarted.
+// correct a retitled one, answer a reading command, and go on announcing after the server restarted.
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -101,6 +101,16 @@ if (serverKind() === "ejabberd") {
       expect(sent.target).toBe(CHANNEL);
       expect(announced("Channels are here")).toHaveLength(1);
       expect(announced("Before the channel")).toEqual([]);
+    });
+
+    test("a retitled post is corrected in the channel (XEP-0308), naming the message as the reader got it", async () => {
+      const post = makePost("Channel corection");
+      feeds.publish("/blog.atom", post);
+      const original = await reader.waitForMessage((m) => fromBot(m) && m.body.startsWith("*Channel corection*"));
+      await bot.waitForLog((l) => l.msg === "announced" && l.kind === "mix" && l.title === "Channel corection");
+      feeds.rewrite("/blog.atom", (p) => (p.id === post.id ? { ...p, title: "Channel correction" } : p));
+      const fixed = await reader.waitForMessage((m) => fromBot(m) && m.body.startsWith("*Channel correction*"));
+      expect(fixed.stanza.getChild("replace", "urn:xmpp:message-correct:0")?.attrs.id).toBe(original.stanza.attrs.id);
     });
 
     test("the channel gets the same reading commands as a room", async () => {
