@@ -16,7 +16,10 @@ import { createDelivery } from "./delivery/delivery.js";
 import { createRefusalReports } from "./delivery/refusal-reports.js";
 import { createRoomTarget } from "./targets/room.js";
 import { createPersonTarget } from "./targets/person.js";
-import { createConnection, type FatalConnectionError } from "./xmpp/connection.js";
+import { createPubsubNodeTarget } from "./targets/pubsub-node.js";
+import { createNodeDirectory } from "./targets/pubsub-nodes.js";
+import { createMixChannels } from "./targets/mix-channel.js";
+import { createConnection, FatalConnectionError } from "./xmpp/connection.js";
 import { createRoomManager } from "./rooms/room-manager.js";
 import { createSelfPing } from "./rooms/self-ping.js";
 import type { CommandServices } from "./commands/services.js";
@@ -50,6 +53,8 @@ export interface Herald {
 const SELF_PING_MS = 5 * 60_000;
 /** How long "join" waits for the room's answer before replying. */
 const JOIN_WAIT_MS = 15_000;
+/** How long a PubSub service may take to answer a publish before it counts as unconfirmed. */
+const PUBSUB_ANSWER_MS = 30_000;
 /** A target refusing announcements this long is reported to the admins (once). */
 const REFUSAL_REPORT_MS = 10 * 60_000;
 
@@ -65,8 +70,8 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
   const store = await openStore(config.store, now);
   const { entries, feedState, outbox, subscriptions } = store;
   const registry = createRegistry(store);
-  const reconciled = registry.reconcile(config.feeds, config.rooms);
-  log.info({ feeds: reconciled.feeds, rooms: reconciled.rooms, store: store.engine }, "configuration applied");
+  const reconciled = registry.reconcile(config.feeds, config.rooms, config.pubsub);
+  log.info({ feeds: reconciled.feeds, rooms: reconciled.rooms, nodes: reconciled.nodes, store: store.engine }, "configuration applied");
 
   const connection = createConnection({ ...config.xmpp, debug: options.xmppDebug, log: part("xmpp") });
   const send = connection.send.bind(connection);
@@ -98,12 +103,36 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
     now,
   });
 
+  const nodes = createNodeDirectory(registry);
+  // MIX channels come from the file only; a change needs a restart (the reload says so).
+  const mix = createMixChannels({
+    request: (iq) => connection.iqCaller.request(iq, PUBSUB_ANSWER_MS),
+    send,
+    ownJid: () => config.xmpp.jid,
+    channels: () => config.mix,
+    defaultNick: config.nick,
+    online,
+    notifyAdmins: admins.notify,
+    log: part("mix"),
+  });
   const delivery = createDelivery({
     outbox,
     refusals: store.refusals,
     channels: [
       createRoomTarget({ rooms, send, configured: (room) => registry.room(room) !== undefined, rate: { burst: config.announce.roomBurst, intervalMs: config.announce.roomIntervalMs }, now, log: part("rooms") }),
       createPersonTarget({ sendAcknowledged: (stanza) => connection.sendAcknowledged(stanza), online }),
+      createPubsubNodeTarget({
+        request: (iq) => connection.iqCaller.request(iq, PUBSUB_ANSWER_MS),
+        online,
+        node: nodes.settings,
+        nodes: nodes.addresses,
+        firstFeed: nodes.firstFeed,
+        feedTitle: (feed) => feedState.get(feed)?.title ?? feed,
+        notifyAdmins: admins.notify,
+        now,
+        log: part("pubsub"),
+      }),
+      mix.target,
     ],
     render: createRenderer((room) => registry.room(room)?.settings),
     onSent: (target) => metrics.announcementsSent.inc({ kind: target.kind }),
@@ -114,13 +143,19 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
   });
   const refusalReports = createRefusalReports({ refusals: store.refusals, outbox, notifyAdmins: admins.notify, reportAfterMs: REFUSAL_REPORT_MS, now });
 
-  const audience = createAudience({ registry, subscriptions });
+  const audience = createAudience({
+    registry,
+    subscriptions,
+    nodesFor: nodes.forFeed,
+    channelsFor: (feed) => config.mix.filter((c) => c.feeds.includes(feed)).map((c) => c.channel),
+  });
   const failureReports = createFailureReports({ feedState, notifyAdmins: admins.notify, reportAfterMs: config.fetch.reportFailuresAfterMs, now });
   const poller = createPoller({
     feedState,
     entries,
     targetsFor: audience.targetsFor,
     accepts: audience.accepts,
+    backfillFor: audience.backfillFor,
     onQueued: (_feed, targets) => targets.forEach((t) => void delivery.kick(t)),
     onMoved: (name, url) => feedSet.moved(name, url),
     onPolled: (feed, outcome, ms) => {
@@ -177,7 +212,7 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
     registry,
     admins,
     nick: config.nick,
-    nickIn: (room) => rooms.nickIn(room),
+    nickIn: (room) => rooms.nickIn(room) ?? mix.nickIn(room),
     isRoom: (jid) => registry.room(jid) !== undefined || rooms.rooms().includes(jid),
     ownDomain: config.xmpp.domain,
     ownJid: () => connection.jid ?? config.xmpp.jid,
@@ -187,7 +222,7 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
     log: part("conversations"),
     now,
   });
-  wireSession({ connection, rooms, delivery, inbound, admins, onReconnect: () => metrics.reconnects.inc(), log });
+  wireSession({ connection, rooms, channels: mix, delivery, inbound, admins, onReconnect: () => metrics.reconnects.inc(), log });
   // XEP-0410: a room can drop us silently (its service restarted while our connection stayed up).
   const selfPing = createSelfPing({
     joined: () => rooms.joinedWithNick(),
@@ -204,6 +239,7 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
   };
   registry.events.on("rooms", applyRooms);
   registry.events.on("feeds", () => feedSet.apply());
+  registry.events.on("nodes", () => delivery.dropUnserved());
   const fatal = new Promise<FatalConnectionError>((resolve) => connection.events.once("fatal", resolve));
 
   const health = createHealth({ online, joinedRooms: () => rooms.joinedRooms(), registry, feedState, outbox });
@@ -218,7 +254,11 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
   refusalReports.start();
   // Polling starts before the server answers: posts found meanwhile wait in the outbox.
   poller.start();
-  const ready = connection.start();
+  // A config naming MIX channels on a server without MIX is refused at start, saying what is missing.
+  const ready = connection.start().then(async () => {
+    const missing = await mix.missingSupport();
+    if (missing !== undefined) throw new FatalConnectionError(missing);
+  });
 
   let stopping: Promise<void> | undefined;
   const reloader = createReloader({ load: options.reloadConfig ?? (() => config), running: config, registry, notifyAdmins: admins.notify, log: part("config") });

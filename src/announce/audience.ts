@@ -3,16 +3,24 @@ import type { SubscriptionStore, Target } from "../store/store.js";
 import type { Entry } from "../sources/entry.js";
 import { matchesFilters, parseFilterTerm, type FilterTerm, type Filters } from "../filters/filters.js";
 import type { Accepts } from "./flood-policy.js";
+import type { Backfill } from "../polling/record-read.js";
 
 /** Stands in for a term that no longer parses. */
 const MATCHES_NOTHING: FilterTerm = { text: "(invalid term)", kind: "regex", pattern: /(?!)/ };
 
 /**
  * Who gets a feed's new posts as they appear: the rooms announcing it (not muted, not
- * digest-only) and the people subscribed to it; and which posts each of them wants, by the room's
- * filters or the words of a subscription.
+ * digest-only), the people subscribed to it and the PubSub nodes it fills; and which posts each
+ * of them wants, by the room's filters or the words of a subscription (a node wants every post).
  */
-export function createAudience(deps: { readonly registry: Registry; readonly subscriptions: SubscriptionStore }) {
+export function createAudience(deps: {
+  readonly registry: Registry;
+  readonly subscriptions: SubscriptionStore;
+  /** The PubSub nodes taking each feed: their target addresses and backfill counts. */
+  readonly nodesFor?: (feed: string) => readonly { readonly address: string; readonly backfill: number }[];
+  /** The MIX channels announcing each feed. */
+  readonly channelsFor?: (feed: string) => readonly string[];
+}) {
   // Terms were checked when they were set; parsed once per distinct list, not per post.
   const parsed = new Map<string, FilterTerm[]>();
   const terms = (list: readonly string[] | undefined): FilterTerm[] => {
@@ -32,6 +40,8 @@ export function createAudience(deps: { readonly registry: Registry; readonly sub
     return result;
   };
   const filtersOf = (target: Target, feed: string): Filters | undefined => {
+    // A node is an archive of the feed: every post; a channel has no filters (yet).
+    if (target.kind === "pubsub" || target.kind === "mix") return undefined;
     if (target.kind === "room") {
       const settings = deps.registry.room(target.address)?.settings;
       return settings?.include?.length || settings?.exclude?.length ? { include: terms(settings.include), exclude: terms(settings.exclude) } : undefined;
@@ -44,7 +54,13 @@ export function createAudience(deps: { readonly registry: Registry; readonly sub
       return [
         ...deps.registry.roomsAnnouncing(feed).map((address) => ({ kind: "room" as const, address })),
         ...deps.subscriptions.subscribersOf(feed).map((address) => ({ kind: "user" as const, address })),
+        ...(deps.nodesFor?.(feed) ?? []).map(({ address }) => ({ kind: "pubsub" as const, address })),
+        ...(deps.channelsFor?.(feed) ?? []).map((address) => ({ kind: "mix" as const, address })),
       ];
+    },
+    /** The nodes that get a feed's newest posts even from a read that announces nothing. */
+    backfillFor(feed: string): Backfill[] {
+      return (deps.nodesFor?.(feed) ?? []).filter((n) => n.backfill > 0).map(({ address, backfill }) => ({ target: { kind: "pubsub", address }, count: backfill }));
     },
     /** Whether a target wants a post of `feed`: no filter, every post. */
     accepts(feed: string): Accepts {

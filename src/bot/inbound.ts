@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { xml, type Element } from "@xmpp/client";
 import type { Logger } from "../log.js";
 import type { Dispatcher } from "../commands/dispatcher.js";
@@ -111,7 +112,9 @@ export function createInbound(deps: InboundDeps) {
         place: { kind: "room", room: message.room, nick: message.nick },
       });
       if (answer === undefined) return;
-      await reply(xml("message", { to: message.room, type: "groupchat" }, xml("body", {}, outgoingText(`${message.nick}: ${answer}`))), "room reply");
+      // An id, which XEP-0369 §7.1.4 requires of a message to a MIX channel (a room takes one too).
+      const id = `herald-reply-${randomUUID()}`;
+      await reply(xml("message", { to: message.room, type: "groupchat", id }, xml("body", {}, outgoingText(`${message.nick}: ${answer}`))), "room reply");
     },
   };
 }

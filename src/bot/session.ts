@@ -4,12 +4,15 @@ import type { RoomManager } from "../rooms/room-manager.js";
 import type { Delivery } from "../delivery/delivery.js";
 import type { Admins } from "./admins.js";
 import type { Inbound } from "./inbound.js";
+import type { MixChannels } from "../targets/mix-channel.js";
 
 export interface SessionDeps {
   readonly connection: Pick<Connection, "events">;
   readonly rooms: RoomManager;
   readonly delivery: Delivery;
   readonly inbound: Inbound;
+  /** MIX channels: their messages go to them before the conversations. */
+  readonly channels?: Pick<MixChannels, "handleStanza" | "events">;
   readonly admins: Admins;
   /** Told of every new session after the first (metrics). */
   readonly onReconnect: () => void;
@@ -37,9 +40,11 @@ export function wireSession(deps: SessionDeps): void {
   // was down (and what had to wait for an acknowledgement) goes out now.
   connection.events.on("resumed", () => delivery.kickReady());
   connection.events.on("stanza", (stanza) => {
-    if (!rooms.handleStanza(stanza)) void inbound.handleStanza(stanza).catch((err: unknown) => log.error({ err }, "inbound failed"));
+    if (!rooms.handleStanza(stanza) && !deps.channels?.handleStanza(stanza)) void inbound.handleStanza(stanza).catch((err: unknown) => log.error({ err }, "inbound failed"));
   });
   rooms.events.on("message", (message, realJid) => void inbound.onRoomMessage(message, realJid).catch((err: unknown) => log.error({ err }, "room command failed")));
+  // A channel answers the same reading commands a room does.
+  deps.channels?.events.on("message", (message, realJid) => void inbound.onRoomMessage(message, realJid).catch((err: unknown) => log.error({ err }, "channel command failed")));
   rooms.events.on("failed", (room, reason) => admins.notify(`I stopped trying to join ${room}: ${reason}.`));
   rooms.events.on("refused", (room, reason, retryInMs) => {
     // Recorded as a refusal of the room's announcements (status shows it).

@@ -6,6 +6,7 @@ import { DEFAULT_ROOM_SETTINGS } from "../live/registry.js";
 import { checkTemplate } from "../announce/template.js";
 import { refusal, UserError, type Command, type CommandContext } from "./command.js";
 import type { CommandServices } from "./services.js";
+import { nodeUri } from "../xmpp/pubsub-stanzas.js";
 
 /** A form entry as declared here: the chat command it stands for, instead of flags of its own. */
 type FormEntry = Omit<AdhocCommand, "admin"> & { readonly command: string };
@@ -110,6 +111,38 @@ export function adhocCommands(s: CommandServices, table: readonly Command[]): Ad
       command: "feed remove",
       start: () => form({ title: "Remove a feed", fields: [{ var: "feed", type: "list-single", label: "Feed", required: true, options: feedOptions() }] }),
       submit: (who, v) => run("feed remove", who, [one(v, "feed")]),
+    },
+    {
+      node: "node-add",
+      name: "Publish a feed to a PubSub node",
+      command: "node",
+      start: () =>
+        form({
+          title: "Publish a feed to a PubSub node",
+          instructions: "Each new post of the feed becomes one item of the node (XEP-0060); Herald creates the node if it is missing.",
+          fields: [
+            { var: "service", type: "jid-single", label: "PubSub service (or an account, for its PEP)", required: true },
+            { var: "node", type: "text-single", label: "Node", required: true },
+            { var: "feed", type: "list-single", label: "Feed", required: true, options: feedOptions() },
+          ],
+        }),
+      submit: (who, v) => run("node", who, [one(v, "service"), one(v, "node"), "add", one(v, "feed")]),
+    },
+    {
+      node: "node-forget",
+      name: "Stop publishing to a PubSub node",
+      command: "node",
+      start: () =>
+        form({
+          title: "Stop publishing to a PubSub node",
+          instructions: "The node and its items stay at the service.",
+          fields: [{ var: "node", type: "list-single", label: "Node", required: true, options: s.registry.nodes().map((n) => ({ label: `${n.node} at ${n.service}`, value: nodeUri(n) })) }],
+        }),
+      submit(who, v) {
+        const node = s.registry.node(one(v, "node"));
+        if (!node) return { kind: "done", note: "I do not publish to that node.", error: true };
+        return run("node", who, [node.service, node.node, "forget"]);
+      },
     },
     {
       node: "room-config",

@@ -4,10 +4,11 @@ import { readingCommands } from "./reading.js";
 import { personalCommands } from "./personal.js";
 import { roomCommands } from "./admin-rooms.js";
 import { feedCommands } from "./admin-feeds.js";
+import { nodeCommands } from "./admin-nodes.js";
 
 /** Every command, in the order help lists them. Help is generated from this table. */
 export function commandTable(s: CommandServices, nick: string): Command[] {
-  const table: Command[] = [...readingCommands(s), ...personalCommands(s), ...roomCommands(s), ...feedCommands(s)];
+  const table: Command[] = [...readingCommands(s), ...personalCommands(s), ...roomCommands(s), ...nodeCommands(s), ...feedCommands(s)];
   const help = command({
     name: "help",
     args: "[command]",

@@ -204,11 +204,12 @@ function redact(problems: readonly ConfigProblem[], secrets: readonly string[]):
 function configWarnings(config: HeraldConfig): string[] {
   const warnings: string[] = [];
   if (config.feeds.length === 0) warnings.push("feeds: none defined; Herald will connect but announce nothing");
-  if (config.rooms.length === 0) warnings.push("rooms: none defined; Herald will fetch feeds but announce them nowhere");
-  const announced = new Set(config.rooms.flatMap((room) => room.feeds));
+  const targets = config.rooms.length + config.pubsub.length + config.mix.length;
+  if (targets === 0) warnings.push("rooms: none defined; Herald will fetch feeds but announce them nowhere");
+  const announced = new Set([...config.rooms, ...config.pubsub, ...config.mix].flatMap((target) => target.feeds));
   const locations = new Map<string, number>();
   config.feeds.forEach((feed, index) => {
-    if (config.rooms.length > 0 && !announced.has(feed.name)) {
+    if (targets > 0 && !announced.has(feed.name)) {
       warnings.push(`feeds[${index}]: feed "${feed.name}" is in no room's feeds, so it is fetched but never announced`);
     }
     const location = feedLocation(feed);

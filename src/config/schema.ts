@@ -7,6 +7,7 @@ import { parseFilterTerm } from "../filters/filters.js";
 import { isValidTimeZone } from "../util/time-zone.js";
 import { parseDigestSchedule } from "./digest-schedule.js";
 import { MEDIA_SETTINGS, type MediaSetting } from "./room-options.js";
+import { ACCESS_MODELS, type AccessModel } from "../xmpp/pubsub-stanzas.js";
 export { feedLocation, type FeedConfig, type FolderFeedConfig, type HttpFeedConfig } from "./feed-schema.js";
 
 /**
@@ -124,6 +125,30 @@ const roomSchema = z.strictObject({
   media: z.enum(MEDIA_SETTINGS as [MediaSetting, ...MediaSetting[]], { error: `expected one of ${MEDIA_SETTINGS.join(", ")}` }).optional(),
 });
 
+// A PubSub service: a component's domain (pubsub.example.org) or an account's bare JID (its PEP).
+const SERVICE = /^(?:[^\s"&'/:<>@]+@)?[^\s@/.:]+(?:\.[^\s@/.:]+)*$/u;
+/** Whether `text` can name a PubSub service: a domain, or a bare JID (its PEP). */
+export const isPubsubService = (text: string): boolean => SERVICE.test(text);
+/** The most posts a new node may be given from the feed's past. */
+export const MAX_BACKFILL = 100;
+
+const pubsubSchema = z.strictObject({
+  service: z.string().regex(SERVICE, {
+    error: (issue) => `"${String(issue.input)}" is not a PubSub service; expected a domain like pubsub.example.org, or a bare JID (for its PEP)`,
+  }),
+  node: plainText("a node name like xsf-blog"),
+  feeds: z.array(z.string()).min(1, { error: "is empty; expected the feeds whose posts the node gets" }),
+  title: plainText("a node title").optional(),
+  access: z.enum(ACCESS_MODELS, { error: `expected one of ${ACCESS_MODELS.join(", ")}` }).default("open"),
+  backfill: z.number().int().min(0).max(MAX_BACKFILL, { error: `is too many; expected at most ${MAX_BACKFILL} posts` }).default(0),
+});
+
+const mixSchema = z.strictObject({
+  channel: bareJidSchema("news@mix.example.org"),
+  feeds: z.array(z.string()).min(1, { error: "is empty; expected the feeds the channel announces" }),
+  nick: plainText("a nick like Herald").optional(),
+});
+
 const timeZoneSchema = z.string().refine(isValidTimeZone, {
   error: (issue) => `"${String(issue.input)}" is not a time zone; expected an IANA name like UTC or Europe/Berlin`,
 });
@@ -165,6 +190,8 @@ export const configFileSchema = z
     store: z.string().min(1).default("data/herald.db"),
     feeds: z.array(feedSchema).default([]),
     rooms: z.array(roomSchema).default([]),
+    pubsub: z.array(pubsubSchema).default([]),
+    mix: z.array(mixSchema).default([]),
     time_zone: timeZoneSchema.default("UTC"),
     announce: announceSchema.prefault({}),
     http: httpSchema.optional(),
@@ -202,6 +229,39 @@ function checkCrossReferences(file: unknown, ctx: z.RefinementCtx): void {
       if (typeof name !== "string") return;
       const path = ["rooms", index, "feeds", position];
       if (seen.has(name)) ctx.addIssue({ code: "custom", path, message: `feed "${name}" is listed twice; expected each feed once per room` });
+      else if (!feedNames.has(name)) ctx.addIssue({ code: "custom", path, message: unknownFeedMessage(name, defined) });
+      seen.add(name);
+    });
+  });
+  const nodes = new Map<string, number>();
+  listAt(file, "pubsub").forEach((entry, index) => {
+    const service = stringAt(entry, "service")?.toLowerCase();
+    const node = stringAt(entry, "node");
+    const key = `${service} ${node}`;
+    const first = nodes.get(key);
+    if (service !== undefined && node !== undefined && first !== undefined) {
+      ctx.addIssue({ code: "custom", path: ["pubsub", index, "node"], message: `"${node}" at ${service} is also pubsub[${first}]; expected each node once` });
+    } else nodes.set(key, index);
+    const seen = new Set<string>();
+    listAt(entry, "feeds").forEach((name, position) => {
+      if (typeof name !== "string") return;
+      const path = ["pubsub", index, "feeds", position];
+      if (seen.has(name)) ctx.addIssue({ code: "custom", path, message: `feed "${name}" is listed twice; expected each feed once per node` });
+      else if (!feedNames.has(name)) ctx.addIssue({ code: "custom", path, message: unknownFeedMessage(name, defined) });
+      seen.add(name);
+    });
+  });
+  const channels = new Map<string, number>();
+  listAt(file, "mix").forEach((entry, index) => {
+    const channel = stringAt(entry, "channel")?.toLowerCase();
+    const first = channel === undefined ? undefined : channels.get(channel);
+    if (channel !== undefined && first === undefined) channels.set(channel, index);
+    else if (first !== undefined) ctx.addIssue({ code: "custom", path: ["mix", index, "channel"], message: `"${channel}" is also mix[${first}]; expected each channel once` });
+    const seen = new Set<string>();
+    listAt(entry, "feeds").forEach((name, position) => {
+      if (typeof name !== "string") return;
+      const path = ["mix", index, "feeds", position];
+      if (seen.has(name)) ctx.addIssue({ code: "custom", path, message: `feed "${name}" is listed twice; expected each feed once per channel` });
       else if (!feedNames.has(name)) ctx.addIssue({ code: "custom", path, message: unknownFeedMessage(name, defined) });
       seen.add(name);
     });
@@ -273,6 +333,29 @@ export interface RoomConfig {
   readonly media?: MediaSetting;
 }
 
+/** A PubSub node (XEP-0060) that gets each new post of its feeds as an item. */
+export interface PubsubNodeConfig {
+  /** The service's JID: a component's domain, or an account's bare JID for its PEP; lower case. */
+  readonly service: string;
+  readonly node: string;
+  readonly feeds: readonly string[];
+  /** The node's title when Herald creates it; absent: the first feed's title. */
+  readonly title?: string;
+  /** XEP-0060 §4.5: who may read the node when Herald creates it. */
+  readonly accessModel: AccessModel;
+  /** How many of a feed's newest posts the node gets on its first read (0: none, like rooms). */
+  readonly backfill: number;
+}
+
+/** A MIX channel (XEP-0369) that announces its feeds' new posts like a room. */
+export interface MixChannelConfig {
+  /** The channel's bare JID, lower case. */
+  readonly channel: string;
+  readonly feeds: readonly string[];
+  /** The nick Herald joins with; absent: the top-level nick. */
+  readonly nick?: string;
+}
+
 export interface HeraldConfig {
   readonly xmpp: {
     readonly jid: string;
@@ -290,6 +373,8 @@ export interface HeraldConfig {
   readonly store: string;
   readonly feeds: readonly FeedConfig[];
   readonly rooms: readonly RoomConfig[];
+  readonly pubsub: readonly PubsubNodeConfig[];
+  readonly mix: readonly MixChannelConfig[];
   /** IANA time zone of digest schedules. */
   readonly timeZone: string;
   readonly announce: {
@@ -346,6 +431,15 @@ function toHeraldConfig(file: ConfigFile, context: ConfigContext): HeraldConfig 
     store: file.store === ":memory:" || isAbsolute(file.store) ? file.store : resolve(context.cwd, file.store),
     feeds: file.feeds.map((feed) => toFeedConfig(feed, feed.interval === "auto" ? undefined : durationMs(feed.interval), context.cwd)),
     rooms: file.rooms.map((room) => ({ ...room, jid: room.jid.toLowerCase() })),
+    pubsub: file.pubsub.map((n) => ({
+      service: n.service.toLowerCase(),
+      node: n.node,
+      feeds: n.feeds,
+      ...(n.title === undefined ? {} : { title: n.title }),
+      accessModel: n.access,
+      backfill: n.backfill,
+    })),
+    mix: file.mix.map((m) => ({ channel: m.channel.toLowerCase(), feeds: m.feeds, ...(m.nick === undefined ? {} : { nick: m.nick }) })),
     timeZone: file.time_zone,
     announce: {
       maxAgeMs: durationMs(file.announce.max_age),

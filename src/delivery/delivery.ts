@@ -89,10 +89,11 @@ export function createDelivery(deps: DeliveryDeps) {
         log.debug({ ...about, id, title: announcement.entry?.title ?? "(digest)" }, "sending announcement");
         let outcome;
         try {
-          const message = deps.render(announcement);
+          const post = announcement.entry === undefined ? undefined : { feed: announcement.feed, entry: announcement.entry };
+          const message = { ...deps.render(announcement), post };
           // A correction names the message it corrects as the target knows it; it brings no media again.
           const replaces = announcement.corrects?.stanzaId;
-          outcome = await channel.deliver(target.address, replaces === undefined ? message : { text: message.text, replaces }, id);
+          outcome = await channel.deliver(target.address, replaces === undefined ? message : { text: message.text, replaces, post }, id);
         } catch (err) {
           // Not written at all: it stays pending and may be sent again.
           inFlight.delete(announcement.id);

@@ -1,6 +1,7 @@
 import { EventEmitter } from "node:events";
 import type { MediaSetting } from "../config/room-options.js";
-import type { FeedConfig, RoomConfig } from "../config/schema.js";
+import type { FeedConfig, PubsubNodeConfig, RoomConfig } from "../config/schema.js";
+import { nodeUri } from "../xmpp/pubsub-stanzas.js";
 import { createHash } from "node:crypto";
 import type { LiveRow, LiveTable, Store } from "../store/store.js";
 
@@ -34,9 +35,13 @@ export interface LiveRoom {
 
 export type LiveFeed = FeedConfig;
 
+/** A PubSub node Herald publishes to, as the file or an admin made it. */
+export type LiveNode = PubsubNodeConfig;
+
 export interface RegistryEvents {
   feeds: [];
   rooms: [];
+  nodes: [];
 }
 
 export interface ReconcileReport {
@@ -60,12 +65,15 @@ export function createRegistry(store: Pick<Store, "liveTable" | "transaction">) 
   const events = new EventEmitter<RegistryEvents>();
   const feedTable = store.liveTable<LiveFeed>("feeds");
   const roomTable = store.liveTable<LiveRoom>("rooms");
+  const nodeTable = store.liveTable<LiveNode>("pubsub_nodes");
   let feeds = new Map<string, LiveRow<LiveFeed>>();
   let rooms = new Map<string, LiveRow<LiveRoom>>();
+  let nodes = new Map<string, LiveRow<LiveNode>>();
 
   function load(): void {
     feeds = new Map(feedTable.all().map((r) => [r.key, r]));
     rooms = new Map(roomTable.all().map((r) => [r.key, r]));
+    nodes = new Map(nodeTable.all().map((r) => [r.key, r]));
   }
 
   function reconcileTable<F, T>(
@@ -101,9 +109,16 @@ export function createRegistry(store: Pick<Store, "liveTable" | "transaction">) 
 
   return {
     events,
-    /** Applies the config file's feeds and rooms (see the rules above). */
-    reconcile(fileFeeds: readonly FeedConfig[], fileRooms: readonly RoomConfig[]): { feeds: ReconcileReport; rooms: ReconcileReport } {
-      const before = { feeds: JSON.stringify([...feeds.values()]), rooms: JSON.stringify([...rooms.values()]) };
+    /**
+     * Applies the config file's feeds, rooms and PubSub nodes (see the rules above); without
+     * `fileNodes` (a tool that reads only feeds and rooms) the nodes are left as they are.
+     */
+    reconcile(
+      fileFeeds: readonly FeedConfig[],
+      fileRooms: readonly RoomConfig[],
+      fileNodes?: readonly PubsubNodeConfig[],
+    ): { feeds: ReconcileReport; rooms: ReconcileReport; nodes?: ReconcileReport } {
+      const before = { feeds: JSON.stringify([...feeds.values()]), rooms: JSON.stringify([...rooms.values()]), nodes: JSON.stringify([...nodes.values()]) };
       // The database is the truth: another process (herald import-opml) may have written it.
       load();
       const feedReport = reconcileTable(feedTable, feeds, fileFeeds, (f) => f.name, (f) => f);
@@ -116,12 +131,40 @@ export function createRegistry(store: Pick<Store, "liveTable" | "transaction">) 
         // admins' values; digest, instant, media and the filters are, so the file's word stands for them.
         settings: { ...(previous?.settings ?? DEFAULT_ROOM_SETTINGS), digest: r.digest, instant: r.instant, media: r.media, include: r.include, exclude: r.exclude },
       }));
+      const nodeReport = fileNodes === undefined ? undefined : reconcileTable(nodeTable, nodes, fileNodes, nodeUri, (n) => ({ ...n, feeds: [...n.feeds] }));
       load();
       // Listeners (a running bot being reloaded) apply what changed, whether the file changed it or
       // another process wrote the database (herald import-opml); at start there are none yet.
       if (JSON.stringify([...feeds.values()]) !== before.feeds) events.emit("feeds");
       if (JSON.stringify([...rooms.values()]) !== before.rooms) events.emit("rooms");
-      return { feeds: feedReport, rooms: roomReport };
+      if (JSON.stringify([...nodes.values()]) !== before.nodes) events.emit("nodes");
+      return { feeds: feedReport, rooms: roomReport, ...(nodeReport === undefined ? {} : { nodes: nodeReport }) };
+    },
+    /** The PubSub nodes Herald publishes to. */
+    nodes(): LiveNode[] {
+      return [...nodes.values()].filter((r) => !r.removed).map((r) => r.spec);
+    },
+    /** A node by its address (nodeUri). */
+    node(address: string): LiveNode | undefined {
+      const row = nodes.get(address);
+      return row && !row.removed ? row.spec : undefined;
+    },
+    putNode(node: LiveNode, notify = true): void {
+      const key = nodeUri(node);
+      const row = nodes.get(key);
+      nodeTable.put({ key, spec: node, origin: row?.origin ?? "admin", fileHash: row?.fileHash, removed: false });
+      load();
+      if (notify) events.emit("nodes");
+    },
+    /** Stops publishing to a node (the node and its items stay at the service). */
+    removeNode(address: string): boolean {
+      const row = nodes.get(address);
+      if (!row || row.removed) return false;
+      if (row.origin === "file") nodeTable.put({ ...row, removed: true });
+      else nodeTable.delete(address);
+      load();
+      events.emit("nodes");
+      return true;
     },
     feeds(): LiveFeed[] {
       return [...feeds.values()].filter((r) => !r.removed).map((r) => r.spec);
@@ -159,16 +202,19 @@ export function createRegistry(store: Pick<Store, "liveTable" | "transaction">) 
       const row = feeds.get(name);
       if (!row || row.removed) return [];
       const affected = this.rooms().filter((r) => r.feeds.includes(name));
+      const affectedNodes = this.nodes().filter((n) => n.feeds.includes(name));
       store.transaction(() => {
         // A file-made item is marked removed (so an unchanged file does not bring it back); an
         // admin-made one is simply deleted.
         if (row.origin === "file") feedTable.put({ ...row, removed: true });
         else feedTable.delete(name);
         for (const room of affected) this.putRoom({ ...room, feeds: room.feeds.filter((f) => f !== name) }, false);
+        for (const node of affectedNodes) this.putNode({ ...node, feeds: node.feeds.filter((f) => f !== name) }, false);
       });
       load();
       events.emit("feeds");
       if (affected.length > 0) events.emit("rooms");
+      if (affectedNodes.length > 0) events.emit("nodes");
       return affected.map((r) => r.jid);
     },
     putRoom(room: LiveRoom, notify = true): void {

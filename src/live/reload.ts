@@ -4,7 +4,7 @@ import { ConfigError } from "../config/load.js";
 import type { ReconcileReport, Registry } from "./registry.js";
 
 /** Top-level keys a reload applies; the others take effect at the next start. */
-const LIVE_KEYS: ReadonlySet<keyof HeraldConfig> = new Set(["feeds", "rooms"]);
+const LIVE_KEYS: ReadonlySet<keyof HeraldConfig> = new Set(["feeds", "rooms", "pubsub"]);
 
 export type ReloadResult =
   | { readonly ok: true; readonly feeds: ReconcileReport; readonly rooms: ReconcileReport; readonly needRestart: readonly string[] }
@@ -44,9 +44,9 @@ export function createReloader(deps: ReloaderDeps) {
         return { ok: false, error };
       }
       lastError = undefined;
-      const report = deps.registry.reconcile(next.feeds, next.rooms);
+      const report = deps.registry.reconcile(next.feeds, next.rooms, next.pubsub);
       const needRestart = (Object.keys(next) as (keyof HeraldConfig)[]).filter((key) => !LIVE_KEYS.has(key) && JSON.stringify(next[key]) !== JSON.stringify(deps.running[key]));
-      deps.log.info({ feeds: report.feeds, rooms: report.rooms, ...(needRestart.length ? { needRestart } : {}) }, "configuration reloaded");
+      deps.log.info({ feeds: report.feeds, rooms: report.rooms, nodes: report.nodes, ...(needRestart.length ? { needRestart } : {}) }, "configuration reloaded");
       if (needRestart.length > 0) deps.log.warn({ keys: needRestart }, "these config keys changed and take effect at the next start");
       return { ok: true, ...report, needRestart };
     },

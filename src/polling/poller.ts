@@ -1,7 +1,7 @@
 import type { Logger } from "../log.js";
 import type { EntryStore, FeedStateStore, Target } from "../store/store.js";
 import type { Accepts, FloodPolicy } from "../announce/flood-policy.js";
-import { recordRead } from "./record-read.js";
+import { recordRead, type Backfill } from "./record-read.js";
 import { SourceError } from "../sources/errors.js";
 import type { ReadSource, SourceHints, SourceRead } from "../sources/source.js";
 import { adaptiveInterval, withJitter, type IntervalDecision } from "./adaptive-interval.js";
@@ -65,6 +65,8 @@ export interface PollerDeps {
   readonly onHints?: (feed: string, location: string, hints: SourceHints) => void;
   /** 0 ≤ x < 1: jitter. */
   readonly random?: () => number;
+  /** Targets that get a feed's newest posts even from its baseline read (a PubSub node's `backfill`). */
+  readonly backfillFor?: (feed: string) => readonly Backfill[];
 }
 
 interface Scheduled {
@@ -119,7 +121,7 @@ export function createPoller(deps: PollerDeps) {
         const baseline = state.baselineAt === undefined;
         const targets = deps.targetsFor(spec.name);
         const policy = deps.floodPolicy?.(spec.name, { title: read.title ?? state.title, link: read.link ?? spec.location });
-        const recorded = recordRead(deps.entries, spec.name, read.entries, targets, baseline, deps.now(), policy, deps.correctionsMs ?? 0, deps.accepts?.(spec.name));
+        const recorded = recordRead(deps.entries, spec.name, read.entries, targets, baseline, deps.now(), policy, deps.correctionsMs ?? 0, deps.accepts?.(spec.name), deps.backfillFor?.(spec.name));
         const corrected = recorded.corrections > 0 ? { corrections: recorded.corrections } : {};
         deps.feedState.recordFetched(spec.name, read.title, read.validators, deps.now());
         if (baseline) outcome = { result: "baseline", entries: recorded.added.length };

@@ -1,7 +1,13 @@
 import type { Entry } from "../sources/entry.js";
-import type { EntryStore, Target } from "../store/store.js";
+import type { EntryStore, QueuedAnnouncement, Target } from "../store/store.js";
 import { NO_FLOOD_LIMITS, planAnnouncements, type Accepts, type AnnouncementPlan, type FloodPolicy } from "../announce/flood-policy.js";
 import { planCorrections } from "../announce/corrections.js";
+
+/** A target that gets the newest posts of a feed even from a read that announces nothing (a node's `backfill`). */
+export interface Backfill {
+  readonly target: Target;
+  readonly count: number;
+}
 
 export interface ReadRecord {
   /** Entries not seen before in this feed, in feed order. */
@@ -33,16 +39,25 @@ export function recordRead(
   policy: FloodPolicy = NO_FLOOD_LIMITS,
   correctionsMs = 0,
   accepts?: Accepts,
+  backfill: readonly Backfill[] = [],
 ): ReadRecord {
   let plan: AnnouncementPlan | undefined;
   let corrections = 0;
   const touched = new Map<string, Target>();
   const recorded = entries.record(feed, read, now, (added, changed) => {
-    if (baseline) return [];
-    plan = planAnnouncements(added, targets, now, policy, accepts);
+    const filled = planBackfill(read, backfill);
+    if (baseline) {
+      for (const a of filled) touched.set(`${a.target.kind} ${a.target.address}`, a.target);
+      return filled;
+    }
+    // A node is an archive, not a conversation: it gets every new post, none folded into a footer.
+    const chat = targets.filter((t) => t.kind !== "pubsub");
+    const nodes = targets.filter((t) => t.kind === "pubsub");
+    plan = planAnnouncements(added, chat, now, policy, accepts);
+    const forNodes = planAnnouncements(added, nodes, now, { ...policy, maxPerRead: Infinity }, accepts);
     const corrected = planCorrections(changed, now, correctionsMs);
     corrections = corrected.length;
-    const all = [...plan.announcements, ...corrected];
+    const all = [...plan.announcements, ...filled, ...forNodes.announcements, ...corrected];
     for (const a of all) touched.set(`${a.target.kind} ${a.target.address}`, a.target);
     return all;
   });
@@ -55,4 +70,17 @@ export function recordRead(
     corrections,
     targets: [...touched.values()],
   };
+}
+
+/**
+ * The newest `count` posts of the read for each backfilled target, oldest first. Asked on every
+ * read: a post queued for the target before is not queued again (the outbox keeps one row per
+ * target and post), so only a node new to the feed really gets anything.
+ */
+function planBackfill(read: readonly Entry[], backfill: readonly Backfill[]): QueuedAnnouncement[] {
+  if (backfill.length === 0) return [];
+  // Newest first by date; undated posts keep their feed order (feeds list the newest first).
+  const dated = read.map((entry, index) => ({ entry, index, at: entry.published?.getTime() ?? Infinity }));
+  const newest = dated.sort((a, b) => b.at - a.at || a.index - b.index).map((d) => d.entry);
+  return backfill.flatMap(({ target, count }) => newest.slice(0, count).reverse().map((entry) => ({ target, entryKey: entry.key, footer: undefined })));
 }

@@ -7,9 +7,12 @@ import type { Entry } from "../sources/entry.js";
 import type { Validators } from "../sources/http/fetch.js";
 
 /** The kinds of place an announcement can go. Each kind has its module under `targets/`. */
-export type TargetKind = "room" | "user";
+export type TargetKind = "room" | "user" | "pubsub" | "mix";
 
-/** Where an announcement goes: a room (its bare JID) or a person with a personal subscription (theirs). */
+/**
+ * Where an announcement goes: a room (its bare JID), a person with a personal subscription (theirs)
+ * a PubSub node (its xmpp: URI, xmpp/pubsub-stanzas.ts nodeUri) or a MIX channel (its bare JID).
+ */
 export interface Target {
   readonly kind: TargetKind;
   readonly address: string;
@@ -242,8 +245,8 @@ export interface Store {
   readonly subscriptions: SubscriptionStore;
   readonly digests: DigestStore;
   readonly refusals: RefusalStore;
-  /** The live configuration's tables: feeds by name, rooms by JID. */
-  liveTable<T>(table: "feeds" | "rooms"): LiveTable<T>;
+  /** The live configuration's tables: feeds by name, rooms by JID, PubSub nodes by xmpp: URI. */
+  liveTable<T>(table: "feeds" | "rooms" | "pubsub_nodes"): LiveTable<T>;
   /** Runs `fn` in one transaction (nested calls join it); rolls back if it throws. */
   transaction<T>(fn: () => T): T;
   close(): void;

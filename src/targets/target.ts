@@ -1,3 +1,4 @@
+import type { Entry } from "../sources/entry.js";
 import type { TargetKind } from "../store/store.js";
 
 /** One message for a target, as the announce layer rendered it. */
@@ -11,6 +12,8 @@ export interface OutgoingMessage {
    * of its own right after the text, never inside it.
    */
   readonly attachment?: Attachment | undefined;
+  /** The post announced, for kinds that publish the post itself (a PubSub item); absent for a digest. */
+  readonly post?: { readonly feed: string; readonly entry: Entry } | undefined;
 }
 
 export interface Attachment {
@@ -34,7 +37,7 @@ export type DeliveryOutcome =
   | { readonly kind: "parked"; readonly reason: string };
 
 /**
- * One kind of place an announcement goes (a room, a person; later a PubSub node, a MIX channel).
+ * One kind of place an announcement goes (a room, a person, a PubSub node).
  * Each kind owns how it sends, what proves delivery and when a target may get the next message;
  * the delivery loop (delivery/) owns the outbox and asks the kind of each row's target.
  */

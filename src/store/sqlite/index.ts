@@ -20,7 +20,7 @@ export async function openSqliteStore(path: string, now: () => number): Promise<
     subscriptions: createSubscriptionStore(db, now),
     digests: createDigestStore(db, outbox),
     refusals: createRefusalStore(db),
-    liveTable: <T>(table: "feeds" | "rooms") => createLiveTable<T>(db, table, now),
+    liveTable: <T>(table: "feeds" | "rooms" | "pubsub_nodes") => createLiveTable<T>(db, table, now),
     transaction: <T>(fn: () => T): T => db.transaction(fn)(),
     close: () => db.close(),
   };

@@ -10,8 +10,8 @@ interface Row {
 }
 
 /** A table of the live configuration; the spec is stored as JSON. */
-export function createLiveTable<T>(db: Db, table: "feeds" | "rooms", now: () => number): LiveTable<T> {
-  const keyColumn = table === "feeds" ? "name" : "jid";
+export function createLiveTable<T>(db: Db, table: "feeds" | "rooms" | "pubsub_nodes", now: () => number): LiveTable<T> {
+  const keyColumn = { feeds: "name", rooms: "jid", pubsub_nodes: "address" }[table];
   const all = db.prepare<[], Row>(`SELECT ${keyColumn} AS key, spec, origin, file_hash, removed FROM ${table} ORDER BY ${keyColumn}`);
   const put = db.prepare(`INSERT INTO ${table} (${keyColumn}, spec, origin, file_hash, removed, changed_at)
       VALUES (@key, @spec, @origin, @fileHash, @removed, @now)

@@ -239,4 +239,16 @@ export const migrations: readonly (string | ((db: Db) => void))[] = [
   );
   CREATE INDEX announcements_by_correction ON announcements (correction_of);
   `,
+  // 13: PubSub nodes (XEP-0060) in the live configuration, by their xmpp: URI, like rooms by JID:
+  // from the config file or made by an admin in chat.
+  `
+  CREATE TABLE pubsub_nodes (
+    address     TEXT PRIMARY KEY,
+    spec        TEXT NOT NULL,          -- JSON: service, node, feeds, title, access model, backfill
+    origin      TEXT NOT NULL CHECK (origin IN ('file', 'admin')),
+    file_hash   TEXT,
+    removed     INTEGER NOT NULL DEFAULT 0,
+    changed_at  INTEGER NOT NULL
+  );
+  `,
 ];

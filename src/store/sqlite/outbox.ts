@@ -24,7 +24,7 @@ interface Row {
   corrects_footer: string | null;
 }
 
-const KINDS: ReadonlySet<string> = new Set<TargetKind>(["room", "user"]);
+const KINDS: ReadonlySet<string> = new Set<TargetKind>(["room", "user", "pubsub", "mix"]);
 
 /** The announcement outbox in SQLite: pending rows wait until their target has confirmed them. */
 export function createOutbox(db: Db): Outbox {

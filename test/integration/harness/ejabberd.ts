@@ -95,7 +95,7 @@ async function ejabberdLibs(ejabberdctl: string): Promise<string> {
   return match[1];
 }
 
-function ejabberdConfig({ port, tlsPort, tlsFiles, persistentRooms, logLevel, minMessageIntervalS }: ServerSetup<string>): string {
+function ejabberdConfig({ port, tlsPort, tlsFiles, persistentRooms, logLevel, minMessageIntervalS, pubsub, mix }: ServerSetup<string>): string {
   const c2s = { ip: "127.0.0.1", module: "ejabberd_c2s", max_stanza_size: 262144 };
   const config = {
     loglevel: logLevel,
@@ -136,6 +136,11 @@ function ejabberdConfig({ port, tlsPort, tlsFiles, persistentRooms, logLevel, mi
         ...(minMessageIntervalS === undefined ? {} : { min_message_interval: minMessageIntervalS }),
       },
       mod_offline: {},
+      // XEP-0060 services: any local user may create a node and owns what it created.
+      ...(Object.keys(pubsub).length === 0 ? {} : { mod_pubsub: { hosts: Object.keys(pubsub), plugins: ["flat"], access_createnode: "all" } }),
+      // XEP-0369 channels at the MIX service's domain, kept in Mnesia across restarts.
+      // mod_mix needs mod_mam (a channel's history); people's own messages stay unarchived.
+      ...(mix === undefined ? {} : { mod_mix: { hosts: [mix] }, mod_mix_pam: {}, mod_mam: { default: "never" } }),
       mod_ping: {},
       mod_roster: {},
       mod_stream_mgmt: {},

@@ -47,7 +47,7 @@ const prosody: ServerConfiguration<"prosody" | "prosodyctl"> = {
   },
 };
 
-function prosodyConfig({ dir, logFile, port, tlsPort, tlsFiles, persistentRooms, logLevel, minMessageIntervalS }: ServerSetup<string>): string {
+function prosodyConfig({ dir, logFile, port, tlsPort, tlsFiles, persistentRooms, logLevel, minMessageIntervalS, pubsub }: ServerSetup<string>): string {
   const str = (value: string) => JSON.stringify(value); // a valid Lua string literal for paths
   const tls = tlsFiles
     ? [
@@ -90,5 +90,11 @@ function prosodyConfig({ dir, logFile, port, tlsPort, tlsFiles, persistentRooms,
     `  muc_room_default_persistent = ${persistentRooms}`,
     ...(minMessageIntervalS === undefined ? [] : [`  modules_enabled = { "herald_test_throttle" }`, `  herald_test_min_message_interval = ${minMessageIntervalS}`]),
     ``,
+    // XEP-0060: a service's admins may create nodes and own every node there; others may not.
+    ...Object.entries(pubsub).flatMap(([domain, admins]) => [
+      `Component ${str(domain)} "pubsub"`,
+      `  admins = { ${admins.map(str).join(", ")} }`,
+      ``,
+    ]),
   ].join("\n");
 }

@@ -28,6 +28,18 @@ export interface XmppServerOptions {
    * doing what mod_muc_limits does). Off by default.
    */
   minMessageIntervalS?: number;
+  /**
+   * PubSub services (XEP-0060) to offer, by domain (e.g. pubsub.localhost), each with the bare JIDs
+   * allowed to create nodes there. Prosody lets only a service's admins create nodes (they own every
+   * node there); ejabberd lets every local user create nodes and owns a node to its creator, so it
+   * ignores the lists. None by default.
+   */
+  pubsub?: Record<string, readonly string[]>;
+  /**
+   * A MIX service (XEP-0369) at this domain (e.g. mix.localhost): ejabberd's mod_mix. Prosody 0.12
+   * has no MIX, so it ignores this: a test sees the server without one.
+   */
+  mix?: string;
 }
 
 /** A running throwaway server on loopback. */
@@ -103,6 +115,8 @@ export interface ServerSetup<Executable extends string> {
   readonly persistentRooms: boolean;
   readonly logLevel: "debug" | "info";
   readonly minMessageIntervalS: number | undefined;
+  readonly pubsub: Readonly<Record<string, readonly string[]>>;
+  readonly mix: string | undefined;
 }
 
 export interface Command {
@@ -158,6 +172,8 @@ export async function startXmppServer<Executable extends string>(
       persistentRooms: options.persistentRooms ?? true,
       logLevel: options.logLevel ?? "info",
       minMessageIntervalS: options.minMessageIntervalS,
+      pubsub: options.pubsub ?? {},
+      mix: options.mix,
     });
   } catch (error) {
     await rm(dir, { recursive: true, force: true });

@@ -62,6 +62,8 @@ describe("loadConfig: valid files", () => {
       store: join(dir, "data/herald.db"),
       feeds: [],
       rooms: [],
+      pubsub: [],
+      mix: [],
       timeZone: "UTC",
       announce: { maxAgeMs: 7 * 24 * 3_600_000, maxPerPoll: 5, roomBurst: 5, roomIntervalMs: 2_000, correctionsMs: 24 * 3_600_000 },
       fetch: { timeoutMs: 30_000, allowPrivateAddresses: false, reportFailuresAfterMs: 3_600_000, minIntervalMs: 120_000, maxIntervalMs: 3_600_000 },
@@ -342,5 +344,68 @@ describe("resolveConfigPath", () => {
     expect(resolveConfigPath(undefined, { HERALD_CONFIG: "env.yaml" })).toBe("env.yaml");
     expect(resolveConfigPath(undefined, { HERALD_CONFIG: "" })).toBe("config/herald.yaml");
     expect(resolveConfigPath(undefined, {})).toBe("config/herald.yaml");
+  });
+});
+
+describe("loadConfig: pubsub nodes", () => {
+  const base = `
+xmpp:
+  jid: herald@example.org
+  password: pw
+feeds:
+  - name: xsf
+    url: https://xmpp.org/feeds/all.atom.xml
+`;
+  it("reads a node with its defaults: open access, no backfill", () => {
+    const { config } = load(`${base}pubsub:\n  - service: PubSub.Example.org\n    node: xsf-blog\n    feeds: [xsf]\n`);
+    expect(config.pubsub).toEqual([{ service: "pubsub.example.org", node: "xsf-blog", feeds: ["xsf"], accessModel: "open", backfill: 0 }]);
+  });
+  it("takes a bare JID (PEP), a title, an access model and a backfill", () => {
+    const { config } = load(`${base}pubsub:\n  - { service: alice@example.org, node: "urn:xmpp:microblog:0", feeds: [xsf], title: Blog, access: presence, backfill: 5 }\n`);
+    expect(config.pubsub[0]).toMatchObject({ service: "alice@example.org", title: "Blog", accessModel: "presence", backfill: 5 });
+  });
+  it("says what is wrong with a node: service, access, backfill, unknown and repeated feeds, a node twice", () => {
+    const { message: error } = configError(() =>
+      load(`${base}pubsub:
+  - { service: "pubsub.example.org/res", node: blog, feeds: [xfs], access: secret, backfill: 1000 }
+  - { service: pubsub.example.org, node: news, feeds: [] }
+  - { service: pubsub.example.org, node: news, feeds: [xsf, xsf] }
+`),
+    );
+    expect(error).toContain(`pubsub[0].service: "pubsub.example.org/res" is not a PubSub service`);
+    expect(error).toContain("pubsub[0].access");
+    expect(error).toContain("pubsub[0].backfill: is too many; expected at most 100 posts");
+    expect(error).toContain(`pubsub[0].feeds[0]: unknown feed "xfs" (did you mean "xsf"?)`);
+    expect(error).toContain("pubsub[1].feeds: is empty");
+    expect(error).toContain(`pubsub[2].node: "news" at pubsub.example.org is also pubsub[1]`);
+    expect(error).toContain(`pubsub[2].feeds[1]: feed "xsf" is listed twice`);
+  });
+});
+
+describe("loadConfig: MIX channels", () => {
+  const base = `
+xmpp:
+  jid: herald@example.org
+  password: pw
+feeds:
+  - name: xsf
+    url: https://xmpp.org/feeds/all.atom.xml
+`;
+  it("reads a channel, lower-cased, with an optional nick", () => {
+    const { config } = load(`${base}mix:\n  - { channel: News@Mix.Example.org, feeds: [xsf], nick: Bot }\n`);
+    expect(config.mix).toEqual([{ channel: "news@mix.example.org", feeds: ["xsf"], nick: "Bot" }]);
+  });
+  it("says what is wrong: no bare JID, no feeds, an unknown feed, a channel twice", () => {
+    const { message } = configError(() =>
+      load(`${base}mix:
+  - { channel: mix.example.org, feeds: [] }
+  - { channel: news@mix.example.org, feeds: [xfs] }
+  - { channel: NEWS@mix.example.org, feeds: [xsf] }
+`),
+    );
+    expect(message).toContain(`mix[0].channel: "mix.example.org" has no "@"`);
+    expect(message).toContain("mix[0].feeds: is empty");
+    expect(message).toContain(`mix[1].feeds[0]: unknown feed "xfs"`);
+    expect(message).toContain(`mix[2].channel: "news@mix.example.org" is also mix[1]`);
   });
 });
