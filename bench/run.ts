@@ -23,9 +23,10 @@ import { scale } from "./scenarios/scale.js";
 import { adaptive } from "./scenarios/adaptive.js";
 import { push } from "./scenarios/push.js";
 import { login } from "./scenarios/login.js";
+import { scale10k } from "./scenarios/scale10k.js";
 
 /** In the order they run: the in-process parse first, the big installation last. */
-const SCENARIOS: Record<string, (env: BenchEnv) => Promise<ScenarioResult>> = { parse, adaptive, push, login, steady, changed, latency, fanout, scale, commands };
+const SCENARIOS: Record<string, (env: BenchEnv) => Promise<ScenarioResult>> = { parse, adaptive, push, login, steady, changed, latency, fanout, scale, commands, scale10k };
 
 const USAGE = `Usage: npm run bench [-- options]
 

@@ -93,7 +93,7 @@ export function readingCommands(s: CommandServices): Command[] {
 function scheduleLine(s: CommandServices, feed: string, fixedMs: number | undefined): string {
   const schedule = s.scheduleOf(feed);
   const mode = fixedMs === undefined ? "auto" : "fixed";
-  const every = schedule === undefined ? (fixedMs === undefined ? "interval auto, learnt after the first read" : `read every ${formatDuration(fixedMs)}`) : `read every ${formatDuration(schedule.ms)} (${mode}: ${schedule.reason})`;
+  const every = schedule === undefined ? (fixedMs === undefined ? "interval auto, learnt after the first read" : `read every ${formatDuration(fixedMs)}`) : `read every ${formatDuration(schedule.ms)} (${schedule.basis === "fixed" ? "fixed" : `${mode}: ${schedule.reason}`})`;
   const push = s.pushOf(feed);
   if (push === undefined) return every;
   const state =

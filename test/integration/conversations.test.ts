@@ -85,7 +85,7 @@ test("latest, search, feeds and status answer by direct message", async () => {
   expect(await ask(user, "latest 1")).toContain("How XEP-0198 resumption keeps sessions alive.");
   expect(await ask(user, "search resumption")).toContain("Stream management explained");
   expect(await ask(user, "search zzzunmatched")).toBe("Nothing matches “zzzunmatched”.");
-  expect(await ask(user, "feeds")).toMatch(/^xsf “Test blog \/xsf.atom” http:\/\/127\.0\.0\.1:\d+\/xsf\.atom\n {3}newest post 2026-01-02; OK$/);
+  expect(await ask(user, "feeds")).toMatch(/^xsf “Test blog \/xsf.atom” http:\/\/127\.0\.0\.1:\d+\/xsf\.atom\n {3}newest post 2026-01-02; OK\n {3}read every 1s \(fixed\)$/);
   expect(await ask(user, "status")).toMatch(/^Herald \d+\.\d+\.\d+, up \d+m\nrooms: 1 of 1 joined\nfeeds: 1 OK, 0 failing/);
 });
 
