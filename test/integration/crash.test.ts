@@ -59,6 +59,8 @@ beforeAll(async () => {
   await reader.joinRoom(ROOM, "reader", { history: true });
   bot = BotProcess.run(config);
   await bot.waitForMsg("polled", { feed: "blog", result: "baseline" });
+  // Online and in the room first: the subscription is asked of a bot that is there to answer.
+  await reader.waitForOccupant(ROOM, "Herald");
   const before = subscriber.messages.length;
   await subscriber.sendChat(BOT, "subscribe blog");
   await subscriber.waitForMessage((m) => subscriber.messages.indexOf(m) >= before && m.type === "chat" && m.body.startsWith("Subscribed"));
