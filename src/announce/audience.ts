@@ -3,7 +3,7 @@ import type { SubscriptionStore, Target } from "../store/store.js";
 import type { Entry } from "../sources/entry.js";
 import { matchesFilters, parseFilterTerm, type FilterTerm, type Filters } from "../filters/filters.js";
 import type { Accepts } from "./flood-policy.js";
-import type { Backfill } from "../polling/record-read.js";
+import type { Backfill } from "./flood-policy.js";
 
 /** Stands in for a term that no longer parses. */
 const MATCHES_NOTHING: FilterTerm = { text: "(invalid term)", kind: "regex", pattern: /(?!)/ };

@@ -60,3 +60,9 @@ export function configuredFloodPolicy(limits: { readonly maxAgeMs: number; reado
     footer: (more) => `…and ${more} more from ${cleanLine(about.title ?? "", 100) || feed}${/^https?:/.test(about.link) ? `: ${about.link}` : ""}`,
   });
 }
+
+/** A target that gets the newest posts of a feed even from a read that announces nothing (a node's `backfill`). */
+export interface Backfill {
+  readonly target: Target;
+  readonly count: number;
+}

@@ -8,10 +8,9 @@
  * Each part is one line; lines with nothing to say are left out.
  */
 import type { Entry } from "../sources/entry.js";
-import { removeForbiddenChars } from "../text/plain-text.js";
 import { DEFAULT_SUMMARY_CHARS, summarize } from "../text/summary.js";
 import { cleanLine, cleanTitle } from "../text/title.js";
-import { httpUrl } from "../util/url.js";
+import { safeLink } from "../text/link.js";
 
 export const MAX_AUTHOR_CHARS = 100;
 
@@ -42,10 +41,4 @@ export function guardBlockStart(line: string): string {
   if (line.startsWith(">")) return `\uFF1E${line.slice(1)}`;
   if (line.startsWith("```")) return `\uFF40${line.slice(1)}`;
   return line;
-}
-
-/** The link as a normalised http(s) URL (no whitespace or controls survive), else undefined. */
-export function safeLink(link: string | undefined): string | undefined {
-  const href = link === undefined ? undefined : httpUrl(link.trim());
-  return href === undefined ? undefined : removeForbiddenChars(href);
 }

@@ -6,7 +6,8 @@
 import type { Entry } from "../sources/entry.js";
 import { removeForbiddenChars } from "../text/plain-text.js";
 import { DEFAULT_SUMMARY_CHARS, summarize } from "../text/summary.js";
-import { guardBlockStart, MAX_AUTHOR_CHARS, safeLink } from "./format.js";
+import { guardBlockStart, MAX_AUTHOR_CHARS } from "./format.js";
+import { safeLink } from "../text/link.js";
 import { cleanLine, MAX_TITLE_CHARS, UNTITLED } from "../text/title.js";
 
 export const PLACEHOLDERS = ["title", "link", "summary", "author", "date", "feed", "categories"] as const;

@@ -1,7 +1,8 @@
 import type { Logger } from "../log.js";
 import type { EntryStore, FeedStateStore, Target } from "../store/store.js";
 import type { Accepts, FloodPolicy } from "../announce/flood-policy.js";
-import { recordRead, type Backfill } from "./record-read.js";
+import { recordRead } from "./record-read.js";
+import type { Backfill } from "../announce/flood-policy.js";
 import { SourceError } from "../sources/errors.js";
 import type { ReadSource, SourceHints, SourceRead } from "../sources/source.js";
 import { adaptiveInterval, withJitter, type IntervalDecision } from "./adaptive-interval.js";

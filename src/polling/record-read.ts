@@ -1,13 +1,7 @@
 import type { Entry } from "../sources/entry.js";
 import type { EntryStore, QueuedAnnouncement, Target } from "../store/store.js";
-import { NO_FLOOD_LIMITS, planAnnouncements, type Accepts, type AnnouncementPlan, type FloodPolicy } from "../announce/flood-policy.js";
+import { NO_FLOOD_LIMITS, planAnnouncements, type Accepts, type AnnouncementPlan, type Backfill, type FloodPolicy } from "../announce/flood-policy.js";
 import { planCorrections } from "../announce/corrections.js";
-
-/** A target that gets the newest posts of a feed even from a read that announces nothing (a node's `backfill`). */
-export interface Backfill {
-  readonly target: Target;
-  readonly count: number;
-}
 
 export interface ReadRecord {
   /** Entries not seen before in this feed, in feed order. */

@@ -1,6 +1,6 @@
 import type { Element } from "@xmpp/client";
 import type { Logger } from "../log.js";
-import { atomEntry, itemIdOf } from "../announce/atom-entry.js";
+import { atomEntry, itemIdOf } from "./atom-entry.js";
 import {
   createNodeIq,
   describePubsubError,

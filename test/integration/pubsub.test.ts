@@ -12,7 +12,7 @@ import { connectMember, type Member } from "./harness/member.js";
 import { FeedServer, makePost, type Post } from "./harness/feed-server.js";
 import { BotProcess, writeConfig } from "./harness/bot.js";
 import { createNode, NS_ATOM, pubsubReader, setAffiliation, type NodeItem, type PubsubReader } from "./harness/pubsub-reader.js";
-import { itemIdOf } from "../../src/announce/atom-entry.js";
+import { itemIdOf } from "../../src/targets/atom-entry.js";
 
 const BOT = "herald@localhost";
 const SERVICE = "pubsub.localhost";

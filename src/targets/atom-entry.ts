@@ -4,7 +4,7 @@ import type { Entry } from "../sources/entry.js";
 import { foldToOneLine, htmlToPlainText, removeForbiddenChars } from "../text/plain-text.js";
 import { summarize, truncateAtWord } from "../text/summary.js";
 import { cleanLine, UNTITLED } from "../text/title.js";
-import { safeLink } from "./format.js";
+import { safeLink } from "../text/link.js";
 
 export const NS_ATOM = "http://www.w3.org/2005/Atom";
 

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { atomEntry, CONTENT_CHARS, itemIdOf, NS_ATOM } from "../../../src/announce/atom-entry.js";
+import { atomEntry, CONTENT_CHARS, itemIdOf, NS_ATOM } from "../../../src/targets/atom-entry.js";
 import type { Entry } from "../../../src/sources/entry.js";
 
 const FIXTURES = join(__dirname, "../../fixtures/pubsub");
