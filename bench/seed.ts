@@ -40,3 +40,14 @@ export async function seedPosts(store: string, feeds: readonly string[], postsPe
   db.close();
   return stored;
 }
+
+/**
+ * Marks every feed as never read, so the next start reads them all at once: a restart otherwise
+ * waits out each feed's interval since its last read (polling/poller.ts), and the scenarios that
+ * time "every feed due at start" would wait for nothing.
+ */
+export async function makeAllDue(store: string): Promise<void> {
+  const db = await openDatabase(store);
+  db.exec("UPDATE feed_state SET last_polled_at = NULL");
+  db.close();
+}

@@ -13,6 +13,7 @@ import { say, type BenchEnv } from "../env.js";
 import { makeBenchPost, newestPosts } from "../posts.js";
 import { round, type Round } from "../rounds.js";
 import { round as r } from "../stats.js";
+import { makeAllDue } from "../seed.js";
 
 /** Posts per feed document: a typical blog feed keeps its newest 10-20. */
 export const POSTS_PER_FEED = 20;
@@ -115,6 +116,7 @@ export interface Cold {
 
 /** Starts the bot on the prepared database and measures its first round, in which every feed is due. */
 export async function coldCycle(fx: PollingFixture, intervalS: number): Promise<Cold> {
+  await makeAllDue(fx.store);
   const bot = Bot.start(fx.configFor(intervalS), "debug");
   const applied = bot.waitFor((l) => l.msg === "configuration applied", 60_000, "configuration applied").then((line) => ({ line, cpu: bot.cpu() }));
   const cold = round(bot, fx.names, ROUND_TIMEOUT_MS);

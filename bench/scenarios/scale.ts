@@ -7,6 +7,7 @@ import { say, type BenchEnv, type ScenarioResult } from "../env.js";
 import { round } from "../rounds.js";
 import { median, round as r, sleep } from "../stats.js";
 import { scaleFixture, SCALE_TIMEOUT_MS } from "./scale-fixture.js";
+import { makeAllDue } from "../seed.js";
 
 const SETTLE_MS = 3_000;
 
@@ -21,6 +22,7 @@ export async function scale(env: BenchEnv): Promise<ScenarioResult> {
   const anon: number[] = [];
   const file: number[] = [];
   for (let run = 0; run < runs; run++) {
+    await makeAllDue(fx.store);
     const bot = Bot.start(fx.configPath, "debug");
     try {
       const polled = round(bot, fx.names, SCALE_TIMEOUT_MS);

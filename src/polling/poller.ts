@@ -151,6 +151,19 @@ export function createPoller(deps: PollerDeps) {
     return outcome;
   }
 
+  /**
+   * How long a feed read shortly before a restart still waits: its interval (a learnt one starts
+   * at fetch.min_interval) counted from its last read, so a restart does not ask every server again
+   * at once (nor spend the start-up's CPU on it). A feed never read, failing, moved, or a folder
+   * (whose files may have changed while Herald was down) is read at once.
+   */
+  function notDueFor(item: Scheduled): number {
+    if (!/^https?:/i.test(item.spec.location)) return 0;
+    const state = deps.feedState.get(item.spec.name);
+    if (state?.lastPolledAt === undefined || state.baselineAt === undefined || state.lastError !== undefined || state.url !== item.spec.location) return 0;
+    return Math.max(0, state.lastPolledAt + (item.spec.intervalMs ?? adaptive.minMs) - deps.now());
+  }
+
   /** Remembers what a read says about the feed's rhythm: dates, freshness, hub. */
   function learn(item: Scheduled, read: SourceRead, pushed: boolean): void {
     if (read.kind === "entries") {
@@ -276,7 +289,11 @@ export function createPoller(deps: PollerDeps) {
     },
     start(): void {
       started = true;
-      for (const item of feeds.values()) void runNow(item);
+      for (const item of feeds.values()) {
+        const wait = notDueFor(item);
+        if (wait > 0) schedule(item, wait);
+        else void runNow(item);
+      }
     },
     /** Polls one feed now (an admin's "feed poll", or a test). */
     pollNow(name: string): Promise<PollOutcome> | undefined {

@@ -148,3 +148,33 @@ describe("interval auto", () => {
     await poller.stop();
   });
 });
+
+test("a restart reads at once only the feeds whose interval has run out since their last read", async () => {
+  const db = await openDatabase(":memory:");
+  const feedState = createFeedStateStore(db);
+  const entries = createEntryStore(db);
+  let clock = 1_000;
+  const calls: string[] = [];
+  const fetchFeed = (name: string) => async (): Promise<FetchResult> => (calls.push(name), fetched(rss("a")));
+  const make = () =>
+    createPoller({ feedState, entries, targetsFor: () => [], onQueued: () => undefined, log: pino({ level: "silent" }), now: () => clock });
+  const specs = [
+    { name: "recent", location: "http://x/recent", intervalMs: 60_000, read: httpFeedSource("http://x/recent", fetchFeed("recent")) },
+    { name: "overdue", location: "http://x/overdue", intervalMs: 10_000, read: httpFeedSource("http://x/overdue", fetchFeed("overdue")) },
+    { name: "folder", location: "/srv/blog", intervalMs: 60_000, read: httpFeedSource("http://x/folder", fetchFeed("folder")) },
+  ];
+  const first = make();
+  first.setFeeds(specs);
+  for (const s of specs) await first.pollNow(s.name);
+  await first.stop();
+  calls.length = 0;
+
+  clock += 30_000; // a restart half a minute later
+  const second = make();
+  second.setFeeds(specs);
+  second.start();
+  await new Promise((resolve) => setImmediate(resolve));
+  await second.stop();
+  // "recent" waits its remaining 30 s; "overdue" (10 s interval) and the folder are read at once.
+  expect(calls.sort()).toEqual(["folder", "overdue"]);
+});
