@@ -10,6 +10,7 @@ import { readRss } from "./rss.js";
 import { parseXml, type XmlElement } from "./xml-tree.js";
 import { SourceError } from "../errors.js";
 import type { FeedHints } from "./feed-hints.js";
+import { repairMojibake } from "./mojibake.js";
 
 export interface ParsedFeed {
   readonly title: string | undefined;
@@ -78,7 +79,7 @@ function readDocument(text: string, baseUrl: string): ParsedFeed & { root: strin
   const complete = read.items.filter((item) => item.complete);
   return {
     root: root.qname,
-    title: read.title,
+    title: read.title === undefined ? undefined : repairMojibake(read.title),
     link: read.link,
     entries: settleIdentities(complete),
     hints: read.hints,
@@ -139,14 +140,17 @@ function age(entry: Entry): number {
 }
 
 function toEntry(draft: FeedEntryDraft): Entry {
+  // Text fields only: ids and links are compared or resolved as written (mojibake.ts says when
+  // a field is repaired). The key is made from the text as written, so a repair never changes
+  // the identity a post was recorded under.
   return {
     key: entryKey(draft.id, draft.link, draft.title, draft.published),
-    title: draft.title,
+    title: repairMojibake(draft.title),
     link: draft.link,
-    author: draft.author,
+    author: draft.author === undefined ? undefined : repairMojibake(draft.author),
     published: draft.published,
-    summaryHtml: draft.summaryHtml,
-    categories: draft.categories,
+    summaryHtml: repairMojibake(draft.summaryHtml),
+    categories: draft.categories.map(repairMojibake),
     // Only when there are some: an entry without media looks as it did before media were read.
     ...(draft.media.length > 0 ? { media: draft.media } : {}),
   };

@@ -152,6 +152,18 @@ describe("broken documents", () => {
     expect(parseFeedText(text("rss2.xml"), "https://x/")).toMatchObject({ truncated: false, heldBack: 0 });
   });
 
+  test("UTF-8 read as Latin-1 upstream is repaired in text fields, legitimate Latin-1 is not", () => {
+    const feed = parseFeedText(text("double-encoded.xml"), "https://double.example.org/rss");
+    expect(feed.title).toBe("Café reviews");
+    expect(feed.entries.map((e) => [e.key, e.title, e.summaryHtml, e.author, e.categories])).toEqual([
+      // feedparser's case: "…" written as &acirc;&#128;&brvbar;.
+      ["id:de-1", "Wait for… it", "…", undefined, ["Cafés"]],
+      ["id:de-2", "Mãe de utente é a nova presidente", "<p>O caf&eacute; & a m&atilde;e</p>", "João", []],
+      // "CAFÉ…" is valid UTF-8 by accident, but no evidence; a curly quote keeps the summary as is.
+      ["id:de-3", "CAFÉ…", "Mixed: CafÃ© and “quotes”", undefined, []],
+    ]);
+  });
+
   test("an entity bomb is never expanded: DTD entities stay literal text", () => {
     const started = process.memoryUsage().heapUsed;
     const feed = parseFeedText(text("entity-bomb.xml"), "https://bomb.example.org/rss");
