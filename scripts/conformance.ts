@@ -18,11 +18,14 @@ import { readPost } from "../src/sources/markdown/post.js";
 import { readMarkdownFolder } from "../src/sources/markdown/source.js";
 
 /**
- * Python's feedparser finds entries in 35 of the 40 files; the other five are two HTML pages, an
- * RSS document with no items (UTF-16), one whose only content is an undeclared &nbsp; in a title,
- * and one cut off inside its first item.
+ * Python's feedparser finds entries in 35 of the 40 files; it misses two HTML pages, an RSS
+ * document with no items (UTF-16), one whose only content is an undeclared &nbsp; in a title, and
+ * the gzip file; its 35th is `incomplete_cdata`, where its one "entry" is an empty item cut off in
+ * its title, which Herald reads but holds back (parse-feed.ts, readFeedText).
  */
 const MIN_FEEDS_WITH_ENTRIES = 35;
+/** Only the two files that are no feed at all (an HTML page, an HTTP "Document Moved" page) are refused. */
+const MAX_FEEDS_REFUSED = 2;
 /** Every post file of both XSF dialects, translations included (xsf-blog/README.md counts). */
 const BLOG_FOLDERS = [
   { folder: "posts", minPosts: 416 },
@@ -70,7 +73,8 @@ async function feeds(dir: string): Promise<void> {
       media.withMedia += withMedia;
       for (const entry of feed.entries) for (const m of entry.media ?? []) media[m.role === "image" ? "images" : "enclosures"]++;
       const first = feed.entries[0];
-      const title = first === undefined ? "(no entries)" : htmlToPlainText(first.title, { markdown: false }).replace(/\s+/g, " ") || "(untitled)";
+      const cut = feed.truncated ? ` [cut off${feed.heldBack > 0 ? `; ${feed.heldBack} unfinished held back` : ""}]` : "";
+      const title = (first === undefined ? "(no entries)" : htmlToPlainText(first.title, { markdown: false }).replace(/\s+/g, " ") || "(untitled)") + cut;
       rows.push([name, String(feed.entries.length), String(withMedia), clip(title, 70)]);
     } catch (err) {
       errors++;
@@ -84,6 +88,7 @@ async function feeds(dir: string): Promise<void> {
   out(`${withEntries} of ${files.length} feeds yield entries; ${errors} refused with an error; ${files.length - withEntries - errors} read but empty`);
   out(`${media.withMedia} of ${media.entries} entries carry media: ${media.enclosures} enclosures, ${media.images} images`);
   if (withEntries < MIN_FEEDS_WITH_ENTRIES) failures.push(`only ${withEntries} feeds yield entries; expected at least ${MIN_FEEDS_WITH_ENTRIES}`);
+  if (errors > MAX_FEEDS_REFUSED) failures.push(`${errors} feeds refused with an error; expected at most ${MAX_FEEDS_REFUSED}`);
 }
 
 async function blog(dir: string): Promise<void> {

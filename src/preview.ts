@@ -187,7 +187,9 @@ async function readSource(source: string, options: PostOptions, base: string | u
   }
   if (MARKDOWN_FILE.test(path) || (await looksLikeMarkdown(path))) return readOnePost(path, info.size, options, deps, warn);
   const feed = await readFeedFile(path, base);
-  return { what: describeFeed(feed.title, feed.entries.length), entries: feed.entries };
+  // A cut-off file shows what could be read of it, and says what was left out and why.
+  const cut = feed.truncated ? ` (the file is cut off${feed.heldBack > 0 ? `: ${feed.heldBack} unfinished ${feed.heldBack === 1 ? "item" : "items"} left out` : ""})` : "";
+  return { what: `${describeFeed(feed.title, feed.entries.length)}${cut}`, entries: feed.entries };
 }
 
 async function readOnePost(path: string, size: number, options: PostOptions, deps: PreviewDeps, warn: (text: string) => void): Promise<Found> {

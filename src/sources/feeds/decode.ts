@@ -28,7 +28,7 @@ export function decodeFeedBody(bytes: Uint8Array, contentType: string | null): s
  * 0x80–0x9F are “ ” € … and friends. Node 20's decoder returns them as C1 control characters
  * instead (fixed in later Node versions), and curly quotes would then vanish from titles.
  */
-const WINDOWS_1252_C1 = "€\u0081‚ƒ„…†‡ˆ‰Š‹Œ\u008DŽ\u008F\u0090‘’“”•–—˜™š›œ\u009DžŸ";
+export const WINDOWS_1252_C1 = "€\u0081‚ƒ„…†‡ˆ‰Š‹Œ\u008DŽ\u008F\u0090‘’“”•–—˜™š›œ\u009DžŸ";
 
 function decode(decoder: TextDecoder, bytes: Uint8Array): string {
   const text = decoder.decode(bytes);

@@ -10,12 +10,17 @@ import { readRss } from "./rss.js";
 import { parseXml, type XmlElement } from "./xml-tree.js";
 import { SourceError } from "../errors.js";
 import type { FeedHints } from "./feed-hints.js";
+import { repairMojibake } from "./mojibake.js";
 
 export interface ParsedFeed {
   readonly title: string | undefined;
   readonly link: string | undefined;
   readonly entries: readonly Entry[];
   readonly hints: FeedHints;
+  /** True when the document ended before its root element closed: a cut-off file or body. */
+  readonly truncated: boolean;
+  /** Items the document ended inside of, left out of `entries`: their text may be cut off. */
+  readonly heldBack: number;
 }
 
 /** The text was not a feed Herald could read. Never temporary: the same bytes fail again. */
@@ -31,13 +36,39 @@ const FEED_ROOTS = new Set(["rss", "rdf", "feed"]);
 /**
  * Parses feed text into entries, in document order. `baseUrl` is the document's URL: relative
  * links resolve against it (and xml:base), or against the feed's home page when it is not http(s).
- * Throws FeedParseError with a one-line reason when the text is no feed.
+ * Throws FeedParseError with a one-line reason when the text is no feed, or when it was cut off
+ * before any complete item: that is what a poll must refuse, since a read that finds nothing
+ * would become the feed's baseline and the next whole read would announce every post as new.
  */
 export async function parseFeed(text: string, baseUrl: string): Promise<ParsedFeed> {
   return parseFeedText(text, baseUrl);
 }
 
 export function parseFeedText(text: string, baseUrl: string): ParsedFeed {
+  const feed = readDocument(text, baseUrl);
+  if (feed.truncated && feed.entries.length === 0) {
+    throw new FeedParseError(`not a readable feed: the document ends inside <${feed.root}> before any complete item (truncated?)`);
+  }
+  return withoutRoot(feed);
+}
+
+/**
+ * What can be read from feed text, as Python's feedparser returns it from a cut-off document
+ * (its "bozo" result): the channel's title and link and every complete item, never throwing
+ * for truncation. For looking at a file (`herald preview`, the conformance run); a poll uses
+ * parseFeedText. An item the document ended inside of is held back, never returned: its title or
+ * summary may be cut mid-word, and its guid may be missing, so announcing it would announce it
+ * again, under its real identity, once the whole document is read.
+ */
+export function readFeedText(text: string, baseUrl: string): ParsedFeed {
+  return withoutRoot(readDocument(text, baseUrl));
+}
+
+function withoutRoot({ root: _root, ...feed }: ParsedFeed & { root: string }): ParsedFeed {
+  return feed;
+}
+
+function readDocument(text: string, baseUrl: string): ParsedFeed & { root: string } {
   const document = parseXml(typeof text === "string" ? text : "", baseUrl);
   // Junk before the real root (a PHP warning, an HTML comment) is skipped: the first element
   // that names a feed format is the feed.
@@ -46,10 +77,15 @@ export function parseFeedText(text: string, baseUrl: string): ParsedFeed {
   const read: FeedReadResult = root.local === "feed" ? readAtom(root) : readRss(root);
   // An item cut off by the end of the file may carry half a title: leave it out.
   const complete = read.items.filter((item) => item.complete);
-  if (!root.closed && complete.length === 0) {
-    throw new FeedParseError(`not a readable feed: the document ends inside <${root.qname}> before any complete item (truncated?)`);
-  }
-  return { title: read.title, link: read.link, entries: settleIdentities(complete), hints: read.hints };
+  return {
+    root: root.qname,
+    title: read.title === undefined ? undefined : repairMojibake(read.title),
+    link: read.link,
+    entries: settleIdentities(complete),
+    hints: read.hints,
+    truncated: !root.closed,
+    heldBack: read.items.length - complete.length,
+  };
 }
 
 function notAFeedReason(first: XmlElement | undefined): string {
@@ -104,14 +140,17 @@ function age(entry: Entry): number {
 }
 
 function toEntry(draft: FeedEntryDraft): Entry {
+  // Text fields only: ids and links are compared or resolved as written (mojibake.ts says when
+  // a field is repaired). The key is made from the text as written, so a repair never changes
+  // the identity a post was recorded under.
   return {
     key: entryKey(draft.id, draft.link, draft.title, draft.published),
-    title: draft.title,
+    title: repairMojibake(draft.title),
     link: draft.link,
-    author: draft.author,
+    author: draft.author === undefined ? undefined : repairMojibake(draft.author),
     published: draft.published,
-    summaryHtml: draft.summaryHtml,
-    categories: draft.categories,
+    summaryHtml: repairMojibake(draft.summaryHtml),
+    categories: draft.categories.map(repairMojibake),
     // Only when there are some: an entry without media looks as it did before media were read.
     ...(draft.media.length > 0 ? { media: draft.media } : {}),
   };

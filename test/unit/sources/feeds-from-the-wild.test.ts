@@ -5,7 +5,7 @@ import { gzipSync } from "node:zlib";
 import { join } from "node:path";
 import { formatAnnouncement } from "../../../src/announce/format.js";
 import { readFeedFile } from "../../../src/sources/feeds/feed-file.js";
-import { FeedParseError, parseFeedText } from "../../../src/sources/feeds/parse-feed.js";
+import { FeedParseError, parseFeedText, readFeedText } from "../../../src/sources/feeds/parse-feed.js";
 
 const path = (name: string) => join(__dirname, "../../fixtures/feeds", name);
 const text = (name: string) => readFileSync(path(name), "utf8");
@@ -131,6 +131,37 @@ describe("broken documents", () => {
     expect(() => parseFeedText(text("truncated-first-item.xml"), "http://x/")).toThrow(
       new FeedParseError("not a readable feed: the document ends inside <rss> before any complete item (truncated?)"),
     );
+  });
+
+  test("read leniently, a file cut off inside its first item gives its channel and holds the item back", () => {
+    // What feedparser returns from its tests/illformed/rss_incomplete_cdata.xml: the channel, and
+    // of the item nothing, since the end of the file cut its title.
+    const feed = readFeedText(text("truncated-first-item.xml"), "http://x/");
+    expect(feed).toMatchObject({ title: "cut in the first item", entries: [], truncated: true, heldBack: 1 });
+  });
+
+  test("a file cut off inside a CDATA section keeps the items before it and holds back the cut one", () => {
+    for (const read of [parseFeedText, readFeedText]) {
+      const feed = read(text("truncated-in-cdata.xml"), "http://cdata.example.com/rss");
+      expect(feed).toMatchObject({ title: "Cut in a CDATA section", link: "http://cdata.example.com/", truncated: true, heldBack: 1 });
+      expect(feed.entries.map((e) => [e.key, e.title])).toEqual([["id:http://cdata.example.com/1", "Whole <b>one</b>"]]);
+    }
+  });
+
+  test("a whole document is neither truncated nor holds anything back", () => {
+    expect(parseFeedText(text("rss2.xml"), "https://x/")).toMatchObject({ truncated: false, heldBack: 0 });
+  });
+
+  test("UTF-8 read as Latin-1 upstream is repaired in text fields, legitimate Latin-1 is not", () => {
+    const feed = parseFeedText(text("double-encoded.xml"), "https://double.example.org/rss");
+    expect(feed.title).toBe("Café reviews");
+    expect(feed.entries.map((e) => [e.key, e.title, e.summaryHtml, e.author, e.categories])).toEqual([
+      // feedparser's case: "…" written as &acirc;&#128;&brvbar;.
+      ["id:de-1", "Wait for… it", "…", undefined, ["Cafés"]],
+      ["id:de-2", "Mãe de utente é a nova presidente", "<p>O caf&eacute; & a m&atilde;e</p>", "João", []],
+      // "CAFÉ…" is valid UTF-8 by accident, but no evidence; a curly quote keeps the summary as is.
+      ["id:de-3", "CAFÉ…", "Mixed: CafÃ© and “quotes”", undefined, []],
+    ]);
   });
 
   test("an entity bomb is never expanded: DTD entities stay literal text", () => {
