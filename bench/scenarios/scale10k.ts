@@ -18,6 +18,8 @@ export async function scale10k(env: BenchEnv): Promise<ScenarioResult> {
   const cycle: number[] = [];
   const startup: number[] = [];
   const startupAllDue: number[] = [];
+  const prosodyCpu: number[] = [];
+  const botCpu: number[] = [];
   const rss: number[] = [];
   const peak: number[] = [];
   const cpuPerPoll: number[] = [];
@@ -43,11 +45,15 @@ export async function scale10k(env: BenchEnv): Promise<ScenarioResult> {
       await bot.stop();
     }
     // A plain restart right after: the feeds were just read, so none is due yet.
+    const prosody0 = env.prosodyCpu();
     const again = Bot.start(fx.configPath, "info");
     try {
       const joined = await again.waitForCount("joined room", fx.rooms, SCALE_TIMEOUT_MS);
       startup.push(joined!.readAt - again.spawnedAt);
-      say(`  restart ${run + 1}/${runs}: ${fx.rooms} rooms joined after ${r(startup.at(-1)!, 0)} ms`);
+      const prosody1 = env.prosodyCpu();
+      if (prosody0 && prosody1) prosodyCpu.push(prosody1.ms - prosody0.ms);
+      botCpu.push(again.cpu().ms);
+      say(`  restart ${run + 1}/${runs}: ${fx.rooms} rooms joined after ${r(startup.at(-1)!, 0)} ms (bot ${r(botCpu.at(-1)!, 0)} ms CPU, Prosody ${r(prosodyCpu.at(-1) ?? NaN, 0)} ms CPU)`);
     } finally {
       await again.stop();
     }
@@ -61,6 +67,8 @@ export async function scale10k(env: BenchEnv): Promise<ScenarioResult> {
       { key: "rss_mb", label: `${k}: resident memory`, value: r(median(rss), 1), unit: "MB", target: { op: "<=", value: 200 } },
       { key: "startup_ms", label: `${k}: start-up to all rooms joined`, value: r(median(startup), 0), unit: "ms", target: { op: "<=", value: 10_000 } },
       { key: "startup_all_due_ms", label: `${k}: start-up to all rooms joined, every feed due at once`, value: r(median(startupAllDue), 0), unit: "ms" },
+      { key: "restart_bot_cpu_ms", label: `${k}: bot CPU from spawn to all rooms joined (plain restart)`, value: r(median(botCpu), 0), unit: "ms" },
+      { key: "restart_prosody_cpu_ms", label: `${k}: Prosody CPU over the same restart (for context)`, value: r(median(prosodyCpu), 0), unit: "ms" },
       { key: "peak_rss_mb", label: `${k}: peak resident memory during start-up (VmHWM)`, value: r(median(peak), 1), unit: "MB" },
       { key: "start_cpu_per_feed_ms", label: `${k}: CPU from spawn to the end of the first cycle, per feed`, value: r(median(cpuPerPoll), 3), unit: "ms" },
     ],
