@@ -1,5 +1,6 @@
 /**
- * A lenient, namespace-aware XML reader for feeds, on htmlparser2's tokenizer in XML mode.
+ * A lenient, namespace-aware XML reader for feeds, on the tokenizer in xml-scan.ts (which
+ * replaced htmlparser2's in XML mode, keeping its behaviour, for speed: see there).
  *
  * Why not a conforming XML parser: feeds in the wild are often not well-formed (a bare "&" in a
  * link, an undeclared "&nbsp;", a truncated file, junk before the XML declaration). Python's
@@ -16,7 +17,7 @@
  *   ("billion laughs") stays a few bytes of literal text; undeclared HTML entities stay literal too
  *   and are decoded later, as HTML, by the plain-text conversion.
  */
-import { Parser } from "htmlparser2";
+import { scanXml } from "./xml-scan.js";
 
 export interface XmlElement {
   /** Namespace URI, or "" for no namespace. */
@@ -53,74 +54,79 @@ interface Frame {
   element: XmlElement | undefined; // undefined: a tag beyond MAX_DEPTH, kept only for balance
   namespaces: Map<string, string>;
   base: string | undefined;
+  /** The name as written, which its end tag must match. */
+  qname: string;
 }
 
 /** Parses `text` leniently. `documentUrl` is the base URI of the document (RFC 3986 §5.1.3). */
 export function parseXml(text: string, documentUrl: string | undefined): XmlDocument {
   const roots: XmlElement[] = [];
-  let ending = false;
-  const top: Frame = { element: undefined, namespaces: new Map([["xml", XML_NS]]), base: documentUrl };
+  const top: Frame = { element: undefined, namespaces: new Map([["xml", XML_NS]]), base: documentUrl, qname: "" };
   const stack: Frame[] = [top];
-  const current = (): Frame => stack[stack.length - 1]!;
-  const appendText = (t: string): void => {
-    // The innermost real element takes the text; text outside the root element is ignored.
-    for (let i = stack.length - 1; i > 0; i--) {
-      const element = stack[i]!.element;
-      if (element !== undefined) {
-        const last = element.children.length - 1;
-        if (typeof element.children[last] === "string") element.children[last] += t;
-        else element.children.push(t);
+  // The innermost real element (text goes there; text outside the root element is ignored).
+  let open: XmlElement | undefined;
+
+  scanXml(text, {
+    open(qname, attrs, selfClosing) {
+      const parent = stack[stack.length - 1]!;
+      if (stack.length > MAX_DEPTH) {
+        if (!selfClosing) stack.push({ element: undefined, namespaces: parent.namespaces, base: parent.base, qname });
         return;
       }
-    }
-  };
-
-  const parser = new Parser(
-    {
-      onopentag(qname, attrs) {
-        const parent = current();
-        if (stack.length > MAX_DEPTH) {
-          stack.push({ element: undefined, namespaces: parent.namespaces, base: parent.base });
-          return;
-        }
-        const namespaces = declaredNamespaces(attrs, parent.namespaces);
-        const base = resolveBase(attrs["xml:base"], parent.base);
-        const colon = qname.indexOf(":");
-        const prefix = colon > 0 ? qname.slice(0, colon) : "";
-        const element: XmlElement = {
-          ns: namespaces.get(prefix) ?? "",
-          local: qname.slice(colon + 1).toLowerCase(),
-          qname,
-          attrs,
-          children: [],
-          base,
-          closed: false,
-        };
-        const parentElement = stack.length > 1 ? lastElement(stack) : undefined;
-        if (parentElement === undefined) roots.push(element);
-        else parentElement.children.push(element);
-        stack.push({ element, namespaces, base });
-      },
-      onclosetag() {
-        if (stack.length <= 1) return;
-        const frame = stack.pop()!;
-        // An element closed by an outer end tag (mis-nesting) is complete; one still open when
-        // the input ran out is not.
-        if (frame.element !== undefined && !ending) frame.element.closed = true;
-      },
-      ontext: appendText,
+      const namespaces = declaredNamespaces(attrs, parent.namespaces);
+      const xmlBase = attrs["xml:base"];
+      const base = xmlBase === undefined ? parent.base : resolveBase(xmlBase, parent.base);
+      const colon = qname.indexOf(":");
+      const element: XmlElement = {
+        ns: namespaces.get(colon > 0 ? qname.slice(0, colon) : "") ?? "",
+        local: lowerCase(colon < 0 ? qname : qname.slice(colon + 1)),
+        qname,
+        attrs,
+        children: [],
+        base,
+        // <name/> is complete; anything else is until its end tag is read.
+        closed: selfClosing,
+      };
+      if (open === undefined) roots.push(element);
+      else open.children.push(element);
+      if (selfClosing) return;
+      stack.push({ element, namespaces, base, qname });
+      open = element;
     },
-    // xmlMode: no HTML void elements or implied end tags, CDATA sections are text, tag names keep
-    // their case and prefix. decodeEntities: the five XML entities and character references.
-    { xmlMode: true, decodeEntities: true, recognizeSelfClosing: true, recognizeCDATA: true },
-  );
-  parser.write(text);
-  ending = true;
-  parser.end();
+    close(qname) {
+      // An end tag closes the innermost open element of that name and every element opened
+      // after it (mis-nesting is not truncation); an end tag nothing matches is ignored.
+      let at = stack.length - 1;
+      while (at > 0 && stack[at]!.qname !== qname) at--;
+      if (at === 0) return;
+      while (stack.length > at) {
+        const frame = stack.pop()!;
+        if (frame.element !== undefined) frame.element.closed = true;
+      }
+      open = innermostElement(stack);
+    },
+    text(t) {
+      if (open === undefined || t === "") return;
+      const children = open.children;
+      const last = children.length - 1;
+      if (last >= 0 && typeof children[last] === "string") children[last] += t;
+      else children.push(t);
+    },
+  });
+  // Elements still open at the end of the input stay `closed: false`: the document was cut off.
   return { roots };
 }
 
-function lastElement(stack: Frame[]): XmlElement | undefined {
+/** Tag names are mostly lower-case already: skip the copy toLowerCase would make. */
+function lowerCase(name: string): string {
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if ((c >= 0x41 && c <= 0x5a) || c > 0x7f) return name.toLowerCase();
+  }
+  return name;
+}
+
+function innermostElement(stack: Frame[]): XmlElement | undefined {
   for (let i = stack.length - 1; i > 0; i--) {
     const element = stack[i]!.element;
     if (element !== undefined) return element;
@@ -131,10 +137,10 @@ function lastElement(stack: Frame[]): XmlElement | undefined {
 /** The prefix → URI map in scope after `attrs` (Namespaces in XML 1.0 §3: xmlns and xmlns:p). */
 function declaredNamespaces(attrs: Record<string, string>, inherited: Map<string, string>): Map<string, string> {
   let scope = inherited;
-  for (const [name, value] of Object.entries(attrs)) {
-    if (name !== "xmlns" && !name.startsWith("xmlns:")) continue;
+  for (const name in attrs) {
+    if (!name.startsWith("xmlns") || (name.length > 5 && name.charCodeAt(5) !== 0x3a)) continue;
     if (scope === inherited) scope = new Map(inherited);
-    scope.set(name === "xmlns" ? "" : name.slice(6), value.trim());
+    scope.set(name === "xmlns" ? "" : name.slice(6), attrs[name]!.trim());
   }
   return scope;
 }
