@@ -26,9 +26,13 @@
 import { WINDOWS_1252_C1 } from "./decode.js";
 
 export interface XmlScanHandler {
-  /** A start tag; `selfClosing` for `<name/>`. `attrs` is a fresh object the handler may keep. */
-  open(qname: string, attrs: Record<string, string>, selfClosing: boolean): void;
-  close(qname: string): void;
+  /**
+   * A start tag; `selfClosing` for `<name/>`. `attrs` is a fresh object the handler may keep, or
+   * the frozen NO_ATTRIBUTES for a tag without any (most of a feed's tags: one object fewer each).
+   */
+  open(qname: string, attrs: Readonly<Record<string, string>>, selfClosing: boolean): void;
+  /** An end tag: its name is text[start, end) (a span, not a string: most are only compared). */
+  close(text: string, start: number, end: number): void;
   text(text: string): void;
 }
 
@@ -51,6 +55,8 @@ function isSpace(c: number): boolean {
 function endsName(c: number): boolean {
   return c === SLASH || c === GT || isSpace(c);
 }
+
+export const NO_ATTRIBUTES: Readonly<Record<string, string>> = Object.freeze({});
 
 export function scanXml(text: string, handler: XmlScanHandler): void {
   const length = text.length;
@@ -92,7 +98,7 @@ export function scanXml(text: string, handler: XmlScanHandler): void {
       while (nameStart < end && isSpace(text.charCodeAt(nameStart))) nameStart++;
       let nameEnd = nameStart;
       while (nameEnd < end && !isSpace(text.charCodeAt(nameEnd))) nameEnd++;
-      if (nameEnd > nameStart) handler.close(text.slice(nameStart, nameEnd));
+      if (nameEnd > nameStart) handler.close(text, nameStart, nameEnd);
       i = end + 1;
     } else if (lt + 1 >= length || endsName(c)) {
       // "< " or "<>" or "</" handled above: a literal "<" in text.
@@ -111,17 +117,17 @@ function openTag(text: string, at: number, handler: XmlScanHandler): number {
   const length = text.length;
   let i = at;
   while (i < length && !endsName(text.charCodeAt(i))) i++;
-  const qname = text.slice(at, i);
-  const attrs: Record<string, string> = {};
+  const qname = intern(text, at, i);
+  let attrs: Record<string, string> | undefined;
   while (i < length) {
     const c = text.charCodeAt(i);
     if (c === GT) {
-      handler.open(qname, attrs, false);
+      handler.open(qname, attrs ?? NO_ATTRIBUTES, false);
       return i + 1;
     }
     if (c === SLASH) {
       if (text.charCodeAt(i + 1) === GT) {
-        handler.open(qname, attrs, true);
+        handler.open(qname, attrs ?? NO_ATTRIBUTES, true);
         return i + 2;
       }
       i++; // a stray "/" inside a tag is ignored
@@ -139,7 +145,7 @@ function openTag(text: string, at: number, handler: XmlScanHandler): number {
       i++;
     }
     if (i === nameStart) i++; // "=" with no name: skip it
-    const name = text.slice(nameStart, i);
+    const name = intern(text, nameStart, i);
     let j = i;
     while (j < length && isSpace(text.charCodeAt(j))) j++;
     let value = "";
@@ -159,9 +165,30 @@ function openTag(text: string, at: number, handler: XmlScanHandler): number {
         i = end;
       }
     }
+    attrs ??= {};
     if (name !== "" && !Object.prototype.hasOwnProperty.call(attrs, name)) attrs[name] = value;
   }
   return -1;
+}
+
+/**
+ * Tag and attribute names repeat all through a feed (item, title, link, href...): the same string
+ * is handed out for the same name, from a small table, instead of a new copy for every tag. A
+ * table slot is checked against the text, so a collision only costs a copy.
+ */
+const INTERNED: string[] = new Array<string>(512).fill("");
+
+function intern(text: string, start: number, end: number): string {
+  const length = end - start;
+  if (length > 32) return text.slice(start, end);
+  let hash = length;
+  for (let i = start; i < end; i++) hash = (Math.imul(hash, 31) + text.charCodeAt(i)) | 0;
+  const slot = hash & 511;
+  const cached = INTERNED[slot]!;
+  if (cached.length === length && text.startsWith(cached, start)) return cached;
+  const name = text.slice(start, end);
+  INTERNED[slot] = name;
+  return name;
 }
 
 function emitText(text: string, start: number, end: number, handler: XmlScanHandler): void {

@@ -17,7 +17,7 @@
  *   ("billion laughs") stays a few bytes of literal text; undeclared HTML entities stay literal too
  *   and are decoded later, as HTML, by the plain-text conversion.
  */
-import { scanXml } from "./xml-scan.js";
+import { NO_ATTRIBUTES, scanXml } from "./xml-scan.js";
 
 export interface XmlElement {
   /** Namespace URI, or "" for no namespace. */
@@ -50,36 +50,40 @@ export const XML_NS = "http://www.w3.org/XML/1998/namespace";
  */
 export const MAX_DEPTH = 64;
 
-interface Frame {
-  element: XmlElement | undefined; // undefined: a tag beyond MAX_DEPTH, kept only for balance
-  namespaces: Map<string, string>;
-  base: string | undefined;
-  /** The name as written, which its end tag must match. */
-  qname: string;
-}
-
 /** Parses `text` leniently. `documentUrl` is the base URI of the document (RFC 3986 §5.1.3). */
 export function parseXml(text: string, documentUrl: string | undefined): XmlDocument {
   const roots: XmlElement[] = [];
-  const top: Frame = { element: undefined, namespaces: new Map([["xml", XML_NS]]), base: documentUrl, qname: "" };
-  const stack: Frame[] = [top];
+  // The open elements, as parallel stacks rather than an object per element: a big feed has tens
+  // of thousands of elements, and every object made while the tree is live is garbage the young
+  // generation copies (the bot runs with a 2 MB semi-space). Index 0 is the document itself.
+  // elements[i] is undefined for a tag beyond MAX_DEPTH, kept only to balance its end tag.
+  const elements: (XmlElement | undefined)[] = [undefined];
+  const qnames: string[] = [""];
+  const scopes: Map<string, string>[] = [new Map([["xml", XML_NS]])];
+  const bases: (string | undefined)[] = [documentUrl];
   // The innermost real element (text goes there; text outside the root element is ignored).
   let open: XmlElement | undefined;
 
   scanXml(text, {
     open(qname, attrs, selfClosing) {
-      const parent = stack[stack.length - 1]!;
-      if (stack.length > MAX_DEPTH) {
-        if (!selfClosing) stack.push({ element: undefined, namespaces: parent.namespaces, base: parent.base, qname });
+      const depth = elements.length;
+      const parentScope = scopes[depth - 1]!;
+      const parentBase = bases[depth - 1];
+      if (depth > MAX_DEPTH) {
+        if (selfClosing) return;
+        elements.push(undefined);
+        qnames.push(qname);
+        scopes.push(parentScope);
+        bases.push(parentBase);
         return;
       }
-      const namespaces = declaredNamespaces(attrs, parent.namespaces);
+      const namespaces = attrs === NO_ATTRIBUTES ? parentScope : declaredNamespaces(attrs, parentScope);
       const xmlBase = attrs["xml:base"];
-      const base = xmlBase === undefined ? parent.base : resolveBase(xmlBase, parent.base);
+      const base = xmlBase === undefined ? parentBase : resolveBase(xmlBase, parentBase);
       const colon = qname.indexOf(":");
       const element: XmlElement = {
         ns: namespaces.get(colon > 0 ? qname.slice(0, colon) : "") ?? "",
-        local: lowerCase(colon < 0 ? qname : qname.slice(colon + 1)),
+        local: localName(qname, colon),
         qname,
         attrs,
         children: [],
@@ -90,23 +94,37 @@ export function parseXml(text: string, documentUrl: string | undefined): XmlDocu
       if (open === undefined) roots.push(element);
       else open.children.push(element);
       if (selfClosing) return;
-      stack.push({ element, namespaces, base, qname });
+      elements.push(element);
+      qnames.push(qname);
+      scopes.push(namespaces);
+      bases.push(base);
       open = element;
     },
-    close(qname) {
+    close(source, start, end) {
       // An end tag closes the innermost open element of that name and every element opened
       // after it (mis-nesting is not truncation); an end tag nothing matches is ignored.
-      let at = stack.length - 1;
-      while (at > 0 && stack[at]!.qname !== qname) at--;
+      const length = end - start;
+      let at = qnames.length - 1;
+      while (at > 0 && !(qnames[at]!.length === length && source.startsWith(qnames[at]!, start))) at--;
       if (at === 0) return;
-      while (stack.length > at) {
-        const frame = stack.pop()!;
-        if (frame.element !== undefined) frame.element.closed = true;
+      for (let i = at; i < elements.length; i++) {
+        const element = elements[i];
+        if (element !== undefined) element.closed = true;
       }
-      open = innermostElement(stack);
+      while (elements.length > at) {
+        elements.pop();
+        qnames.pop();
+        scopes.pop();
+        bases.pop();
+      }
+      // Stack slots 1..MAX_DEPTH hold real elements; only those above are placeholders.
+      open = elements[Math.min(at - 1, MAX_DEPTH)];
     },
     text(t) {
       if (open === undefined || t === "") return;
+      // Indentation between a feed's structural elements is no content of any field, and it is
+      // most of a feed's text nodes: not keeping it spares a string and an array slot each.
+      if (STRUCTURAL.has(open.local) && open.ns !== XHTML_NS && isWhitespace(t)) return;
       const children = open.children;
       const last = children.length - 1;
       if (last >= 0 && typeof children[last] === "string") children[last] += t;
@@ -115,6 +133,36 @@ export function parseXml(text: string, documentUrl: string | undefined): XmlDocu
   });
   // Elements still open at the end of the input stay `closed: false`: the document was cut off.
   return { roots };
+}
+
+/**
+ * Elements of RSS (2.0 §"Elements of <channel>", 1.0 §5) and Atom (RFC 4287 §4.1) that hold only
+ * other elements, never text of their own, in whatever namespace the document put them.
+ */
+const STRUCTURAL: ReadonlySet<string> = new Set(["rss", "rdf", "channel", "item", "feed", "entry"]);
+const XHTML_NS = "http://www.w3.org/1999/xhtml";
+
+/** XML 1.0 §2.3 S: space, tab, CR, LF. */
+function isWhitespace(t: string): boolean {
+  for (let i = 0; i < t.length; i++) {
+    const c = t.charCodeAt(i);
+    if (c !== 0x20 && c !== 0x0a && c !== 0x09 && c !== 0x0d) return false;
+  }
+  return true;
+}
+
+/** Local names by qualified name: qualified names are interned by the scanner, so this is a small map. */
+const LOCAL_NAMES = new Map<string, string>();
+
+function localName(qname: string, colon: number): string {
+  if (colon < 0) return lowerCase(qname);
+  let local = LOCAL_NAMES.get(qname);
+  if (local === undefined) {
+    local = lowerCase(qname.slice(colon + 1));
+    // Bounded: a hostile document's thousands of distinct names are not all remembered.
+    if (LOCAL_NAMES.size < 1024) LOCAL_NAMES.set(qname, local);
+  }
+  return local;
 }
 
 /** Tag names are mostly lower-case already: skip the copy toLowerCase would make. */
@@ -126,20 +174,16 @@ function lowerCase(name: string): string {
   return name;
 }
 
-function innermostElement(stack: Frame[]): XmlElement | undefined {
-  for (let i = stack.length - 1; i > 0; i--) {
-    const element = stack[i]!.element;
-    if (element !== undefined) return element;
-  }
-  return undefined;
-}
-
 /** The prefix → URI map in scope after `attrs` (Namespaces in XML 1.0 §3: xmlns and xmlns:p). */
-function declaredNamespaces(attrs: Record<string, string>, inherited: Map<string, string>): Map<string, string> {
+function declaredNamespaces(attrs: Readonly<Record<string, string>>, inherited: Map<string, string>): Map<string, string> {
   let scope = inherited;
   for (const name in attrs) {
     if (!name.startsWith("xmlns") || (name.length > 5 && name.charCodeAt(5) !== 0x3a)) continue;
-    if (scope === inherited) scope = new Map(inherited);
+    if (scope === inherited) {
+      // Copied with forEach: new Map(map) goes through the iterator protocol, an array per entry.
+      scope = new Map();
+      inherited.forEach((uri, prefix) => scope.set(prefix, uri));
+    }
     scope.set(name === "xmlns" ? "" : name.slice(6), attrs[name]!.trim());
   }
   return scope;

@@ -5,7 +5,7 @@ function tokens(xml: string): string[] {
   const out: string[] = [];
   scanXml(xml, {
     open: (qname, attrs, selfClosing) => void out.push(`<${qname}${Object.entries(attrs).map(([k, v]) => ` ${k}=${JSON.stringify(v)}`).join("")}${selfClosing ? "/" : ""}>`),
-    close: (qname) => void out.push(`</${qname}>`),
+    close: (text, start, end) => void out.push(`</${text.slice(start, end)}>`),
     text: (text) => void out.push(JSON.stringify(text)),
   });
   return out;
