@@ -114,7 +114,11 @@ export function entryKey(id: string | undefined, link: string | undefined, title
 function settleIdentities(drafts: readonly FeedEntryDraft[]): Entry[] {
   const entries = drafts.map((draft) => toEntry(draft));
   const byKey = new Map<string, number[]>();
-  entries.forEach((entry, index) => byKey.set(entry.key, [...(byKey.get(entry.key) ?? []), index]));
+  entries.forEach((entry, index) => {
+    const indexes = byKey.get(entry.key);
+    if (indexes === undefined) byKey.set(entry.key, [index]);
+    else indexes.push(index);
+  });
   const drop = new Set<number>();
   for (const indexes of byKey.values()) {
     if (indexes.length < 2) continue;
