@@ -21,7 +21,9 @@ export type EnclosureReader = (element: XmlElement, fallbackBase: string | undef
  */
 export function readItemMedia(item: XmlElement, enclosure: EnclosureReader, fallbackBase: string | undefined): Media[] {
   const found: MediaCandidate[] = [];
-  for (const child of item.children) {
+  const children = item.children;
+  for (let i = 0; i < children.length; i++) {
+    const child = children[i]!;
     if (typeof child === "string") continue; // text between the elements
     const own = enclosure(child, fallbackBase);
     if (own !== undefined) found.push(own);

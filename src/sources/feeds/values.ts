@@ -105,8 +105,8 @@ function validDate(date: Date): Date | undefined {
 
 /** The first parsable date among the candidates, in order of preference. */
 export function firstDate(...candidates: (string | undefined)[]): Date | undefined {
-  for (const candidate of candidates) {
-    const date = parseFeedDate(candidate);
+  for (let i = 0; i < candidates.length; i++) {
+    const date = parseFeedDate(candidates[i]);
     if (date !== undefined) return date;
   }
   return undefined;

@@ -215,14 +215,22 @@ export function childElement(element: XmlElement, local: string, namespaces: rea
 /** All text inside `element`, markup removed (nested elements contribute their text). */
 export function textContent(element: XmlElement): string {
   let out = "";
-  for (const child of element.children) out += typeof child === "string" ? child : textContent(child);
+  // Indexed loops here and below: a parse runs once in a while, often before the JIT has
+  // optimised it, and an unoptimised for-of makes an iterator result for every child.
+  const children = element.children;
+  for (let i = 0; i < children.length; i++) {
+    const child = children[i]!;
+    out += typeof child === "string" ? child : textContent(child);
+  }
   return out;
 }
 
 /** The element's children written back as (X)HTML markup, for Atom `type="xhtml"` content. */
 export function innerXml(element: XmlElement): string {
   let out = "";
-  for (const child of element.children) {
+  const children = element.children;
+  for (let i = 0; i < children.length; i++) {
+    const child = children[i]!;
     if (typeof child === "string") {
       out += escapeText(child);
       continue;
