@@ -195,8 +195,6 @@ function emitText(text: string, start: number, end: number, handler: XmlScanHand
   handler.text(decodeReferences(text, start, end));
 }
 
-const PREDEFINED: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" };
-
 /** text[start, end) with XML's predefined entities and character references decoded; other "&"s kept. */
 export function decodeReferences(text: string, start: number, end: number): string {
   let amp = text.indexOf("&", start);
@@ -221,13 +219,35 @@ export function decodeReferences(text: string, start: number, end: number): stri
   return out + text.slice(copied, end);
 }
 
-/** The character that text[start, end) (between "&" and ";") stands for, or undefined. */
+/**
+ * The character that text[start, end) (between "&" and ";") stands for, or undefined. Read in
+ * place, character by character: escaped HTML has thousands of references, and a slice, a regex
+ * and a lookup for each would be garbage for each.
+ */
 function reference(text: string, start: number, end: number): string | undefined {
-  if (text.charCodeAt(start) !== 0x23) return PREDEFINED[text.slice(start, end)]; // not "#"
-  const hex = text.charCodeAt(start + 1) === 0x78 || text.charCodeAt(start + 1) === 0x58; // x X
-  const digits = text.slice(start + (hex ? 2 : 1), end);
-  if (digits === "" || !(hex ? /^[0-9a-fA-F]+$/ : /^[0-9]+$/).test(digits)) return undefined;
-  let cp = parseInt(digits, hex ? 16 : 10);
+  const length = end - start;
+  const c = text.charCodeAt(start);
+  if (c !== 0x23) {
+    // not "#": one of XML's five predefined entities (XML 1.0 §4.6), or nothing
+    if (length === 2 && text.charCodeAt(start + 1) === 0x74) return c === 0x6c ? "<" : c === 0x67 ? ">" : undefined; // lt gt
+    if (length === 3 && text.startsWith("amp", start)) return "&";
+    if (length === 4) return text.startsWith("quot", start) ? '"' : text.startsWith("apos", start) ? "'" : undefined;
+    return undefined;
+  }
+  const x = text.charCodeAt(start + 1);
+  const hex = x === 0x78 || x === 0x58; // x X
+  let i = start + (hex ? 2 : 1);
+  if (i >= end) return undefined;
+  let cp = 0;
+  for (; i < end; i++) {
+    const d = text.charCodeAt(i);
+    let value: number;
+    if (d >= 0x30 && d <= 0x39) value = d - 0x30;
+    else if (hex && d >= 0x61 && d <= 0x66) value = d - 0x57;
+    else if (hex && d >= 0x41 && d <= 0x46) value = d - 0x37;
+    else return undefined;
+    cp = cp * (hex ? 16 : 10) + value;
+  }
   if (cp === 0 || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) cp = 0xfffd;
   else if (cp >= 0x80 && cp <= 0x9f) return WINDOWS_1252_C1[cp - 0x80];
   return String.fromCodePoint(cp);
