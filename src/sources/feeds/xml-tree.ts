@@ -50,8 +50,15 @@ export const XML_NS = "http://www.w3.org/XML/1998/namespace";
  */
 export const MAX_DEPTH = 64;
 
+/**
+ * Called as each element is complete (its end tag read, or `<name/>`), innermost first, with its
+ * parent (undefined for a top-level element) and the top-level elements so far: a reader may take
+ * what it needs from a finished subtree right away, so that it need not stay live to the end.
+ */
+export type OnElementClosed = (element: XmlElement, parent: XmlElement | undefined, roots: readonly XmlElement[]) => void;
+
 /** Parses `text` leniently. `documentUrl` is the base URI of the document (RFC 3986 §5.1.3). */
-export function parseXml(text: string, documentUrl: string | undefined): XmlDocument {
+export function parseXml(text: string, documentUrl: string | undefined, onClosed?: OnElementClosed): XmlDocument {
   const roots: XmlElement[] = [];
   // The open elements, as parallel stacks rather than an object per element: a big feed has tens
   // of thousands of elements, and every object made while the tree is live is garbage the young
@@ -93,7 +100,10 @@ export function parseXml(text: string, documentUrl: string | undefined): XmlDocu
       };
       if (open === undefined) roots.push(element);
       else open.children.push(element);
-      if (selfClosing) return;
+      if (selfClosing) {
+        onClosed?.(element, open, roots);
+        return;
+      }
       elements.push(element);
       qnames.push(qname);
       scopes.push(namespaces);
@@ -107,9 +117,12 @@ export function parseXml(text: string, documentUrl: string | undefined): XmlDocu
       let at = qnames.length - 1;
       while (at > 0 && !(qnames[at]!.length === length && source.startsWith(qnames[at]!, start))) at--;
       if (at === 0) return;
-      for (let i = at; i < elements.length; i++) {
+      for (let i = elements.length - 1; i >= at; i--) {
         const element = elements[i];
-        if (element !== undefined) element.closed = true;
+        if (element === undefined) continue;
+        element.closed = true;
+        // Slots 1..MAX_DEPTH hold real elements, so a real element's parent is the slot below.
+        onClosed?.(element, elements[i - 1], roots);
       }
       while (elements.length > at) {
         elements.pop();
