@@ -21,7 +21,10 @@ export type EnclosureReader = (element: XmlElement, fallbackBase: string | undef
  */
 export function readItemMedia(item: XmlElement, enclosure: EnclosureReader, fallbackBase: string | undefined): Media[] {
   const found: MediaCandidate[] = [];
-  for (const child of childElements(item)) {
+  const children = item.children;
+  for (let i = 0; i < children.length; i++) {
+    const child = children[i]!;
+    if (typeof child === "string") continue; // text between the elements
     const own = enclosure(child, fallbackBase);
     if (own !== undefined) found.push(own);
     else if (MEDIA_RSS_NAMESPACES.includes(child.ns)) found.push(...mediaRss(child, fallbackBase));
@@ -35,7 +38,8 @@ export function readItemMedia(item: XmlElement, enclosure: EnclosureReader, fall
  * image: a face, not the post's picture, and never worth showing with the post.
  */
 function isAvatar(url: string | undefined): boolean {
-  if (url === undefined) return false;
+  // Most URLs are no Gravatar: a substring test spares parsing each of them.
+  if (url === undefined || !url.toLowerCase().includes("gravatar.com")) return false;
   const { hostname, pathname } = new URL(url);
   return (hostname === "gravatar.com" || hostname.endsWith(".gravatar.com")) && pathname.startsWith("/avatar/");
 }

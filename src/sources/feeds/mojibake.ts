@@ -53,9 +53,11 @@ function byteOf(codePoint: number): number {
 
 /** Returns `text` with double-encoded UTF-8 decoded, or `text` itself when it is not clearly that. */
 export function repairMojibake(text: string): string {
+  // test() with lastIndex rather than exec(): no match array for each of the many fields that
+  // hold nothing to repair.
   CANDIDATE.lastIndex = 0;
-  const first = CANDIDATE.exec(text)?.index ?? -1;
-  if (first < 0) return text;
+  if (!CANDIDATE.test(text)) return text;
+  const first = CANDIDATE.lastIndex - 1;
   let out = "";
   let copiedTo = 0; // text[copiedTo..] has not been written to `out` yet
   let strong = 0;
@@ -88,7 +90,7 @@ export function repairMojibake(text: string): string {
     if (byte === -1) {
       // ASCII: skip straight to the next candidate.
       CANDIDATE.lastIndex = end;
-      i = CANDIDATE.exec(text)?.index ?? text.length;
+      i = CANDIDATE.test(text) ? CANDIDATE.lastIndex - 1 : text.length;
       continue;
     }
     if (byte < 0) return text; // real Unicode: not mojibake

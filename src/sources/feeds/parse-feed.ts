@@ -6,7 +6,7 @@ import { createHash } from "node:crypto";
 import type { Entry } from "../entry.js";
 import type { FeedEntryDraft, FeedReadResult } from "./feed-entry.js";
 import { readAtom } from "./atom.js";
-import { readRss } from "./rss.js";
+import { readRss, readRssItemEarly } from "./rss.js";
 import { parseXml, type XmlElement } from "./xml-tree.js";
 import { SourceError } from "../errors.js";
 import type { FeedHints } from "./feed-hints.js";
@@ -69,12 +69,24 @@ function withoutRoot({ root: _root, ...feed }: ParsedFeed & { root: string }): P
 }
 
 function readDocument(text: string, baseUrl: string): ParsedFeed & { root: string } {
-  const document = parseXml(typeof text === "string" ? text : "", baseUrl);
+  // RSS items are read as they close (rss.ts, readRssItemEarly) and their subtrees dropped, so
+  // that a big feed's tree is not all live at once: with the bot's 2 MB young generation, every
+  // object still live is copied by each scavenge, and promoted garbage raises the peak.
+  const early = new Map<XmlElement, FeedEntryDraft>();
+  const document = parseXml(typeof text === "string" ? text : "", baseUrl, (element, parent, roots) => {
+    if (parent === undefined || element.local !== "item") return;
+    const feedRoot = roots.find((r) => FEED_ROOTS.has(r.local));
+    if (feedRoot === undefined || feedRoot.local === "feed") return;
+    const draft = readRssItemEarly(feedRoot, element, parent);
+    if (draft === undefined) return;
+    early.set(element, draft);
+    element.children.length = 0;
+  });
   // Junk before the real root (a PHP warning, an HTML comment) is skipped: the first element
   // that names a feed format is the feed.
   const root = document.roots.find((element) => FEED_ROOTS.has(element.local));
   if (root === undefined) throw new FeedParseError(notAFeedReason(document.roots[0]));
-  const read: FeedReadResult = root.local === "feed" ? readAtom(root) : readRss(root);
+  const read: FeedReadResult = root.local === "feed" ? readAtom(root) : readRss(root, early);
   // An item cut off by the end of the file may carry half a title: leave it out.
   const complete = read.items.filter((item) => item.complete);
   return {
@@ -114,7 +126,11 @@ export function entryKey(id: string | undefined, link: string | undefined, title
 function settleIdentities(drafts: readonly FeedEntryDraft[]): Entry[] {
   const entries = drafts.map((draft) => toEntry(draft));
   const byKey = new Map<string, number[]>();
-  entries.forEach((entry, index) => byKey.set(entry.key, [...(byKey.get(entry.key) ?? []), index]));
+  entries.forEach((entry, index) => {
+    const indexes = byKey.get(entry.key);
+    if (indexes === undefined) byKey.set(entry.key, [index]);
+    else indexes.push(index);
+  });
   const drop = new Set<number>();
   for (const indexes of byKey.values()) {
     if (indexes.length < 2) continue;

@@ -12,21 +12,52 @@ import { childText, distinct, EXTENSION_NAMESPACES, firstDate, nonBlank, NS, per
 import { enclosureCandidate, readItemMedia } from "./media.js";
 import { ATOM_LINKS, readFeedHints } from "./feed-hints.js";
 
-/** `root` is <rss> (0.9x/2.0) or <rdf:RDF> (0.90/1.0). */
-export function readRss(root: XmlElement): FeedReadResult {
+/**
+ * `root` is <rss> (0.9x/2.0) or <rdf:RDF> (0.90/1.0). `early` holds the items readRssItemEarly
+ * has read already, while the document was being parsed.
+ */
+export function readRss(root: XmlElement, early?: ReadonlyMap<XmlElement, FeedEntryDraft>): FeedReadResult {
   const rssNamespaces = rssNamespacesOf(root);
   const channel = childElement(root, "channel", rssNamespaces);
   // RSS 2.0 puts items inside <channel>, RSS 1.0/0.90 next to it (RSS 1.0 §5.5). Only direct
   // children count: an <item> illegally nested inside another item is ignored.
   const items = [...(channel ? childElements(channel, "item", rssNamespaces) : []), ...childElements(root, "item", rssNamespaces)];
-  const homeRaw = channel && (childText(channel, "link", rssNamespaces) ?? atomLinkHref(channel));
-  const home = channel && resolveLink(homeRaw, channel.base);
+  const home = channel && homeOf(channel, rssNamespaces);
   return {
     title: channel && childText(channel, "title", rssNamespaces),
     link: home,
-    items: items.map((item) => readItem(item, rssNamespaces, home)),
+    items: items.map((item) => early?.get(item) ?? readItem(item, rssNamespaces, home)),
     hints: readFeedHints(channel, rssNamespaces, ATOM_LINKS),
   };
+}
+
+/** The channel's home page: its <link>, else an atom:link. */
+function homeOf(channel: XmlElement, rss: readonly string[]): string | undefined {
+  return resolveLink(childText(channel, "link", rss) ?? atomLinkHref(channel), channel.base);
+}
+
+/**
+ * Reads an item as soon as its end tag is parsed, when the result cannot differ from reading it
+ * at the end: it is a direct item of the feed's (first) channel or of the root, and the channel's
+ * home page, the one thing an item takes from outside itself, is settled (the channel is closed,
+ * or its first <link> is complete and not blank; RSS 2.0 writes it before the items). Undefined
+ * otherwise: the item is then read with the rest at the end. The caller may then drop the item's
+ * subtree, which is why: a big feed's items need not all be live at once (issue 16's 4 MB feed).
+ */
+export function readRssItemEarly(root: XmlElement, item: XmlElement, parent: XmlElement): FeedEntryDraft | undefined {
+  const rss = rssNamespacesOf(root);
+  if (item.local !== "item" || !rss.includes(item.ns)) return undefined;
+  const channel = childElement(root, "channel", rss);
+  if (channel === undefined || (parent !== channel && parent !== root)) return undefined;
+  let home: string | undefined;
+  if (channel.closed) home = homeOf(channel, rss);
+  else {
+    const link = childElement(channel, "link", rss);
+    const text = link?.closed ? nonBlank(textContent(link)) : undefined;
+    if (text === undefined) return undefined; // not settled: a later link or atom:link may set it
+    home = resolveLink(text, channel.base);
+  }
+  return readItem(item, rss, home);
 }
 
 function rssNamespacesOf(root: XmlElement): string[] {

@@ -1,5 +1,6 @@
 /**
- * A lenient, namespace-aware XML reader for feeds, on htmlparser2's tokenizer in XML mode.
+ * A lenient, namespace-aware XML reader for feeds, on the tokenizer in xml-scan.ts (which
+ * replaced htmlparser2's in XML mode, keeping its behaviour, for speed: see there).
  *
  * Why not a conforming XML parser: feeds in the wild are often not well-formed (a bare "&" in a
  * link, an undeclared "&nbsp;", a truncated file, junk before the XML declaration). Python's
@@ -16,7 +17,7 @@
  *   ("billion laughs") stays a few bytes of literal text; undeclared HTML entities stay literal too
  *   and are decoded later, as HTML, by the plain-text conversion.
  */
-import { Parser } from "htmlparser2";
+import { NO_ATTRIBUTES, scanXml } from "./xml-scan.js";
 
 export interface XmlElement {
   /** Namespace URI, or "" for no namespace. */
@@ -49,92 +50,154 @@ export const XML_NS = "http://www.w3.org/XML/1998/namespace";
  */
 export const MAX_DEPTH = 64;
 
-interface Frame {
-  element: XmlElement | undefined; // undefined: a tag beyond MAX_DEPTH, kept only for balance
-  namespaces: Map<string, string>;
-  base: string | undefined;
-}
+/**
+ * Called as each element is complete (its end tag read, or `<name/>`), innermost first, with its
+ * parent (undefined for a top-level element) and the top-level elements so far: a reader may take
+ * what it needs from a finished subtree right away, so that it need not stay live to the end.
+ */
+export type OnElementClosed = (element: XmlElement, parent: XmlElement | undefined, roots: readonly XmlElement[]) => void;
 
 /** Parses `text` leniently. `documentUrl` is the base URI of the document (RFC 3986 §5.1.3). */
-export function parseXml(text: string, documentUrl: string | undefined): XmlDocument {
+export function parseXml(text: string, documentUrl: string | undefined, onClosed?: OnElementClosed): XmlDocument {
   const roots: XmlElement[] = [];
-  let ending = false;
-  const top: Frame = { element: undefined, namespaces: new Map([["xml", XML_NS]]), base: documentUrl };
-  const stack: Frame[] = [top];
-  const current = (): Frame => stack[stack.length - 1]!;
-  const appendText = (t: string): void => {
-    // The innermost real element takes the text; text outside the root element is ignored.
-    for (let i = stack.length - 1; i > 0; i--) {
-      const element = stack[i]!.element;
-      if (element !== undefined) {
-        const last = element.children.length - 1;
-        if (typeof element.children[last] === "string") element.children[last] += t;
-        else element.children.push(t);
+  // The open elements, as parallel stacks rather than an object per element: a big feed has tens
+  // of thousands of elements, and every object made while the tree is live is garbage the young
+  // generation copies (the bot runs with a 2 MB semi-space). Index 0 is the document itself.
+  // elements[i] is undefined for a tag beyond MAX_DEPTH, kept only to balance its end tag.
+  const elements: (XmlElement | undefined)[] = [undefined];
+  const qnames: string[] = [""];
+  const scopes: Map<string, string>[] = [new Map([["xml", XML_NS]])];
+  const bases: (string | undefined)[] = [documentUrl];
+  // The innermost real element (text goes there; text outside the root element is ignored).
+  let open: XmlElement | undefined;
+
+  scanXml(text, {
+    open(qname, attrs, selfClosing) {
+      const depth = elements.length;
+      const parentScope = scopes[depth - 1]!;
+      const parentBase = bases[depth - 1];
+      if (depth > MAX_DEPTH) {
+        if (selfClosing) return;
+        elements.push(undefined);
+        qnames.push(qname);
+        scopes.push(parentScope);
+        bases.push(parentBase);
         return;
       }
-    }
-  };
-
-  const parser = new Parser(
-    {
-      onopentag(qname, attrs) {
-        const parent = current();
-        if (stack.length > MAX_DEPTH) {
-          stack.push({ element: undefined, namespaces: parent.namespaces, base: parent.base });
-          return;
-        }
-        const namespaces = declaredNamespaces(attrs, parent.namespaces);
-        const base = resolveBase(attrs["xml:base"], parent.base);
-        const colon = qname.indexOf(":");
-        const prefix = colon > 0 ? qname.slice(0, colon) : "";
-        const element: XmlElement = {
-          ns: namespaces.get(prefix) ?? "",
-          local: qname.slice(colon + 1).toLowerCase(),
-          qname,
-          attrs,
-          children: [],
-          base,
-          closed: false,
-        };
-        const parentElement = stack.length > 1 ? lastElement(stack) : undefined;
-        if (parentElement === undefined) roots.push(element);
-        else parentElement.children.push(element);
-        stack.push({ element, namespaces, base });
-      },
-      onclosetag() {
-        if (stack.length <= 1) return;
-        const frame = stack.pop()!;
-        // An element closed by an outer end tag (mis-nesting) is complete; one still open when
-        // the input ran out is not.
-        if (frame.element !== undefined && !ending) frame.element.closed = true;
-      },
-      ontext: appendText,
+      const namespaces = attrs === NO_ATTRIBUTES ? parentScope : declaredNamespaces(attrs, parentScope);
+      const xmlBase = attrs["xml:base"];
+      const base = xmlBase === undefined ? parentBase : resolveBase(xmlBase, parentBase);
+      const colon = qname.indexOf(":");
+      const element: XmlElement = {
+        ns: namespaces.get(colon > 0 ? qname.slice(0, colon) : "") ?? "",
+        local: localName(qname, colon),
+        qname,
+        attrs,
+        children: [],
+        base,
+        // <name/> is complete; anything else is until its end tag is read.
+        closed: selfClosing,
+      };
+      if (open === undefined) roots.push(element);
+      else open.children.push(element);
+      if (selfClosing) {
+        onClosed?.(element, open, roots);
+        return;
+      }
+      elements.push(element);
+      qnames.push(qname);
+      scopes.push(namespaces);
+      bases.push(base);
+      open = element;
     },
-    // xmlMode: no HTML void elements or implied end tags, CDATA sections are text, tag names keep
-    // their case and prefix. decodeEntities: the five XML entities and character references.
-    { xmlMode: true, decodeEntities: true, recognizeSelfClosing: true, recognizeCDATA: true },
-  );
-  parser.write(text);
-  ending = true;
-  parser.end();
+    close(source, start, end) {
+      // An end tag closes the innermost open element of that name and every element opened
+      // after it (mis-nesting is not truncation); an end tag nothing matches is ignored.
+      const length = end - start;
+      let at = qnames.length - 1;
+      while (at > 0 && !(qnames[at]!.length === length && source.startsWith(qnames[at]!, start))) at--;
+      if (at === 0) return;
+      for (let i = elements.length - 1; i >= at; i--) {
+        const element = elements[i];
+        if (element === undefined) continue;
+        element.closed = true;
+        // Slots 1..MAX_DEPTH hold real elements, so a real element's parent is the slot below.
+        onClosed?.(element, elements[i - 1], roots);
+      }
+      while (elements.length > at) {
+        elements.pop();
+        qnames.pop();
+        scopes.pop();
+        bases.pop();
+      }
+      // Stack slots 1..MAX_DEPTH hold real elements; only those above are placeholders.
+      open = elements[Math.min(at - 1, MAX_DEPTH)];
+    },
+    text(t) {
+      if (open === undefined || t === "") return;
+      // Indentation between a feed's structural elements is no content of any field, and it is
+      // most of a feed's text nodes: not keeping it spares a string and an array slot each.
+      if (STRUCTURAL.has(open.local) && open.ns !== XHTML_NS && isWhitespace(t)) return;
+      const children = open.children;
+      const last = children.length - 1;
+      if (last >= 0 && typeof children[last] === "string") children[last] += t;
+      else children.push(t);
+    },
+  });
+  // Elements still open at the end of the input stay `closed: false`: the document was cut off.
   return { roots };
 }
 
-function lastElement(stack: Frame[]): XmlElement | undefined {
-  for (let i = stack.length - 1; i > 0; i--) {
-    const element = stack[i]!.element;
-    if (element !== undefined) return element;
+/**
+ * Elements of RSS (2.0 §"Elements of <channel>", 1.0 §5) and Atom (RFC 4287 §4.1) that hold only
+ * other elements, never text of their own, in whatever namespace the document put them.
+ */
+const STRUCTURAL: ReadonlySet<string> = new Set(["rss", "rdf", "channel", "item", "feed", "entry"]);
+const XHTML_NS = "http://www.w3.org/1999/xhtml";
+
+/** XML 1.0 §2.3 S: space, tab, CR, LF. */
+function isWhitespace(t: string): boolean {
+  for (let i = 0; i < t.length; i++) {
+    const c = t.charCodeAt(i);
+    if (c !== 0x20 && c !== 0x0a && c !== 0x09 && c !== 0x0d) return false;
   }
-  return undefined;
+  return true;
+}
+
+/** Local names by qualified name: qualified names are interned by the scanner, so this is a small map. */
+const LOCAL_NAMES = new Map<string, string>();
+
+function localName(qname: string, colon: number): string {
+  if (colon < 0) return lowerCase(qname);
+  let local = LOCAL_NAMES.get(qname);
+  if (local === undefined) {
+    local = lowerCase(qname.slice(colon + 1));
+    // Bounded: a hostile document's thousands of distinct names are not all remembered.
+    if (LOCAL_NAMES.size < 1024) LOCAL_NAMES.set(qname, local);
+  }
+  return local;
+}
+
+/** Tag names are mostly lower-case already: skip the copy toLowerCase would make. */
+function lowerCase(name: string): string {
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if ((c >= 0x41 && c <= 0x5a) || c > 0x7f) return name.toLowerCase();
+  }
+  return name;
 }
 
 /** The prefix → URI map in scope after `attrs` (Namespaces in XML 1.0 §3: xmlns and xmlns:p). */
-function declaredNamespaces(attrs: Record<string, string>, inherited: Map<string, string>): Map<string, string> {
+function declaredNamespaces(attrs: Readonly<Record<string, string>>, inherited: Map<string, string>): Map<string, string> {
   let scope = inherited;
-  for (const [name, value] of Object.entries(attrs)) {
-    if (name !== "xmlns" && !name.startsWith("xmlns:")) continue;
-    if (scope === inherited) scope = new Map(inherited);
-    scope.set(name === "xmlns" ? "" : name.slice(6), value.trim());
+  for (const name in attrs) {
+    if (!name.startsWith("xmlns") || (name.length > 5 && name.charCodeAt(5) !== 0x3a)) continue;
+    if (scope === inherited) {
+      // Copied with forEach: new Map(map) goes through the iterator protocol, an array per entry.
+      scope = new Map();
+      inherited.forEach((uri, prefix) => scope.set(prefix, uri));
+    }
+    scope.set(name === "xmlns" ? "" : name.slice(6), attrs[name]!.trim());
   }
   return scope;
 }
@@ -165,14 +228,22 @@ export function childElement(element: XmlElement, local: string, namespaces: rea
 /** All text inside `element`, markup removed (nested elements contribute their text). */
 export function textContent(element: XmlElement): string {
   let out = "";
-  for (const child of element.children) out += typeof child === "string" ? child : textContent(child);
+  // Indexed loops here and below: a parse runs once in a while, often before the JIT has
+  // optimised it, and an unoptimised for-of makes an iterator result for every child.
+  const children = element.children;
+  for (let i = 0; i < children.length; i++) {
+    const child = children[i]!;
+    out += typeof child === "string" ? child : textContent(child);
+  }
   return out;
 }
 
 /** The element's children written back as (X)HTML markup, for Atom `type="xhtml"` content. */
 export function innerXml(element: XmlElement): string {
   let out = "";
-  for (const child of element.children) {
+  const children = element.children;
+  for (let i = 0; i < children.length; i++) {
+    const child = children[i]!;
     if (typeof child === "string") {
       out += escapeText(child);
       continue;

@@ -80,3 +80,28 @@ test.each([
 test.each(["", "not a date", "2", "2017", "32 Foo 2020"])("%j is no date", (text) => {
   expect(parseFeedDate(text)).toBeUndefined();
 });
+
+describe("RSS items read as they close", () => {
+  // parse-feed.ts reads an RSS item as soon as its end tag is parsed when the channel's home page
+  // is settled, and at the end otherwise; either way the entries must be the same.
+  const item = (n: number) => `<item><title>Post ${n}</title><link>/posts/${n}</link><enclosure url="/media/${n}.mp3" type="audio/mpeg"/></item>`;
+  const expected = [1, 2].map((n) => ({ title: `Post ${n}`, link: `https://home.example.org/posts/${n}`, media: [expect.objectContaining({ url: `https://home.example.org/media/${n}.mp3` })] }));
+
+  test.each([
+    ["the channel's link before the items", `<rss><channel><link>https://home.example.org/</link>${item(1)}${item(2)}</channel></rss>`],
+    ["the channel's link after the items", `<rss><channel>${item(1)}${item(2)}<link>https://home.example.org/</link></channel></rss>`],
+    ["a blank link first, then an atom:link", `<rss xmlns:atom="http://www.w3.org/2005/Atom"><channel><link> </link>${item(1)}${item(2)}<atom:link href="https://home.example.org/"/></channel></rss>`],
+    ["RSS 1.0 items after a closed channel", `<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns="http://purl.org/rss/1.0/"><channel><link>https://home.example.org/</link></channel>${item(1)}${item(2)}</rdf:RDF>`],
+  ])("%s", async (_name, xml) => {
+    // A file: base, as for a feed read from disk, so that relative links can only use the home page.
+    const feed = await parseFeed(xml, "file:///tmp/feed.xml");
+    expect(feed.link).toBe("https://home.example.org/");
+    expect(feed.entries).toEqual(expected.map((e) => expect.objectContaining(e)));
+  });
+
+  test("an item nested in an item is still ignored, and a cut-off item still held back", async () => {
+    const feed = await parseFeed(`<rss><channel><link>https://h.example/</link><item><title>A</title><item><title>B</title></item></item>${item(2).replace("</item>", "")}`, "https://h.example/rss");
+    expect(feed.entries.map((e) => e.title)).toEqual(["A"]);
+    expect(feed).toMatchObject({ truncated: true, heldBack: 1 });
+  });
+});

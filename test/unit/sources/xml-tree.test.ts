@@ -63,3 +63,15 @@ test("never throws, whatever the input", () => {
     expect(() => parseXml(input, "https://x/")).not.toThrow();
   }
 });
+
+test("indentation between a feed's structural elements is dropped, whitespace in content is kept", () => {
+  const doc = root('<rss>\n  <channel>\n    <item>\n      <title> a </title>\n      <d><em>x</em> <em>y</em></d>\n    </item>\n  </channel>\n</rss>');
+  const item = (doc.children[0] as XmlElement).children[0] as XmlElement;
+  expect(doc.children).toHaveLength(1);
+  expect(item.children.map((c) => (typeof c === "string" ? "text" : c.local))).toEqual(["title", "d"]);
+  expect(textContent(item.children[0] as XmlElement)).toBe(" a ");
+  expect(innerXml(item.children[1] as XmlElement)).toBe("<em>x</em> <em>y</em>");
+  // XHTML is content wherever it is, even in an element named like a feed's.
+  const xhtml = root('<div xmlns="http://www.w3.org/1999/xhtml"><item><b>1</b> <b>2</b></item></div>');
+  expect(innerXml(xhtml)).toBe("<item><b>1</b> <b>2</b></item>");
+});
