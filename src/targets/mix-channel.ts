@@ -3,6 +3,8 @@ import type { Element } from "@xmpp/client";
 import type { Logger } from "../log.js";
 import type { RoomMessage } from "../xmpp/muc-stanzas.js";
 import { channelMessage, clientJoinIq, discoInfoIq, featuresOf, NS_MIX_CORE, NS_MIX_PAM, parseChannelMessage, type ChannelMessage } from "../xmpp/mix-stanzas.js";
+import { createProofWaits } from "./proofs.js";
+import { createRefusalBackoff } from "./backoff.js";
 import type { DeliveryOutcome, TargetChannel } from "./target.js";
 
 /** A MIX channel Herald serves: its bare JID and the nick it joins with. */
@@ -47,13 +49,10 @@ const describe = (error: ChannelMessage["error"]) => (error ? `${error.condition
  * so a channel answers the same reading commands a room does.
  */
 export function createMixChannels(deps: MixChannelDeps) {
-  const reflectTimeoutMs = deps.reflectTimeoutMs ?? 15_000;
-  const retryFirst = deps.retryMs?.first ?? 2_000;
-  const retryMax = deps.retryMs?.max ?? 15 * 60_000;
+  const backoffs = createRefusalBackoff(deps.retryMs);
   const events = new EventEmitter<MixEvents>();
   const joined = new Map<string, string>();
-  const waiting = new Map<string, (outcome: DeliveryOutcome) => void>();
-  const refusals = new Map<string, number>();
+  const proofs = createProofWaits(deps.reflectTimeoutMs ?? 15_000);
   const told = new Set<string>();
   const joinTimers = new Map<string, NodeJS.Timeout>();
   const readyListeners: ((channel: string) => void)[] = [];
@@ -62,12 +61,6 @@ export function createMixChannels(deps: MixChannelDeps) {
   let supported = false;
 
   const settingsOf = (channel: string) => deps.channels().find((c) => c.channel === channel);
-
-  function backoff(channel: string): number {
-    const n = refusals.get(channel) ?? 0;
-    refusals.set(channel, n + 1);
-    return Math.min(retryMax, retryFirst * 2 ** n) * (0.8 + Math.random() * 0.4);
-  }
 
   async function join(channel: string): Promise<void> {
     clearTimeout(joinTimers.get(channel));
@@ -80,7 +73,7 @@ export function createMixChannels(deps: MixChannelDeps) {
     } catch (err) {
       const condition = (err as { condition?: string }).condition;
       const reason = condition ? `${condition}${(err as { text?: string }).text ? `: ${(err as { text?: string }).text}` : ""}` : err instanceof Error ? err.message : String(err);
-      const retryInMs = backoff(channel);
+      const retryInMs = backoffs.next(channel);
       deps.log?.warn({ channel, reason, retryInMs: Math.round(retryInMs) }, "could not join MIX channel");
       if (condition !== undefined && !told.has(channel)) {
         told.add(channel);
@@ -90,7 +83,7 @@ export function createMixChannels(deps: MixChannelDeps) {
       return;
     }
     joined.set(channel, nick);
-    refusals.delete(channel);
+    backoffs.reset(channel);
     if (told.delete(channel)) deps.notifyAdmins(`I joined the MIX channel ${channel}.`);
     deps.log?.info({ channel, nick }, "joined MIX channel");
     readyListeners.forEach((l) => l(channel));
@@ -98,31 +91,16 @@ export function createMixChannels(deps: MixChannelDeps) {
 
   function classify(channel: string, error: ChannelMessage["error"]): DeliveryOutcome {
     const said = describe(error);
-    if (error?.type === "wait") return { kind: "retry", afterMs: backoff(channel), reason: `the channel asks me to wait (${said})` };
+    if (error?.type === "wait") return { kind: "retry", afterMs: backoffs.next(channel), reason: `the channel asks me to wait (${said})` };
     if (error?.condition === "forbidden") {
       // XEP-0369 §7.1.4: only participants may post; the channel forgot us: join again.
       joined.delete(channel);
       void join(channel);
-      return { kind: "retry", afterMs: backoff(channel), reason: `the channel says I am not a participant (${said})` };
+      return { kind: "retry", afterMs: backoffs.next(channel), reason: `the channel says I am not a participant (${said})` };
     }
-    return { kind: "retry", afterMs: backoff(channel), reason: `the channel refused the message (${said})` };
+    return { kind: "retry", afterMs: backoffs.next(channel), reason: `the channel refused the message (${said})` };
   }
 
-  function awaitProof(id: string): Promise<DeliveryOutcome> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => settle({ kind: "unconfirmed" }), reflectTimeoutMs);
-      const settle = (outcome: DeliveryOutcome) => {
-        clearTimeout(timer);
-        waiting.delete(id);
-        resolve(outcome);
-      };
-      waiting.set(id, settle);
-    });
-  }
-
-  const failAll = () => {
-    for (const settle of [...waiting.values()]) settle({ kind: "unconfirmed" });
-  };
 
   const target: TargetChannel = {
     kind: "mix",
@@ -134,28 +112,21 @@ export function createMixChannels(deps: MixChannelDeps) {
     // Media are for rooms that ask for them (there is no setting for channels yet): the text alone.
     async deliver(channel, { text, replaces }, id) {
       if (!joined.has(channel)) throw new Error(`not in ${channel}`);
-      const proof = awaitProof(id);
-      try {
-        await deps.send(channelMessage(channel, text, id, replaces));
-      } catch (err) {
-        waiting.get(id)?.({ kind: "unconfirmed" });
-        throw err;
-      }
-      const outcome = await proof;
-      if (outcome.kind === "delivered") refusals.delete(channel);
+      const outcome = await proofs.proven(id, () => deps.send(channelMessage(channel, text, id, replaces)));
+      if (outcome.kind === "delivered") backoffs.reset(channel);
       return outcome;
     },
     newSession() {
       // A new session is in no channel until it has joined again (after a restart the service
       // still knows us, but our server routes to sessions that joined through it).
-      failAll();
+      proofs.failAll();
       joined.clear();
       if (supported) for (const { channel } of deps.channels()) void join(channel);
     },
     stop() {
       stopped = true;
       for (const timer of joinTimers.values()) clearTimeout(timer);
-      failAll();
+      proofs.failAll();
     },
   };
 
@@ -167,15 +138,12 @@ export function createMixChannels(deps: MixChannelDeps) {
     handleStanza(stanza: Element): boolean {
       const message = parseChannelMessage(stanza, new Set(deps.channels().map((c) => c.channel)));
       if (message === undefined) return false;
-      const settle = message.submissionId === undefined ? undefined : waiting.get(message.submissionId);
+      const id = message.submissionId;
       if (message.error) {
-        settle?.(classify(message.channel, message.error));
+        if (id !== undefined) proofs.settle(id, classify(message.channel, message.error));
         return true;
       }
-      if (settle) {
-        settle({ kind: "delivered", stanzaId: message.id });
-        return true;
-      }
+      if (id !== undefined && proofs.settle(id, { kind: "delivered", stanzaId: message.id })) return true;
       // Our own messages (answers, announcements whose wait ended) and history are no commands.
       if (message.jid === deps.ownJid() || message.delayed || message.body === undefined) return true;
       events.emit(

@@ -12,6 +12,7 @@ import {
   type NodeAddress,
   type PubsubError,
 } from "../xmpp/pubsub-stanzas.js";
+import { createRefusalBackoff } from "./backoff.js";
 import type { DeliveryOutcome, OutgoingMessage, TargetChannel } from "./target.js";
 
 /** A node as the live configuration has it. */
@@ -56,22 +57,13 @@ const where = ({ service, node }: NodeAddress) => `node ${node} at ${service}`;
  * more slowly, until it goes through.
  */
 export function createPubsubNodeTarget(deps: PubsubNodeTargetDeps): TargetChannel {
-  const retryFirst = deps.retryMs?.first ?? 2_000;
-  const retryMax = deps.retryMs?.max ?? 15 * 60_000;
+  const backoffs = createRefusalBackoff(deps.retryMs);
   /** Nodes created or found in this session (or being so). */
   const ensuring = new Map<string, Promise<DeliveryOutcome | undefined>>();
   /** Nodes the service would not let us create, and why (they may exist nonetheless). */
   const creationRefused = new Map<string, PubsubError>();
-  /** Consecutive refusals per node, for the backoff. */
-  const refusals = new Map<string, number>();
   /** Nodes whose refusal the admins were told of (until one publish goes through). */
   const told = new Set<string>();
-
-  function backoff(address: string): number {
-    const n = refusals.get(address) ?? 0;
-    refusals.set(address, n + 1);
-    return Math.min(retryMax, retryFirst * 2 ** n) * (0.8 + Math.random() * 0.4);
-  }
 
   /** A refusal a person must act on: the admins hear of it once; the post waits and is tried again. */
   function needsPerson(address: string, node: NodeAddress, what: string, error: PubsubError, advice: string): DeliveryOutcome {
@@ -80,11 +72,11 @@ export function createPubsubNodeTarget(deps: PubsubNodeTargetDeps): TargetChanne
       told.add(address);
       deps.notifyAdmins(`I cannot publish to ${where(node)}: it ${what} (${describePubsubError(error)}). ${advice} Its posts wait; I try again now and then.`);
     }
-    return { kind: "retry", afterMs: backoff(address), reason };
+    return { kind: "retry", afterMs: backoffs.next(address), reason };
   }
 
   function refused(address: string, node: NodeAddress, what: string, error: PubsubError): DeliveryOutcome {
-    if (error.type === "wait") return { kind: "retry", afterMs: backoff(address), reason: `${where(node)} asks me to wait (${describePubsubError(error)})` };
+    if (error.type === "wait") return { kind: "retry", afterMs: backoffs.next(address), reason: `${where(node)} asks me to wait (${describePubsubError(error)})` };
     if (error.type === "auth" || error.condition === "forbidden" || error.condition === "not-authorized") {
       return needsPerson(address, node, `does not let me ${what}`, error, `Make me a publisher or owner of the node (or, to have me create it, allow me to create nodes on ${node.service}).`);
     }
@@ -156,11 +148,11 @@ export function createPubsubNodeTarget(deps: PubsubNodeTargetDeps): TargetChanne
         const wasEnsured = ensuring.delete(address);
         const cannotCreate = creationRefused.get(address);
         if (cannotCreate) return refused(address, node, "create the node", cannotCreate);
-        return { kind: "retry", afterMs: wasEnsured ? 0 : backoff(address), reason: `${where(node)} does not exist (${describePubsubError(published.error)})` };
+        return { kind: "retry", afterMs: wasEnsured ? 0 : backoffs.next(address), reason: `${where(node)} does not exist (${describePubsubError(published.error)})` };
       }
       return refused(address, node, "publish there", published.error);
     }
-    refusals.delete(address);
+    backoffs.reset(address);
     if (told.delete(address)) deps.notifyAdmins(`I can publish to ${where(node)} again.`);
     return { kind: "delivered", stanzaId: itemId };
   }

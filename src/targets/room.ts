@@ -2,6 +2,8 @@ import type { Element } from "@xmpp/client";
 import type { RoomManager } from "../rooms/room-manager.js";
 import type { Logger } from "../log.js";
 import { groupchatMessage, outOfBandMessage, type StanzaError } from "../xmpp/muc-stanzas.js";
+import { createProofWaits } from "./proofs.js";
+import { createRefusalBackoff } from "./backoff.js";
 import type { DeliveryOutcome, TargetChannel } from "./target.js";
 
 export interface RoomTargetDeps {
@@ -34,27 +36,21 @@ const VOICELESS = "I have no voice in this moderated room (my role is visitor); 
  * rejoin); anything else is tried again later, more and more slowly.
  */
 export function createRoomTarget(deps: RoomTargetDeps): TargetChannel {
-  const reflectTimeoutMs = deps.reflectTimeoutMs ?? 15_000;
-  const retryFirst = deps.retryMs?.first ?? 2_000;
-  const retryMax = deps.retryMs?.max ?? 15 * 60_000;
-  const waiting = new Map<string, (outcome: DeliveryOutcome) => void>();
+  const backoffs = createRefusalBackoff(deps.retryMs);
+  const proofs = createProofWaits(deps.reflectTimeoutMs ?? 15_000);
   /** Token buckets of the per-room rate: tokens left and when they were counted. */
   const buckets = new Map<string, { tokens: number; at: number }>();
   /** Rooms that refused until our role or affiliation changes, with the reason. */
   const parked = new Map<string, string>();
-  /** Consecutive refusals per room, for the backoff. */
-  const refusals = new Map<string, number>();
   const readyListeners: ((room: string) => void)[] = [];
   const ready = (room: string) => readyListeners.forEach((l) => l(room));
 
   // The room's copy may carry an id of its own: that is the id occupants know it by.
   const lateListeners: ((room: string, originId: string, stanzaId: string | undefined) => void)[] = [];
   const onReflected = (room: string, originId: string, stanzaId?: string) => {
-    const settle = waiting.get(originId);
-    if (settle) settle({ kind: "delivered", stanzaId: stanzaId ?? originId });
-    else lateListeners.forEach((l) => l(room, originId, stanzaId ?? originId));
+    if (!proofs.settle(originId, { kind: "delivered", stanzaId: stanzaId ?? originId })) lateListeners.forEach((l) => l(room, originId, stanzaId ?? originId));
   };
-  const onBounced = (room: string, id: string, error: StanzaError | undefined) => waiting.get(id)?.(classify(room, error));
+  const onBounced = (room: string, id: string, error: StanzaError | undefined) => void proofs.settle(id, classify(room, error));
   const onSelf = (room: string, role: string | undefined) => {
     // A new role or affiliation is the room's word that things changed: try again now.
     const wasParked = parked.delete(room);
@@ -69,15 +65,9 @@ export function createRoomTarget(deps: RoomTargetDeps): TargetChannel {
   deps.rooms.events.on("self", onSelf);
   deps.rooms.events.on("joined", onJoined);
 
-  function backoff(room: string): number {
-    const n = refusals.get(room) ?? 0;
-    refusals.set(room, n + 1);
-    return Math.min(retryMax, retryFirst * 2 ** n) * (0.8 + Math.random() * 0.4);
-  }
-
   function classify(room: string, error: StanzaError | undefined): DeliveryOutcome {
     const said = error ? `${error.condition}${error.text ? `: ${error.text}` : ""}` : "an error without a reason";
-    if (error?.type === "wait") return { kind: "retry", afterMs: backoff(room), reason: `the room asks me to wait (${said})` };
+    if (error?.type === "wait") return { kind: "retry", afterMs: backoffs.next(room), reason: `the room asks me to wait (${said})` };
     if (error?.type === "auth") {
       const reason = deps.rooms.roleIn(room) === "visitor" ? VOICELESS : `the room does not let me post (${said}); it may after my role or affiliation changes`;
       parked.set(room, reason);
@@ -88,7 +78,7 @@ export function createRoomTarget(deps: RoomTargetDeps): TargetChannel {
       deps.rooms.rejoin(room, "the room says I am not in it");
       return { kind: "retry", afterMs: 0, reason: `the room says I am not in it (${said})` };
     }
-    return { kind: "retry", afterMs: backoff(room), reason: `the room refused the message (${said})` };
+    return { kind: "retry", afterMs: backoffs.next(room), reason: `the room refused the message (${said})` };
   }
 
   async function pace(room: string): Promise<void> {
@@ -110,31 +100,8 @@ export function createRoomTarget(deps: RoomTargetDeps): TargetChannel {
 
   async function sendProven(room: string, stanza: Element, id: string): Promise<DeliveryOutcome> {
     if (!deps.rooms.isJoined(room)) throw new Error(`not in ${room}`);
-    const proof = awaitProof(id);
-    try {
-      await deps.send(stanza);
-    } catch (err) {
-      waiting.get(id)?.({ kind: "unconfirmed" });
-      throw err;
-    }
-    return proof;
+    return proofs.proven(id, () => deps.send(stanza));
   }
-
-  function awaitProof(id: string): Promise<DeliveryOutcome> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => settle({ kind: "unconfirmed" }), reflectTimeoutMs);
-      const settle = (outcome: DeliveryOutcome) => {
-        clearTimeout(timer);
-        waiting.delete(id);
-        resolve(outcome);
-      };
-      waiting.set(id, settle);
-    });
-  }
-
-  const failAll = () => {
-    for (const settle of [...waiting.values()]) settle({ kind: "unconfirmed" });
-  };
 
   return {
     kind: "room",
@@ -147,7 +114,7 @@ export function createRoomTarget(deps: RoomTargetDeps): TargetChannel {
     async deliver(room, { text, replaces, attachment }, id) {
       const outcome = await sendProven(room, groupchatMessage(room, text, id, replaces), id);
       if (outcome.kind !== "delivered") return outcome;
-      refusals.delete(room);
+      backoffs.reset(room);
       if (attachment) {
         // The medium follows its announcement as a message of its own (see OutgoingMessage). It
         // is a nicety: the announcement is delivered already and is not held up by it, and a
@@ -159,13 +126,13 @@ export function createRoomTarget(deps: RoomTargetDeps): TargetChannel {
       }
       return outcome;
     },
-    newSession: failAll,
+    newSession: proofs.failAll,
     stop() {
       deps.rooms.events.off("reflected", onReflected);
       deps.rooms.events.off("bounced", onBounced);
       deps.rooms.events.off("self", onSelf);
       deps.rooms.events.off("joined", onJoined);
-      failAll();
+      proofs.failAll();
     },
   };
 }
