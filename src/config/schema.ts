@@ -1,6 +1,6 @@
 import { isAbsolute, resolve } from "node:path";
 import { z } from "zod";
-import { parseDuration } from "../util/duration.js";
+import { formatDuration, parseDuration } from "../util/duration.js";
 import { feedEntrySchema, toFeedConfig, type FeedConfig } from "./feed-schema.js";
 
 import { parseFilterTerm } from "../filters/filters.js";
@@ -205,9 +205,14 @@ export type ConfigFile = z.output<typeof configFileSchema>;
 
 function checkCrossReferences(file: unknown, ctx: z.RefinementCtx): void {
   const fetch = isRecord(file) ? file["fetch"] : undefined;
-  const [min, max] = [stringAt(fetch, "min_interval"), stringAt(fetch, "max_interval")].map((v) => (v === undefined ? undefined : parseDuration(v)));
+  // A bare number is seconds, as everywhere durations are written; the defaults are 2m and 1h.
+  const durationAt = (key: string, fallback: string) => {
+    const value = isRecord(fetch) ? fetch[key] : undefined;
+    return parseDuration(typeof value === "string" || typeof value === "number" ? String(value) : fallback);
+  };
+  const [min, max] = [durationAt("min_interval", "2m"), durationAt("max_interval", "1h")];
   if (min !== undefined && max !== undefined && min > max) {
-    ctx.addIssue({ code: "custom", path: ["fetch", "max_interval"], message: `is shorter than fetch.min_interval; expected at least ${stringAt(fetch, "min_interval")}` });
+    ctx.addIssue({ code: "custom", path: ["fetch", "max_interval"], message: `is shorter than fetch.min_interval (${formatDuration(min)}); expected at least that` });
   }
   const feedNames = new Map<string, number>();
   listAt(file, "feeds").forEach((feed, index) => {

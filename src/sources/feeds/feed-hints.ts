@@ -5,7 +5,7 @@
  */
 // Local names are lower-cased by the tree (xml-tree.ts), so updatePeriod is looked up as updateperiod.
 import { childElements, type XmlElement } from "./xml-tree.js";
-import { childText, resolveLink } from "./values.js";
+import { childText, NS, resolveLink } from "./values.js";
 
 export interface FeedHints {
   readonly ttlMs?: number | undefined;
@@ -14,8 +14,6 @@ export interface FeedHints {
   readonly self?: string | undefined;
 }
 
-const SY = "http://purl.org/rss/1.0/modules/syndication/";
-const ATOM = "http://www.w3.org/2005/Atom";
 const PERIODS: Record<string, number> = { hourly: 3_600_000, daily: 86_400_000, weekly: 604_800_000, monthly: 2_592_000_000, yearly: 31_536_000_000 };
 /** A day: no feed's own hint may keep Herald away longer (fetch.max_interval bounds it further). */
 const MAX_HINT_MS = 86_400_000;
@@ -27,8 +25,8 @@ const MAX_HINT_MS = 86_400_000;
 export function readFeedHints(container: XmlElement | undefined, rssNamespaces: readonly string[], linkNamespaces: readonly string[]): FeedHints {
   if (container === undefined) return {};
   const ttlMinutes = Number(childText(container, "ttl", rssNamespaces));
-  const period = childText(container, "updateperiod", [SY])?.toLowerCase();
-  const frequency = Number(childText(container, "updatefrequency", [SY]) ?? "1");
+  const period = childText(container, "updateperiod", [NS.sy])?.toLowerCase();
+  const frequency = Number(childText(container, "updatefrequency", [NS.sy]) ?? "1");
   const periodMs = period === undefined ? undefined : PERIODS[period];
   const links = childElements(container, "link", linkNamespaces);
   const rel = (name: string) => {
@@ -43,5 +41,3 @@ export function readFeedHints(container: XmlElement | undefined, rssNamespaces: 
     self: rel("self"),
   };
 }
-
-export const ATOM_LINKS = [ATOM];

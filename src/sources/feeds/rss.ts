@@ -10,7 +10,7 @@ import type { FeedEntryDraft, FeedReadResult } from "./feed-entry.js";
 import { childElement, childElements, textContent, type XmlElement } from "./xml-tree.js";
 import { childText, distinct, EXTENSION_NAMESPACES, firstDate, nonBlank, NS, personName, resolveLink } from "./values.js";
 import { enclosureCandidate, readItemMedia } from "./media.js";
-import { ATOM_LINKS, readFeedHints } from "./feed-hints.js";
+import { readFeedHints } from "./feed-hints.js";
 
 /**
  * `root` is <rss> (0.9x/2.0) or <rdf:RDF> (0.90/1.0). `early` holds the items readRssItemEarly
@@ -27,7 +27,7 @@ export function readRss(root: XmlElement, early?: ReadonlyMap<XmlElement, FeedEn
     title: channel && childText(channel, "title", rssNamespaces),
     link: home,
     items: items.map((item) => early?.get(item) ?? readItem(item, rssNamespaces, home)),
-    hints: readFeedHints(channel, rssNamespaces, ATOM_LINKS),
+    hints: readFeedHints(channel, rssNamespaces, [NS.atom]),
   };
 }
 

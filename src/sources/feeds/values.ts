@@ -13,6 +13,8 @@ export const NS = {
   dc: "http://purl.org/dc/elements/1.1/",
   content: "http://purl.org/rss/1.0/modules/content/",
   xhtml: "http://www.w3.org/1999/xhtml",
+  /** RSS 1.0 syndication module: <sy:updatePeriod>, <sy:updateFrequency>. */
+  sy: "http://purl.org/rss/1.0/modules/syndication/",
 } as const;
 
 /** Namespaces that only ever hold extension elements: never mistaken for RSS's own elements. */

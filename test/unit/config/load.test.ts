@@ -210,6 +210,16 @@ nickname: Herald
     ]);
   });
 
+  it("refuses a longest interval shorter than the shortest, written as text or as seconds", () => {
+    expect(configError(() => load(`${MINIMAL}\nfetch: { max_interval: 1m }\n`)).problems).toEqual([
+      { path: "fetch.max_interval", message: "is shorter than fetch.min_interval (2m); expected at least that" },
+    ]);
+    expect(configError(() => load(`${MINIMAL}\nfetch: { min_interval: 600, max_interval: 300 }\n`)).problems).toEqual([
+      { path: "fetch.max_interval", message: "is shorter than fetch.min_interval (10m); expected at least that" },
+    ]);
+    expect(load(`${MINIMAL}\nfetch: { min_interval: 300, max_interval: 10m }\n`).config.fetch).toMatchObject({ minIntervalMs: 300_000, maxIntervalMs: 600_000 });
+  });
+
   it("suggests snake_case for a camelCase key, and nothing for an unrelated key", () => {
     const error = configError(() => load(`${MINIMAL}\nfetch: { userAgentContact: x }\ncolour: blue\n`));
     expect(error.problems).toEqual([
