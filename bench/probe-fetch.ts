@@ -2,13 +2,16 @@
 // the bot's conditional GET (its headers, 32 at a time, keep-alive) `count` times with fetch()
 // and with node:http, and prints its own CPU per request as JSON. Run by scenario 1 to show what
 // the HTTP client alone costs per unchanged poll, apart from everything else the bot does.
+// `… paced <per-second> <seconds>`: node:http only, one request every 1/per-second s (as the bot's
+// polls come when each feed's timer fires), over a window after as long a warm-up: the floor of a
+// poll spread out in time, which pays its own wake-up where a burst shares one.
 import http from "node:http";
 import { readFileSync } from "node:fs";
 
 const CONCURRENCY = 32;
 
 async function main(): Promise<void> {
-  const [prefix, countText, validatorsFile] = process.argv.slice(2);
+  const [prefix, countText, validatorsFile, mode, rateText, secondsText] = process.argv.slice(2);
   const count = Number(countText);
   // path → [etag, last-modified], so every request is answered 304 as in the bot's steady state.
   const validators = new Map(Object.entries(JSON.parse(readFileSync(validatorsFile!, "utf8")) as Record<string, [string, string]>));
@@ -37,6 +40,37 @@ async function main(): Promise<void> {
       });
     },
   };
+  if (mode === "paced") {
+    const gapMs = 1000 / Number(rateText);
+    const windowMs = Number(secondsText) * 1000;
+    let i = 0;
+    const pace = (ms: number) =>
+      new Promise<number>((resolve, reject) => {
+        let n = 0;
+        const end = performance.now() + ms;
+        const next = () => {
+          if (performance.now() >= end) return resolve(n);
+          setTimeout(() => {
+            clients
+              .http(paths[i++ % paths.length]!)
+              .then((status) => {
+                if (status !== 304) throw new Error(`http: expected 304, got ${status}`);
+                n++;
+              })
+              .catch(reject);
+            next();
+          }, gapMs);
+        };
+        next();
+      });
+    await pace(Math.min(windowMs, 20_000)); // warm-up
+    const before = process.cpuUsage();
+    const n = await pace(windowMs);
+    const used = process.cpuUsage(before);
+    agent.destroy();
+    process.stdout.write(`${JSON.stringify({ paced: (used.user + used.system) / 1000 / n, requests: n })}\n`);
+    return;
+  }
   const result: Record<string, number> = {};
   for (const [name, get] of Object.entries(clients)) {
     const run = async (n: number) => {
