@@ -104,6 +104,13 @@ export type Poller = ReturnType<typeof createPoller>;
 export function createPoller(deps: PollerDeps) {
   const { log } = deps;
   const feeds = new Map<string, Scheduled>();
+  /**
+   * The poll under way of each feed, whichever item runs it. An item's own polls never overlap
+   * (runNow), but setFeeds replaces the item of a feed whose location changed (a permanent
+   * redirect does so from inside the poll) while the old one may still be reading: the new item's
+   * poll waits for it, so the two never interleave their reads and writes of the feed's state.
+   */
+  const underway = new Map<string, Promise<PollOutcome>>();
   let started = false;
 
   const adaptive = deps.adaptive ?? DEFAULT_ADAPTIVE;
@@ -249,18 +256,24 @@ export function createPoller(deps: PollerDeps) {
     }
     clearTimeout(item.timer);
     item.nextAt = undefined;
-    item.running = poll(item, source, source !== item.spec.read)
+    const name = item.spec.name;
+    const pushed = source !== item.spec.read;
+    const before = underway.get(name);
+    const running: Promise<PollOutcome> = (before === undefined ? poll(item, source, pushed) : before.then(() => poll(item, source, pushed)))
       .catch((err: unknown): PollOutcome => {
-        log.error({ feed: item.spec.name, err }, "poll crashed");
+        log.error({ feed: name, err }, "poll crashed");
         return { result: "error", error: err instanceof Error ? err.message : String(err), temporary: true };
       })
       .then((outcome) => {
         item.running = undefined;
+        if (underway.get(name) === running) underway.delete(name);
         const delay = nextDelay(item, outcome);
-        if (feeds.get(item.spec.name) === item && delay !== undefined) schedule(item, delay);
+        if (feeds.get(name) === item && delay !== undefined) schedule(item, delay);
         return outcome;
       });
-    return item.running;
+    underway.set(name, running);
+    item.running = running;
+    return running;
   }
 
   return {
@@ -339,7 +352,8 @@ export function createPoller(deps: PollerDeps) {
     async stop(): Promise<void> {
       started = false;
       for (const item of feeds.values()) clearTimeout(item.timer);
-      await Promise.all([...feeds.values()].flatMap((i) => [i.running, i.rerun]));
+      // underway also holds the polls of feeds removed or replaced meanwhile, still writing.
+      await Promise.all([...feeds.values()].flatMap((i) => [i.running, i.rerun]).concat([...underway.values()]));
     },
   };
 }

@@ -178,3 +178,29 @@ test("a restart reads at once only the feeds whose interval has run out since th
   // "recent" waits its remaining 30 s; "overdue" (10 s interval) and the folder are read at once.
   expect(calls.sort()).toEqual(["folder", "overdue"]);
 });
+
+test("a feed's new location is read only after the read at the old one has recorded what it found", async () => {
+  const db = await openDatabase(":memory:");
+  const calls: string[] = [];
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  const source = (url: string, wait?: Promise<void>) =>
+    httpFeedSource(url, async (): Promise<FetchResult> => {
+      calls.push(url);
+      await wait;
+      return fetched(rss("a"));
+    });
+  const poller = createPoller({ feedState: createFeedStateStore(db), entries: createEntryStore(db), targetsFor: async () => [], onQueued: () => undefined, log: pino({ level: "silent" }), now: () => 1000 });
+  poller.setFeeds([{ name: "blog", location: "http://old/feed", intervalMs: 60_000, read: source("http://old/feed", held) }]);
+  const old = poller.pollNow("blog");
+  // The location changes (an edit, a permanent redirect) while the old read is still on its way.
+  poller.setFeeds([{ name: "blog", location: "http://new/feed", intervalMs: 60_000, read: source("http://new/feed") }]);
+  const moved = poller.pollNow("blog");
+  await new Promise((r) => setImmediate(r));
+  expect(calls).toEqual(["http://old/feed"]);
+  release();
+  expect(await old).toEqual({ result: "baseline", entries: 1 });
+  expect(await moved).toEqual({ result: "unchanged" });
+  expect(calls).toEqual(["http://old/feed", "http://new/feed"]);
+  await poller.stop();
+});
