@@ -41,6 +41,8 @@ export function createDelivery(deps: DeliveryDeps) {
   const retryAt = new Map<string, number>();
   /** Rows whose late proof of delivery is being stored. */
   const settling = new Set<number>();
+  /** For each outbox read on its way, the rows settled as sent meanwhile (see unsent). */
+  const readsUnderway = new Set<Set<number>>();
   /** The dropUnserved under way, so that two never list and drop the same targets at once. */
   let dropping: Promise<void> = Promise.resolve();
   let stopped = false;
@@ -65,6 +67,28 @@ export function createDelivery(deps: DeliveryDeps) {
     );
   }
 
+  /**
+   * A target's pending rows not in flight. A row settled (stored as sent, then out of inFlight)
+   * while the read was on its way is left out too: the read may predate its markSent, and it must
+   * not go out twice. (A row that left inFlight because a new session began is not: it goes again.)
+   */
+  async function unsent(target: Target, limit: number): Promise<PendingAnnouncement[]> {
+    const settledMeanwhile = new Set<number>();
+    readsUnderway.add(settledMeanwhile);
+    try {
+      const rows = await deps.outbox.pending(target, limit);
+      return rows.filter((a) => !inFlight.has(a.id) && !settledMeanwhile.has(a.id));
+    } finally {
+      readsUnderway.delete(settledMeanwhile);
+    }
+  }
+
+  /** A row stored as sent leaves inFlight. */
+  function settled(id: number): void {
+    inFlight.delete(id);
+    for (const read of readsUnderway) read.add(id);
+  }
+
   async function accepted(target: Target): Promise<void> {
     const ended = await deps.refusals.clear(target);
     if (ended === undefined) return;
@@ -81,11 +105,7 @@ export function createDelivery(deps: DeliveryDeps) {
     // A target that refuses before we even send (a room where we have no voice) is a refusal too.
     if (!ready() && refusing !== undefined && (await deps.outbox.pending(target, 1)).length > 0) await deps.refusals.record(target, refusing, deps.now());
     while (ready()) {
-      // The rows in flight when the read starts stay out of this batch even if a late proof settles
-      // one while the read is on its way: the read may predate that row's markSent, and the row
-      // must not go out twice.
-      const sentBefore = new Set(inFlight);
-      const batch = (await deps.outbox.pending(target, 20 + sentBefore.size)).filter((a) => !sentBefore.has(a.id) && !inFlight.has(a.id));
+      const batch = await unsent(target, 20 + inFlight.size);
       if (batch.length === 0) return;
       for (const announcement of batch) {
         if (!ready()) return;
@@ -115,7 +135,7 @@ export function createDelivery(deps: DeliveryDeps) {
             // lists it as pending, and inFlight is what keeps it from being sent again.
             await deps.outbox.markSent(announcement.id, deps.now(), outcome.stanzaId);
             deps.onSent?.(target);
-            inFlight.delete(announcement.id);
+            settled(announcement.id);
             await accepted(target);
             log.info({ ...about, title: announcement.entry?.title ?? "(digest)", ...(announcement.corrects ? { corrects: announcement.corrects.id } : {}) }, announcement.corrects ? "corrected" : "announced");
             break;
@@ -174,7 +194,7 @@ export function createDelivery(deps: DeliveryDeps) {
       deps.outbox
         .markSent(id, deps.now(), stanzaId)
         .then(() => {
-          inFlight.delete(id);
+          settled(id);
           log.info({ kind: channel.kind, target: address, row: id }, "late proof of delivery; announcement counted as sent");
           // The target's line stopped at this row; what came after it can go now.
           void kick({ kind: channel.kind, address });
