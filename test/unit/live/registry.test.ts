@@ -74,3 +74,47 @@ test("a muted room announces nothing", async () => {
   await registry.putRoom({ ...registry.room("r@muc")!, settings: { ...DEFAULT_ROOM_SETTINGS, mute: true } });
   expect(registry.roomsAnnouncing("a")).toEqual([]);
 });
+
+describe("writes while others are on their way (an asynchronous store)", () => {
+  /** The real store, whose applyLive waits while the gate is shut, or fails when told to. */
+  async function slowStore() {
+    const store = await openSqliteStore(":memory:", () => 0);
+    let open = () => undefined as void;
+    let gate: Promise<void> = Promise.resolve();
+    let refuse = false;
+    const slow = {
+      liveTable: store.liveTable.bind(store),
+      applyLive: async (changes: Parameters<typeof store.applyLive>[0]) => {
+        await gate;
+        if (refuse) throw new Error("database refused");
+        return store.applyLive(changes);
+      },
+    };
+    const shut = () => void (gate = new Promise<void>((r) => (open = r)));
+    return { store, slow, shut, open: () => open(), refuse: (v: boolean) => (refuse = v) };
+  }
+
+  test("a change is seen at once, so a second command built on it does not undo it", async () => {
+    const { store, slow, shut, open } = await slowStore();
+    const registry = await createRegistry(slow);
+    await registry.reconcile([feed("a"), feed("b"), feed("c")], [room("r@muc", ["a"])]);
+    shut();
+    // Two admins add a feed to the same room while the first write is still on its way.
+    const first = registry.putRoom({ ...registry.room("r@muc")!, feeds: [...registry.room("r@muc")!.feeds, "b"] });
+    const second = registry.putRoom({ ...registry.room("r@muc")!, feeds: [...registry.room("r@muc")!.feeds, "c"] });
+    expect(registry.room("r@muc")?.feeds).toEqual(["a", "b", "c"]);
+    open();
+    await Promise.all([first, second]);
+    expect(registry.room("r@muc")?.feeds).toEqual(["a", "b", "c"]);
+    expect((await store.liveTable<{ feeds: string[] }>("rooms").all()).map((r) => r.spec.feeds)).toEqual([["a", "b", "c"]]);
+  });
+
+  test("a write the database refuses leaves the registry as the database has it", async () => {
+    const { slow, refuse } = await slowStore();
+    const registry = await createRegistry(slow);
+    await registry.reconcile([feed("a")], [room("r@muc", ["a"])]);
+    refuse(true);
+    await expect(registry.putRoom({ ...registry.room("r@muc")!, feeds: [] })).rejects.toThrow("database refused");
+    expect(registry.room("r@muc")?.feeds).toEqual(["a"]);
+  });
+});
