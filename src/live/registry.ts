@@ -105,7 +105,8 @@ export async function createRegistry(store: Pick<Store, "liveTable" | "applyLive
 
   /**
    * Applies writes to the copy now and to the database in one transaction, then reloads. If the
-   * database refuses them, the reload puts the copy back as the database has it.
+   * database refuses them, the reload after the last write in flight puts the copy back as the
+   * database has it.
    */
   async function write(changes: readonly LiveChange[]): Promise<void> {
     for (const c of changes) {
