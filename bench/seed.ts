@@ -35,7 +35,7 @@ export async function seedPosts(store: string, feeds: readonly string[], postsPe
   const now = Date.now();
   for (const feed of feeds) {
     const posts = Array.from({ length: postsPerFeed }, (_, n) => toEntry(makeBenchPost(feed, n)));
-    stored += recordRead(entries, feed, posts, [], true, now).added.length;
+    stored += (await recordRead(entries, feed, posts, [], true, now)).added.length;
   }
   db.close();
   return stored;

@@ -164,7 +164,8 @@ async function run(config: Parameters<typeof startHerald>[0]["config"], reloadCo
   const started = herald;
   process.on("SIGHUP", () => {
     log.info("SIGHUP: reloading the configuration");
-    started.reload();
+    // A bad file is answered inside reload (logged, admins told); this catches the database failing.
+    started.reload().catch((err: unknown) => log.error({ err }, "reload failed"));
   });
   const removePidFile = writePidFile(config.store, process.pid);
   try {

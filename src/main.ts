@@ -45,7 +45,7 @@ export interface Herald {
   /** Resolves when the bot must stop for a reason no retry can fix. */
   readonly fatal: Promise<FatalConnectionError>;
   /** Applies the config file's feeds and rooms again, without dropping the XMPP session (SIGHUP). */
-  reload(): ReloadResult;
+  reload(): Promise<ReloadResult>;
   stop(): Promise<void>;
 }
 
@@ -69,8 +69,8 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
 
   const store = await openStore(config.store, now);
   const { entries, feedState, outbox, subscriptions } = store;
-  const registry = createRegistry(store);
-  const reconciled = registry.reconcile(config.feeds, config.rooms, config.pubsub);
+  const registry = await createRegistry(store);
+  const reconciled = await registry.reconcile(config.feeds, config.rooms, config.pubsub);
   log.info({ feeds: reconciled.feeds, rooms: reconciled.rooms, nodes: reconciled.nodes, store: store.engine }, "configuration applied");
 
   const connection = createConnection({ ...config.xmpp, debug: options.xmppDebug, log: part("xmpp") });
@@ -127,7 +127,7 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
         node: nodes.settings,
         nodes: nodes.addresses,
         firstFeed: nodes.firstFeed,
-        feedTitle: (feed) => feedState.get(feed)?.title ?? feed,
+        feedTitle: async (feed) => (await feedState.get(feed))?.title ?? feed,
         notifyAdmins: admins.notify,
         now,
         log: part("pubsub"),
@@ -141,7 +141,7 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
     log: part("delivery"),
     now,
   });
-  const refusalReports = createRefusalReports({ refusals: store.refusals, outbox, notifyAdmins: admins.notify, reportAfterMs: REFUSAL_REPORT_MS, now });
+  const refusalReports = createRefusalReports({ refusals: store.refusals, outbox, notifyAdmins: admins.notify, reportAfterMs: REFUSAL_REPORT_MS, now, log: part("delivery") });
 
   const audience = createAudience({
     registry,
@@ -158,9 +158,10 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
     backfillFor: audience.backfillFor,
     onQueued: (_feed, targets) => targets.forEach((t) => void delivery.kick(t)),
     onMoved: (name, url) => feedSet.moved(name, url),
-    onPolled: (feed, outcome, ms) => {
-      failureReports.onPolled(feed, outcome);
+    // Awaited by the poller before the feed's next poll (the failure report reads, then writes).
+    onPolled: async (feed, outcome, ms) => {
       metrics.observePoll(outcome, ms);
+      await failureReports.onPolled(feed, outcome);
     },
     floodPolicy: configuredFloodPolicy({ maxAgeMs: config.announce.maxAgeMs, maxPerRead: config.announce.maxPerPoll }),
     correctionsMs: config.announce.correctionsMs,
@@ -232,14 +233,17 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
     log: part("rooms"),
   });
 
+  const dropUnserved = () => void delivery.dropUnserved().catch((err: unknown) => log.error({ err }, "could not drop the announcements of targets no longer served"));
+  const applyFeeds = () => feedSet.apply().catch((err: unknown) => log.error({ err }, "could not apply the feeds"));
   const applyRooms = () => {
     rooms.setRooms(registry.rooms());
-    delivery.dropUnserved();
-    digests.reschedule();
+    dropUnserved();
+    // Never rejects: a failed pass is logged by the digests.
+    void digests.reschedule();
   };
   registry.events.on("rooms", applyRooms);
-  registry.events.on("feeds", () => feedSet.apply());
-  registry.events.on("nodes", () => delivery.dropUnserved());
+  registry.events.on("feeds", () => void applyFeeds());
+  registry.events.on("nodes", dropUnserved);
   const fatal = new Promise<FatalConnectionError>((resolve) => connection.events.once("fatal", resolve));
 
   const health = createHealth({ online, joinedRooms: () => rooms.joinedRooms(), registry, feedState, outbox });
@@ -248,12 +252,14 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
   await ops?.start();
 
   applyRooms();
-  digests.start();
-  feedSet.apply();
+  await digests.start();
+  // The poller must know the feeds before it starts: started, it would read each new one at once,
+  // where start() lets a feed read shortly before a restart wait for its interval.
+  await applyFeeds();
   selfPing.start();
   refusalReports.start();
   // Polling starts before the server answers: posts found meanwhile wait in the outbox.
-  poller.start();
+  await poller.start();
   // A config naming MIX channels on a server without MIX is refused at start, saying what is missing.
   const ready = connection.start().then(async () => {
     const missing = await mix.missingSupport();
@@ -279,7 +285,7 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
         rooms.stop();
         await connection.stop();
         await ops?.stop();
-        store.close();
+        await store.close();
         log.info("stopped");
       })();
       return stopping;

@@ -15,11 +15,11 @@ await seedPosts(store, names, 50);
 const db = await openDatabase(store);
 const entries = createEntryStore(db);
 const queries = searchQueries(500);
-for (let i = 0; i < 50; i++) entries.search(queries[i]!.split(" "), 5);
+for (let i = 0; i < 50; i++) await entries.search(queries[i]!.split(" "), 5);
 const byQuery = new Map<string, number[]>();
 for (const q of queries) {
   const t0 = performance.now();
-  entries.search(q.split(" "), 5);
+  await entries.search(q.split(" "), 5);
   const ms = performance.now() - t0;
   byQuery.set(q, [...(byQuery.get(q) ?? []), ms]);
 }

@@ -101,18 +101,21 @@ async function storeCost(store: string, dir: string, queries: readonly string[])
   copyFileSync(store, copy);
   const db = await openDatabase(copy);
   const entries = createEntryStore(db);
-  const time = (fn: () => unknown, times: number): number => {
-    fn(); // warm-up: statement cache, page cache
+  const time = async (fn: () => Promise<unknown>, times: number): Promise<number> => {
+    await fn(); // warm-up: statement cache, page cache
     const t0 = performance.now();
-    for (let i = 0; i < times; i++) fn();
+    for (let i = 0; i < times; i++) await fn();
     return (performance.now() - t0) / times;
   };
-  const latestMs = time(() => entries.latest(3), 50);
+  const latestMs = await time(() => entries.latest(3), 50);
   const searchMs = new Map<string, number>();
-  QUERY_KINDS.forEach((kind, k) => {
+  for (const [k, kind] of QUERY_KINDS.entries()) {
     const sample = queries.filter((_, i) => i % QUERY_KINDS.length === k).slice(0, 20);
-    searchMs.set(kind, time(() => sample.forEach((q) => entries.search(q.split(" "), 5)), 3) / sample.length);
-  });
+    const searchAll = async () => {
+      for (const q of sample) await entries.search(q.split(" "), 5);
+    };
+    searchMs.set(kind, (await time(searchAll, 3)) / sample.length);
+  }
   db.close();
   return { latestMs, searchMs };
 }

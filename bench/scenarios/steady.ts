@@ -54,16 +54,16 @@ async function feedStateCostMs(fx: PollingFixture): Promise<number> {
   const state = createFeedStateStore(db);
   const names = [...fx.names];
   const urls = new Map(names.map((n) => [n, db.prepare<[string], { url: string }>("SELECT url FROM feed_state WHERE feed = ?").get(n)!.url]));
-  const once = () => {
+  const once = async () => {
     for (const name of names) {
-      state.open(name, urls.get(name)!);
-      state.recordNotModified(name, Date.now());
+      await state.open(name, urls.get(name)!);
+      await state.recordNotModified(name, Date.now());
     }
   };
-  once(); // warm-up
+  await once(); // warm-up
   const rounds = 3;
   const before = process.cpuUsage();
-  for (let i = 0; i < rounds; i++) once();
+  for (let i = 0; i < rounds; i++) await once();
   const used = process.cpuUsage(before);
   db.close();
   return (used.user + used.system) / 1000 / (rounds * names.length);

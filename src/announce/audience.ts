@@ -39,21 +39,23 @@ export function createAudience(deps: {
     }
     return result;
   };
-  const filtersOf = (target: Target, feed: string): Filters | undefined => {
+  /** `words`: the words of each subscription to the feed, by the subscriber's JID. */
+  const filtersOf = (target: Target, words: ReadonlyMap<string, readonly string[]>): Filters | undefined => {
     // A node is an archive of the feed: every post; a channel has no filters (yet).
     if (target.kind === "pubsub" || target.kind === "mix") return undefined;
     if (target.kind === "room") {
       const settings = deps.registry.room(target.address)?.settings;
       return settings?.include?.length || settings?.exclude?.length ? { include: terms(settings.include), exclude: terms(settings.exclude) } : undefined;
     }
-    const words = deps.subscriptions.termsOf(target.address, feed);
-    return words.length > 0 ? { include: terms(words), exclude: [] } : undefined;
+    const own = words.get(target.address) ?? [];
+    return own.length > 0 ? { include: terms(own), exclude: [] } : undefined;
   };
   return {
-    targetsFor(feed: string): Target[] {
+    async targetsFor(feed: string): Promise<Target[]> {
+      const subscribers = await deps.subscriptions.subscribersOf(feed);
       return [
         ...deps.registry.roomsAnnouncing(feed).map((address) => ({ kind: "room" as const, address })),
-        ...deps.subscriptions.subscribersOf(feed).map((address) => ({ kind: "user" as const, address })),
+        ...subscribers.map((address) => ({ kind: "user" as const, address })),
         ...(deps.nodesFor?.(feed) ?? []).map(({ address }) => ({ kind: "pubsub" as const, address })),
         ...(deps.channelsFor?.(feed) ?? []).map((address) => ({ kind: "mix" as const, address })),
       ];
@@ -62,10 +64,16 @@ export function createAudience(deps: {
     backfillFor(feed: string): Backfill[] {
       return (deps.nodesFor?.(feed) ?? []).filter((n) => n.backfill > 0).map(({ address, backfill }) => ({ target: { kind: "pubsub", address }, count: backfill }));
     },
-    /** Whether a target wants a post of `feed`: no filter, every post. */
-    accepts(feed: string): Accepts {
+    /**
+     * Whether a target wants a post of `feed`: no filter, every post. The words of the feed's
+     * subscriptions are read first, once: the answer is asked inside the store's transaction
+     * (EntryStore.record's announce, DigestStore.close), which must not wait for the database.
+     */
+    async accepts(feed: string): Promise<Accepts> {
+      const subscribers = await deps.subscriptions.subscribersOf(feed);
+      const words = new Map(await Promise.all(subscribers.map(async (jid) => [jid, await deps.subscriptions.termsOf(jid, feed)] as const)));
       return (target: Target, entry: Entry) => {
-        const filters = filtersOf(target, feed);
+        const filters = filtersOf(target, words);
         return filters === undefined || matchesFilters(entry, filters);
       };
     },

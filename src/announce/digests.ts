@@ -15,7 +15,7 @@ export interface DigestDeps {
   /** Posts dated longer ago than this when first seen are left out, as for announcements. */
   readonly maxAgeMs: number;
   /** A room's filters apply to its digest as to its announcements. */
-  readonly accepts?: (feed: string) => Accepts;
+  readonly accepts?: (feed: string) => Promise<Accepts>;
   readonly now: () => number;
   readonly log: Logger;
 }
@@ -36,12 +36,36 @@ export function createDigests(deps: DigestDeps) {
   let timer: NodeJS.Timeout | undefined;
   // Until start(), a reschedule (rooms applied at start-up) plans nothing.
   let stopped = true;
+  /** The pass under way; a reschedule meanwhile asks for one more pass after it, never a second at once. */
+  let pass: Promise<void> | undefined;
+  let again = false;
 
-  function tick(): void {
-    if (stopped) return;
+  /** Runs a pass now, or one more after the pass under way; resolves when they are done (never rejects). */
+  function plan(): Promise<void> {
+    if (stopped) return Promise.resolve();
+    if (pass) {
+      // Two passes at once would each leave a timer behind, and the schedule would run twice.
+      again = true;
+      return pass;
+    }
+    pass = (async () => {
+      do {
+        again = false;
+        clearTimeout(timer);
+        await tick();
+      } while (again && !stopped);
+    })()
+      .catch((err: unknown) => log.error({ err }, "digest planning failed"))
+      .finally(() => (pass = undefined));
+    return pass;
+  }
+
+  async function tick(): Promise<void> {
     const now = deps.now();
     let sleep = MAX_SLEEP_MS;
     for (const room of deps.registry.rooms()) {
+      // Stopped meanwhile: the database may be closing.
+      if (stopped) return;
       if (!room.settings.digest || room.settings.mute) continue;
       const schedule = parseDigestSchedule(room.settings.digest);
       if ("error" in schedule) continue; // validated when set; an old row stays harmless
@@ -52,9 +76,9 @@ export function createDigests(deps: DigestDeps) {
           feeds: room.feeds,
           due: previousDue(schedule, now, deps.timeZone),
           maxAgeMs: deps.maxAgeMs,
-          accepts: deps.accepts ? (feed: string, post: Entry) => deps.accepts!(feed)(target, post) : undefined,
+          accepts: await roomAccepts(target, room.feeds),
         };
-        const queued = deps.digests.close(period, now, formatDigest);
+        const queued = await deps.digests.close(period, now, formatDigest);
         if (queued !== undefined) log.info({ room: room.jid, posts: queued }, queued > 0 ? "digest queued" : "digest period had no posts");
         if (queued) deps.onQueued(room.jid);
       } catch (err) {
@@ -62,19 +86,25 @@ export function createDigests(deps: DigestDeps) {
       }
       sleep = Math.min(sleep, nextDue(schedule, now, deps.timeZone) - now);
     }
-    timer = setTimeout(tick, Math.max(1_000, sleep));
+    if (!stopped) timer = setTimeout(() => void plan(), Math.max(1_000, sleep));
+  }
+
+  /** The room's filters, read before DigestStore.close, whose transaction asks them without waiting. */
+  async function roomAccepts(target: { kind: "room"; address: string }, feeds: readonly string[]): Promise<((feed: string, post: Entry) => boolean) | undefined> {
+    if (!deps.accepts) return undefined;
+    const byFeed = new Map(await Promise.all(feeds.map(async (feed) => [feed, await deps.accepts!(feed)] as const)));
+    return (feed, post) => byFeed.get(feed)?.(target, post) ?? true;
   }
 
   return {
-    start(): void {
+    /** Starts the schedule; resolves when the first pass is done. */
+    start(): Promise<void> {
       stopped = false;
-      tick();
+      return plan();
     },
-    /** Re-plans after a room's digest setting changed. */
-    reschedule(): void {
-      if (stopped) return;
-      clearTimeout(timer);
-      tick();
+    /** Re-plans after a room's digest setting changed; resolves when that pass is done. */
+    reschedule(): Promise<void> {
+      return plan();
     },
     stop(): void {
       stopped = true;

@@ -60,7 +60,7 @@ export function createInbound(deps: InboundDeps) {
       [deps.ownDomain, inviterDomain].some((d) => d !== "" && (roomDomain === d || roomDomain.endsWith(`.${d}`)));
     if (vouched && deps.isAdmin(inviter)) {
       const before = deps.registry.room(invitation.room);
-      deps.registry.putRoom({
+      await deps.registry.putRoom({
         jid: invitation.room,
         nick: before?.nick,
         password: invitation.password ?? before?.password,

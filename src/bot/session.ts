@@ -33,12 +33,12 @@ export function wireSession(deps: SessionDeps): void {
     if (++sessions > 1) deps.onReconnect();
     delivery.newSession();
     rooms.onOnline();
-    delivery.kickReady();
+    void delivery.kickReady().catch((err: unknown) => log.error({ err }, "could not list the targets waiting for announcements"));
   });
   connection.events.on("offline", () => rooms.onOffline());
   // XEP-0198 resumption: same session, rooms kept, nothing to forget; what waited while the link
   // was down (and what had to wait for an acknowledgement) goes out now.
-  connection.events.on("resumed", () => delivery.kickReady());
+  connection.events.on("resumed", () => void delivery.kickReady().catch((err: unknown) => log.error({ err }, "could not list the targets waiting for announcements")));
   connection.events.on("stanza", (stanza) => {
     if (!rooms.handleStanza(stanza) && !deps.channels?.handleStanza(stanza)) void inbound.handleStanza(stanza).catch((err: unknown) => log.error({ err }, "inbound failed"));
   });

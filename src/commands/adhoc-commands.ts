@@ -149,7 +149,7 @@ export function adhocCommands(s: CommandServices, table: readonly Command[]): Ad
       name: "Configure a room",
       command: "room",
       start: () => form({ title: "Configure a room", fields: [{ var: "room", type: "list-single", label: "Room", required: true, options: roomOptions() }] }, { stage: 1 }),
-      submit(_who, v, state) {
+      async submit(_who, v, state) {
         if ((state as { stage?: number }).stage === 1) {
           const room = s.registry.room(one(v, "room"));
           if (!room) return { kind: "done", note: `I am not configured for “${one(v, "room")}”.`, error: true };
@@ -206,7 +206,7 @@ export function adhocCommands(s: CommandServices, table: readonly Command[]): Ad
           exclude: exclude.length ? exclude : undefined,
           media: media === "none" ? undefined : media,
         };
-        s.registry.putRoom({ ...room, feeds, settings });
+        await s.registry.putRoom({ ...room, feeds, settings });
         return {
           kind: "done",
           note: `Saved ${room.jid}: feeds ${feeds.join(", ") || "(none)"}; summary ${summaryChars || "off"}; mute ${settings.mute ? "on" : "off"}; template ${template ? "custom" : "default"}; filter ${include.length || exclude.length ? `${include.length} include, ${exclude.length} exclude` : "none"}; media ${media}.`,

@@ -39,7 +39,7 @@ export function feedCommands(s: CommandServices): Command[] {
           throw new UserError(`Not added: ${parsed.href} could not be read as a feed (${err instanceof Error ? err.message : String(err)}).`);
         }
         // A home page was followed to its feed: the feed's URL is what gets polled, and the reply says which.
-        s.registry.putFeed({ kind: "http", name, url: read.feedUrl, ...(intervalMs === undefined ? {} : { intervalMs }) });
+        await s.registry.putFeed({ kind: "http", name, url: read.feedUrl, ...(intervalMs === undefined ? {} : { intervalMs }) });
         const via = read.discovery === undefined ? "" : `${describeDiscovery(read.discovery)}.\n`;
         return `${via}Added ${name}${read.feed.title ? ` (“${read.feed.title}”)` : ""}: ${read.feed.entries.length} posts there now, none announced; ${intervalMs === undefined ? "read at an interval learnt from it (“feeds” shows it)" : `checked every ${formatDuration(intervalMs)}`}. “room <room> add ${name}” announces it in a room.`;
       },
@@ -50,12 +50,12 @@ export function feedCommands(s: CommandServices): Command[] {
       summary: "stop watching a feed (rooms that announced it stop too)",
       admin: true,
       inRooms: false,
-      run(_ctx, [name]) {
+      async run(_ctx, [name]) {
         if (!name || !s.registry.feed(name)) throw new UserError(unknownFeed(s, name ?? ""));
-        const rooms = s.registry.removeFeed(name);
+        const rooms = await s.registry.removeFeed(name);
         // A feed added again under this name is a new feed: a baseline, and no old subscribers.
-        s.subscriptions.forgetFeed(name);
-        s.feedState.forget(name);
+        await s.subscriptions.forgetFeed(name);
+        await s.feedState.forget(name);
         return `Removed ${name}.${rooms.length ? ` It is no longer announced in ${rooms.join(", ")}.` : ""}`;
       },
     }),
@@ -88,9 +88,9 @@ export function feedCommands(s: CommandServices): Command[] {
       summary: "how the feed's newest post is announced",
       admin: true,
       inRooms: false,
-      run(_ctx, [name]) {
+      async run(_ctx, [name]) {
         if (!name || !s.registry.feed(name)) throw new UserError(unknownFeed(s, name ?? ""));
-        const [newest] = s.entries.latest(1, name);
+        const [newest] = await s.entries.latest(1, name);
         if (!newest) return `${name} has no posts yet.`;
         return formatAnnouncement(newest);
       },

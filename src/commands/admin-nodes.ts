@@ -33,7 +33,7 @@ export function nodeCommands(s: CommandServices): Command[] {
       ],
       admin: true,
       inRooms: false,
-      run(_ctx, [serviceArg, nodeName, verbArg, value, setting]) {
+      async run(_ctx, [serviceArg, nodeName, verbArg, value, setting]) {
         if (!serviceArg || !isPubsubService(serviceArg)) throw new UserError(`Which PubSub service? Give its address, like pubsub.example.org (or a bare JID, for its PEP).`);
         if (!nodeName) throw new UserError(`Which node at ${serviceArg}? Example: “node ${serviceArg} blog add xsf”.`);
         const service = serviceArg.toLowerCase();
@@ -47,7 +47,7 @@ export function nodeCommands(s: CommandServices): Command[] {
           if (!s.registry.feed(value)) throw new UserError(unknownFeed(s, value));
           if (existing?.feeds.includes(value)) return `${where} already gets ${value}.`;
           const node: LiveNode = existing ? { ...existing, feeds: [...existing.feeds, value] } : { service, node: nodeName, feeds: [value], accessModel: "open", backfill: 0 };
-          s.registry.putNode(node);
+          await s.registry.putNode(node);
           return `${where} now gets each new post of ${value} as an item (from now on).`;
         }
         if (!existing) throw new UserError(`I do not publish to ${where}; “node ${service} ${nodeName} add <feed>” starts.`);
@@ -57,10 +57,10 @@ export function nodeCommands(s: CommandServices): Command[] {
           const feeds = existing.feeds.filter((f) => f !== value);
           // A node without feeds would be served for nothing: it is forgotten.
           if (feeds.length === 0) {
-            s.registry.removeNode(address);
+            await s.registry.removeNode(address);
             return `${where} no longer gets ${value}; it had no other feed, so I stopped publishing to it.`;
           }
-          s.registry.putNode({ ...existing, feeds });
+          await s.registry.putNode({ ...existing, feeds });
           return `${where} no longer gets ${value}.`;
         }
         if (verb === "set") {
@@ -68,11 +68,11 @@ export function nodeCommands(s: CommandServices): Command[] {
           if (value?.toLowerCase() !== "access" || model === undefined) {
             throw new UserError(`A node's setting is access: open, presence or whitelist. Example: “node ${service} ${nodeName} set access presence”.`);
           }
-          s.registry.putNode({ ...existing, accessModel: model });
+          await s.registry.putNode({ ...existing, accessModel: model });
           return `${where}: ${describe({ ...existing, accessModel: model })}. A node that exists keeps the access its owner gave it.`;
         }
         if (verb === "forget") {
-          s.registry.removeNode(address);
+          await s.registry.removeNode(address);
           return `I no longer publish to ${where}; the node and its items stay at the service.`;
         }
         throw new UserError(`“${verb}” is not something I do to nodes; expected add, remove, set or forget.`);

@@ -39,7 +39,7 @@ export function roomCommands(s: CommandServices): Command[] {
       async run(_ctx, [roomArg, nick, password]) {
         const jid = parseBareJid(roomArg, "room");
         const before = s.registry.room(jid);
-        s.registry.putRoom({
+        await s.registry.putRoom({
           jid,
           nick: nick || before?.nick,
           password: password || before?.password,
@@ -57,9 +57,9 @@ export function roomCommands(s: CommandServices): Command[] {
       summary: "leave a room and forget it",
       admin: true,
       inRooms: false,
-      run(_ctx, [roomArg]) {
+      async run(_ctx, [roomArg]) {
         const jid = parseBareJid(roomArg, "room");
-        return s.registry.removeRoom(jid) ? `Left ${jid}; I will not come back after a restart.` : `I am not configured for ${jid}.`;
+        return (await s.registry.removeRoom(jid)) ? `Left ${jid}; I will not come back after a restart.` : `I am not configured for ${jid}.`;
       },
     }),
     command({
@@ -79,7 +79,7 @@ export function roomCommands(s: CommandServices): Command[] {
       ],
       admin: true,
       inRooms: false,
-      run(_ctx, args, rest) {
+      async run(_ctx, args, rest) {
         const jid = parseBareJid(args[0], "room");
         const room = existing(jid);
         const verb = args[1]?.toLowerCase();
@@ -90,11 +90,11 @@ export function roomCommands(s: CommandServices): Command[] {
           if (verb === "add") {
             if (!s.registry.feed(feed)) throw new UserError(unknownFeed(s, feed));
             if (room.feeds.includes(feed)) return `${jid} already announces ${feed}.`;
-            s.registry.putRoom({ ...room, feeds: [...room.feeds, feed] });
+            await s.registry.putRoom({ ...room, feeds: [...room.feeds, feed] });
             return `${jid} now announces ${feed} (new posts from now on).`;
           }
           if (!room.feeds.includes(feed)) return `${jid} does not announce ${feed}.`;
-          s.registry.putRoom({ ...room, feeds: room.feeds.filter((f) => f !== feed) });
+          await s.registry.putRoom({ ...room, feeds: room.feeds.filter((f) => f !== feed) });
           return `${jid} no longer announces ${feed}.`;
         }
         if (verb === "set") {
@@ -102,7 +102,7 @@ export function roomCommands(s: CommandServices): Command[] {
           // The value is the rest of the line after "<room> set <key>", so a template keeps its spaces.
           const value = rest.replace(/^\S+\s+\S+\s+\S+\s*/, "");
           const settings = changeSetting(room.settings, key, value);
-          s.registry.putRoom({ ...room, settings });
+          await s.registry.putRoom({ ...room, settings });
           return `${jid}: ${describe({ ...room, settings })}`;
         }
         throw new UserError(`“${verb}” is not something I do to rooms; expected add, remove or set.`);

@@ -20,13 +20,13 @@ export function personalCommands(s: CommandServices): Command[] {
       ],
       admin: false,
       inRooms: false,
-      run(ctx, [feed], rest) {
+      async run(ctx, [feed], rest) {
         if (!feed) throw new UserError("Subscribe to which feed? Say “feeds” to see them.");
         if (!s.registry.feed(feed)) throw new UserError(unknownFeed(s, feed));
         const words = rest.replace(/^\s*\S+\s*/, "");
         const terms = words.trim() === "" ? [] : parseTerms(words, { wordsOnly: true });
         const matching = terms.length === 0 ? "new posts" : `new posts matching ${terms.map((t) => `“${t}”`).join(" or ")}`;
-        return s.subscriptions.subscribe(who(ctx), feed, terms)
+        return (await s.subscriptions.subscribe(who(ctx), feed, terms))
           ? `Subscribed: I will send you ${matching} from ${feed}. “unsubscribe ${feed}” stops them.`
           : `You are already subscribed to ${feed}${terms.length ? " with these words" : ""}.`;
       },
@@ -37,9 +37,9 @@ export function personalCommands(s: CommandServices): Command[] {
       summary: "stop a personal subscription",
       admin: false,
       inRooms: false,
-      run(ctx, [feed]) {
+      async run(ctx, [feed]) {
         if (!feed) throw new UserError("Unsubscribe from which feed? Say “subscriptions” to see yours.");
-        return s.subscriptions.unsubscribe(who(ctx), feed) ? `Unsubscribed from ${feed}.` : `You were not subscribed to ${feed}.`;
+        return (await s.subscriptions.unsubscribe(who(ctx), feed)) ? `Unsubscribed from ${feed}.` : `You were not subscribed to ${feed}.`;
       },
     }),
     command({
@@ -47,8 +47,8 @@ export function personalCommands(s: CommandServices): Command[] {
       summary: "the feeds you get by direct message",
       admin: false,
       inRooms: false,
-      run(ctx) {
-        const subs = s.subscriptions.subscriptionsOf(who(ctx));
+      async run(ctx) {
+        const subs = await s.subscriptions.subscriptionsOf(who(ctx));
         if (subs.length === 0) return "You have no subscriptions. “subscribe <feed>” starts one.";
         return `Your subscriptions: ${subs.map((sub) => (sub.terms.length ? `${sub.feed} (only ${sub.terms.map((t) => `“${t}”`).join(" or ")})` : sub.feed)).join(", ")}.`;
       },

@@ -17,7 +17,7 @@ export function readingCommands(s: CommandServices): Command[] {
       details: ["Examples: “latest”, “latest 5”, “latest xsf”, “latest 1 xsf” (one post also shows its summary)."],
       admin: false,
       inRooms: true,
-      run(_ctx, args) {
+      async run(_ctx, args) {
         let count = 3;
         let feed: string | undefined;
         for (const arg of args) {
@@ -25,7 +25,7 @@ export function readingCommands(s: CommandServices): Command[] {
           else feed = arg;
         }
         if (feed !== undefined && !s.registry.feed(feed)) throw new UserError(unknownFeed(s, feed));
-        const entries = s.entries.latest(count, feed);
+        const entries = await s.entries.latest(count, feed);
         if (entries.length === 0) return feed ? `No posts from ${feed} yet.` : "No posts yet.";
         return entryList(entries);
       },
@@ -36,10 +36,10 @@ export function readingCommands(s: CommandServices): Command[] {
       summary: `posts whose title or text contain all the words, newest first (at most ${MAX_SEARCH})`,
       admin: false,
       inRooms: true,
-      run(_ctx, args) {
+      async run(_ctx, args) {
         const words = args.flatMap((a) => a.split(/[^\p{L}\p{N}]+/u)).filter(Boolean).slice(0, 8);
         if (words.length === 0) throw new UserError("Search for what? Example: “search stream management”.");
-        const found = s.entries.search(words, MAX_SEARCH);
+        const found = await s.entries.search(words, MAX_SEARCH);
         return found.length === 0 ? `Nothing matches “${words.join(" ")}”.` : entryList(found);
       },
     }),
@@ -48,13 +48,14 @@ export function readingCommands(s: CommandServices): Command[] {
       summary: "each feed: name, title, address, newest post and health",
       admin: false,
       inRooms: true,
-      run() {
+      async run() {
         const feeds = s.registry.feeds();
         if (feeds.length === 0) return "No feeds are configured.";
-        const newest = s.entries.newestByFeed();
+        const newest = await s.entries.newestByFeed();
+        const states = await Promise.all(feeds.map((f) => s.feedState.get(f.name)));
         return feeds
-          .map((f) => {
-            const state = s.feedState.get(f.name);
+          .map((f, i) => {
+            const state = states[i];
             const health = state?.lastError
               ? `failing since ${day(state.errorSince)}: ${state.lastError}`
               : state?.lastOkAt
@@ -71,18 +72,21 @@ export function readingCommands(s: CommandServices): Command[] {
       summary: "version, uptime, rooms joined, feeds healthy and failing",
       admin: false,
       inRooms: true,
-      run() {
+      async run() {
         const feeds = s.registry.feeds();
-        const failing = feeds.filter((f) => s.feedState.get(f.name)?.lastError).length;
+        const states = await Promise.all(feeds.map((f) => s.feedState.get(f.name)));
+        const failing = states.filter((state) => state?.lastError).length;
+        const depth = await s.outbox.depth();
+        const waiting = await s.waiting();
         const rooms = s.registry.rooms();
         const joined = new Set(s.joinedRooms());
         return [
           `Herald ${s.version}, up ${duration(s.now() - s.startedAt)}`,
           `rooms: ${rooms.filter((r) => joined.has(r.jid)).length} of ${rooms.length} joined`,
           `feeds: ${feeds.length - failing} OK, ${failing} failing${pushed(s, feeds)}`,
-          `announcements waiting: ${s.outbox.depth()}`,
+          `announcements waiting: ${depth}`,
           // Rooms that refuse (no voice, members-only, asked to wait) and why: what an admin can fix.
-          ...s.waiting().filter((w) => w.reason !== undefined).map((w) => `  ${w.count} for ${w.target.address}: ${w.reason}`),
+          ...waiting.filter((w) => w.reason !== undefined).map((w) => `  ${w.count} for ${w.target.address}: ${w.reason}`),
         ].join("\n");
       },
     }),

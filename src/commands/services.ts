@@ -21,7 +21,7 @@ export interface CommandServices {
   /** Waits (bounded) until the room manager joined the room or gave up. */
   readonly awaitJoin: (room: string) => Promise<JoinOutcome>;
   /** Targets with announcements waiting: how many, and why they wait when the target refuses. */
-  readonly waiting: () => readonly { readonly target: Target; readonly count: number; readonly reason: string | undefined }[];
+  readonly waiting: () => Promise<readonly { readonly target: Target; readonly count: number; readonly reason: string | undefined }[]>;
   /** Reads a feed URL (or a page linking to a feed) once, without recording anything: to vet a feed before adding it. */
   readonly tryFeed: (url: string) => Promise<FeedRead>;
   /** A feed's current wait between reads and why; undefined before its first read. */

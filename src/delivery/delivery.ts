@@ -39,6 +39,12 @@ export function createDelivery(deps: DeliveryDeps) {
   const retryTimers = new Map<string, NodeJS.Timeout>();
   /** Targets that refused and asked for a pause: no row goes to them before this time. */
   const retryAt = new Map<string, number>();
+  /** Rows whose late proof of delivery is being stored. */
+  const settling = new Set<number>();
+  /** For each outbox read on its way, the rows settled as sent meanwhile (see unsent). */
+  const readsUnderway = new Set<Set<number>>();
+  /** The dropUnserved under way, so that two never list and drop the same targets at once. */
+  let dropping: Promise<void> = Promise.resolve();
   let stopped = false;
 
   const channelOf = (target: Target): TargetChannel => {
@@ -61,8 +67,30 @@ export function createDelivery(deps: DeliveryDeps) {
     );
   }
 
-  function accepted(target: Target): void {
-    const ended = deps.refusals.clear(target);
+  /**
+   * A target's pending rows not in flight. A row settled (stored as sent, then out of inFlight)
+   * while the read was on its way is left out too: the read may predate its markSent, and it must
+   * not go out twice. (A row that left inFlight because a new session began is not: it goes again.)
+   */
+  async function unsent(target: Target, limit: number): Promise<PendingAnnouncement[]> {
+    const settledMeanwhile = new Set<number>();
+    readsUnderway.add(settledMeanwhile);
+    try {
+      const rows = await deps.outbox.pending(target, limit);
+      return rows.filter((a) => !inFlight.has(a.id) && !settledMeanwhile.has(a.id));
+    } finally {
+      readsUnderway.delete(settledMeanwhile);
+    }
+  }
+
+  /** A row stored as sent leaves inFlight. */
+  function settled(id: number): void {
+    inFlight.delete(id);
+    for (const read of readsUnderway) read.add(id);
+  }
+
+  async function accepted(target: Target): Promise<void> {
+    const ended = await deps.refusals.clear(target);
     if (ended === undefined) return;
     log.info({ target: target.address, kind: target.kind, refusedSince: new Date(ended.since).toISOString() }, "target accepts announcements again");
     if (ended.toldAt !== undefined) deps.onAccepting?.(target);
@@ -75,9 +103,9 @@ export function createDelivery(deps: DeliveryDeps) {
     const ready = () => !stopped && channel.isReady(target.address);
     const refusing = channel.notReadyReason?.(target.address);
     // A target that refuses before we even send (a room where we have no voice) is a refusal too.
-    if (!ready() && refusing !== undefined && deps.outbox.pending(target, 1).length > 0) deps.refusals.record(target, refusing, deps.now());
+    if (!ready() && refusing !== undefined && (await deps.outbox.pending(target, 1)).length > 0) await deps.refusals.record(target, refusing, deps.now());
     while (ready()) {
-      const batch = deps.outbox.pending(target, 20 + inFlight.size).filter((a) => !inFlight.has(a.id));
+      const batch = await unsent(target, 20 + inFlight.size);
       if (batch.length === 0) return;
       for (const announcement of batch) {
         if (!ready()) return;
@@ -103,10 +131,12 @@ export function createDelivery(deps: DeliveryDeps) {
         }
         switch (outcome.kind) {
           case "delivered":
-            deps.outbox.markSent(announcement.id, deps.now(), outcome.stanzaId);
+            // The row leaves inFlight only once it is stored as sent: until then the outbox still
+            // lists it as pending, and inFlight is what keeps it from being sent again.
+            await deps.outbox.markSent(announcement.id, deps.now(), outcome.stanzaId);
             deps.onSent?.(target);
-            inFlight.delete(announcement.id);
-            accepted(target);
+            settled(announcement.id);
+            await accepted(target);
             log.info({ ...about, title: announcement.entry?.title ?? "(digest)", ...(announcement.corrects ? { corrects: announcement.corrects.id } : {}) }, announcement.corrects ? "corrected" : "announced");
             break;
           case "unconfirmed":
@@ -116,14 +146,14 @@ export function createDelivery(deps: DeliveryDeps) {
           case "retry":
             // Refused, so certainly not delivered: this very row goes again, first in line.
             inFlight.delete(announcement.id);
-            deps.refusals.record(target, outcome.reason, deps.now());
+            await deps.refusals.record(target, outcome.reason, deps.now());
             log.warn({ ...about, reason: outcome.reason, retryInMs: Math.round(outcome.afterMs) }, "target refused announcement; will try again");
             deps.onFailed?.(target);
             retryLater(target, outcome.afterMs);
             return;
           case "parked":
             inFlight.delete(announcement.id);
-            deps.refusals.record(target, outcome.reason, deps.now());
+            await deps.refusals.record(target, outcome.reason, deps.now());
             log.warn({ ...about, reason: outcome.reason }, "target refuses announcements; they wait until it accepts");
             deps.onFailed?.(target);
             return;
@@ -157,12 +187,20 @@ export function createDelivery(deps: DeliveryDeps) {
     channel.onLateProof?.((address, origin, stanzaId) => {
       // The row id is in the origin-id (originId below); only a row still in flight is settled.
       const id = Number(/^herald-(\d+)-/.exec(origin)?.[1]);
-      if (!inFlight.has(id)) return;
-      deps.outbox.markSent(id, deps.now(), stanzaId);
-      inFlight.delete(id);
-      log.info({ kind: channel.kind, target: address, row: id }, "late proof of delivery; announcement counted as sent");
-      // The target's line stopped at this row; what came after it can go now.
-      void kick({ kind: channel.kind, address });
+      if (!inFlight.has(id) || settling.has(id)) return;
+      // As for a direct proof, the row stays in flight until it is stored as sent; a second proof
+      // of it arriving meanwhile is ignored.
+      settling.add(id);
+      deps.outbox
+        .markSent(id, deps.now(), stanzaId)
+        .then(() => {
+          settled(id);
+          log.info({ kind: channel.kind, target: address, row: id }, "late proof of delivery; announcement counted as sent");
+          // The target's line stopped at this row; what came after it can go now.
+          void kick({ kind: channel.kind, address });
+        })
+        .finally(() => settling.delete(id))
+        .catch((err: unknown) => log.error({ kind: channel.kind, target: address, row: id, err }, "late proof of delivery not stored; the announcement may be sent again next session"));
     });
   }
 
@@ -170,21 +208,24 @@ export function createDelivery(deps: DeliveryDeps) {
     /** Starts sending a target's pending announcements unless that is already under way. */
     kick,
     /** Starts every target that has announcements waiting and can be sent to now. */
-    kickReady(): void {
-      for (const t of deps.outbox.targetsWithPending()) if (channels.get(t.kind)?.isReady(t.address)) void kick(t);
+    async kickReady(): Promise<void> {
+      for (const t of await deps.outbox.targetsWithPending()) if (channels.get(t.kind)?.isReady(t.address)) void kick(t);
     },
     /** Why a target's announcements wait, when its channel knows. */
     waitingReason(target: Target): string | undefined {
       return channels.get(target.kind)?.notReadyReason?.(target.address);
     },
     /** Every target with announcements waiting: how many, and why, when it refuses them. */
-    waiting(): { target: Target; count: number; reason: string | undefined }[] {
-      const refused = new Map(deps.refusals.all().map((r) => [keyOf(r.target), r.reason]));
-      return deps.outbox.targetsWithPending().map((target) => ({
-        target,
-        count: deps.outbox.pending(target, 1000).length,
-        reason: channels.get(target.kind)?.notReadyReason?.(target.address) ?? refused.get(keyOf(target)),
-      }));
+    async waiting(): Promise<{ target: Target; count: number; reason: string | undefined }[]> {
+      const refused = new Map((await deps.refusals.all()).map((r) => [keyOf(r.target), r.reason]));
+      const targets = await deps.outbox.targetsWithPending();
+      return Promise.all(
+        targets.map(async (target) => ({
+          target,
+          count: (await deps.outbox.pending(target, 1000)).length,
+          reason: channels.get(target.kind)?.notReadyReason?.(target.address) ?? refused.get(keyOf(target)),
+        })),
+      );
     },
     /** A new session: unconfirmed messages of the old one may be lost, so they are sent again. */
     newSession(): void {
@@ -192,14 +233,21 @@ export function createDelivery(deps: DeliveryDeps) {
       for (const channel of channels.values()) channel.newSession();
     },
     /** Forgets what waited for targets Herald no longer serves (a room left or removed). */
-    dropUnserved(): void {
-      for (const t of deps.outbox.targetsWithPending()) {
-        const channel = channels.get(t.kind);
-        if (!channel || channel.serves(t.address)) continue;
-        const dropped = deps.outbox.dropPending(t);
-        deps.refusals.clear(t);
-        log.info({ target: t.address, kind: t.kind, dropped }, "dropped announcements for a target Herald no longer serves");
-      }
+    dropUnserved(): Promise<void> {
+      // One after another: rooms and nodes can change together (a feed removed), and two passes
+      // at once would each list the same targets.
+      const run = dropping.then(async () => {
+        for (const t of await deps.outbox.targetsWithPending()) {
+          // Asked per target, after the listing: a target served again meanwhile keeps its rows.
+          const channel = channels.get(t.kind);
+          if (!channel || channel.serves(t.address)) continue;
+          const dropped = await deps.outbox.dropPending(t);
+          await deps.refusals.clear(t);
+          log.info({ target: t.address, kind: t.kind, dropped }, "dropped announcements for a target Herald no longer serves");
+        }
+      });
+      dropping = run.catch(() => undefined);
+      return run;
     },
     /** Waits (bounded) for the flushes under way, then stops. */
     async stop(timeoutMs: number): Promise<void> {

@@ -1,5 +1,6 @@
 import type { Outbox, RefusalStore } from "../store/store.js";
 import { formatDuration } from "../util/duration.js";
+import type { Logger } from "../log.js";
 
 export interface RefusalReportDeps {
   readonly refusals: RefusalStore;
@@ -10,6 +11,8 @@ export interface RefusalReportDeps {
   readonly reportAfterMs: number;
   readonly now: () => number;
   readonly checkEveryMs?: number;
+  /** Where a check that failed (the database) is logged. */
+  readonly log?: Pick<Logger, "error">;
 }
 
 /**
@@ -20,23 +23,29 @@ export interface RefusalReportDeps {
  */
 export function createRefusalReports(deps: RefusalReportDeps) {
   let timer: NodeJS.Timeout | undefined;
-  function check(): void {
+  /** The check under way: a slow one is not overtaken by the next tick, which would tell twice. */
+  let checking: Promise<void> | undefined;
+  function check(): Promise<void> {
+    checking ??= checkOnce().finally(() => (checking = undefined));
+    return checking;
+  }
+  async function checkOnce(): Promise<void> {
     const now = deps.now();
-    for (const r of deps.refusals.all()) {
+    for (const r of await deps.refusals.all()) {
       if (r.toldAt !== undefined || now - r.since < deps.reportAfterMs) continue;
-      const waiting = deps.outbox.pending(r.target, 1000).length;
+      const waiting = (await deps.outbox.pending(r.target, 1000)).length;
       if (waiting === 0) continue;
       const what = r.target.kind === "room" ? `Room ${r.target.address}` : `${r.target.address}`;
       const told = deps.notifyAdmins(
         `${what} has refused my announcements for ${formatDuration(now - r.since)}: ${r.reason}. ${waiting} announcement${waiting === 1 ? "" : "s"} wait for it; I send them as soon as it accepts.`,
       );
-      if (told) deps.refusals.markTold(r.target, now);
+      if (told) await deps.refusals.markTold(r.target, now);
     }
   }
   return {
     check,
     start(): void {
-      timer = setInterval(check, deps.checkEveryMs ?? 60_000);
+      timer = setInterval(() => void check().catch((err: unknown) => deps.log?.error({ err }, "could not check the refusing targets")), deps.checkEveryMs ?? 60_000);
       timer.unref();
     },
     stop(): void {

@@ -30,25 +30,34 @@ export interface ReloaderDeps {
  */
 export function createReloader(deps: ReloaderDeps) {
   let lastError: string | undefined;
+  // Reloads run one after another: two signals in quick succession must not reconcile the file
+  // against each other's half-written rows.
+  let previous: Promise<unknown> = Promise.resolve();
   return {
-    reload(): ReloadResult {
-      let next: HeraldConfig;
-      try {
-        next = deps.load();
-      } catch (err) {
-        const error = err instanceof ConfigError ? err.message : `cannot read the config: ${err instanceof Error ? err.message : String(err)}`;
-        deps.log.error({ problems: error }, "config not reloaded; the running configuration stays");
-        // Once per distinct error: a person fixing the file may send several signals.
-        if (error !== lastError) deps.notifyAdmins(`I did not reload my configuration; the running one stays. ${error}`);
-        lastError = error;
-        return { ok: false, error };
-      }
-      lastError = undefined;
-      const report = deps.registry.reconcile(next.feeds, next.rooms, next.pubsub);
-      const needRestart = (Object.keys(next) as (keyof HeraldConfig)[]).filter((key) => !LIVE_KEYS.has(key) && JSON.stringify(next[key]) !== JSON.stringify(deps.running[key]));
-      deps.log.info({ feeds: report.feeds, rooms: report.rooms, nodes: report.nodes, ...(needRestart.length ? { needRestart } : {}) }, "configuration reloaded");
-      if (needRestart.length > 0) deps.log.warn({ keys: needRestart }, "these config keys changed and take effect at the next start");
-      return { ok: true, ...report, needRestart };
+    reload(): Promise<ReloadResult> {
+      const result = previous.then(() => reloadOnce());
+      previous = result.catch(() => undefined);
+      return result;
     },
   };
+
+  async function reloadOnce(): Promise<ReloadResult> {
+    let next: HeraldConfig;
+    try {
+      next = deps.load();
+    } catch (err) {
+      const error = err instanceof ConfigError ? err.message : `cannot read the config: ${err instanceof Error ? err.message : String(err)}`;
+      deps.log.error({ problems: error }, "config not reloaded; the running configuration stays");
+      // Once per distinct error: a person fixing the file may send several signals.
+      if (error !== lastError) deps.notifyAdmins(`I did not reload my configuration; the running one stays. ${error}`);
+      lastError = error;
+      return { ok: false, error };
+    }
+    lastError = undefined;
+    const report = await deps.registry.reconcile(next.feeds, next.rooms, next.pubsub);
+    const needRestart = (Object.keys(next) as (keyof HeraldConfig)[]).filter((key) => !LIVE_KEYS.has(key) && JSON.stringify(next[key]) !== JSON.stringify(deps.running[key]));
+    deps.log.info({ feeds: report.feeds, rooms: report.rooms, nodes: report.nodes, ...(needRestart.length ? { needRestart } : {}) }, "configuration reloaded");
+    if (needRestart.length > 0) deps.log.warn({ keys: needRestart }, "these config keys changed and take effect at the next start");
+    return { ok: true, ...report, needRestart };
+  }
 }

@@ -11,19 +11,21 @@ export interface HealthDeps {
 }
 
 /** Healthy means online and in every configured room; failing feeds are shown, not counted against it. */
-export function createHealth(deps: HealthDeps): () => Health {
-  return () => {
+export function createHealth(deps: HealthDeps): () => Promise<Health> {
+  return async () => {
     const online = deps.online();
     const configured = deps.registry.rooms().map((r) => r.jid);
     const joined = new Set(deps.joinedRooms());
     const missing = configured.filter((r) => !joined.has(r));
     const reasons = [...(online ? [] : ["not connected to the XMPP server"]), ...missing.map((r) => `not in ${r}`)];
     const feeds = deps.registry.feeds();
-    const failing = feeds.filter((f) => deps.feedState.get(f.name)?.lastError).map((f) => f.name);
+    const states = await Promise.all(feeds.map((f) => deps.feedState.get(f.name)));
+    const failing = feeds.filter((_f, i) => states[i]?.lastError).map((f) => f.name);
+    const outbox = await deps.outbox.depth();
     return {
       ok: reasons.length === 0,
       reasons,
-      details: { online, rooms: { configured: configured.length, joined: joined.size }, feeds: { total: feeds.length, failing }, outbox: deps.outbox.depth() },
+      details: { online, rooms: { configured: configured.length, joined: joined.size }, feeds: { total: feeds.length, failing }, outbox },
     };
   };
 }

@@ -17,7 +17,7 @@ export interface Health {
 export interface OpsServerDeps {
   readonly host: string;
   readonly port: number;
-  readonly health: () => Health;
+  readonly health: () => Promise<Health>;
   readonly metrics: Metrics;
   readonly log: Logger;
   /** WebSub callbacks (`…/websub/<id>`), when a public URL is configured. */
@@ -46,10 +46,16 @@ export function createOpsServer(deps: OpsServerDeps) {
           return;
         }
         if (path === "/healthz") {
-          const health = deps.health();
-          res
-            .writeHead(health.ok ? 200 : 503, { "content-type": "application/json", "cache-control": "no-store" })
-            .end(JSON.stringify({ status: health.ok ? "ok" : "unavailable", reasons: health.reasons, ...health.details }));
+          deps.health().then(
+            (health) =>
+              res
+                .writeHead(health.ok ? 200 : 503, { "content-type": "application/json", "cache-control": "no-store" })
+                .end(JSON.stringify({ status: health.ok ? "ok" : "unavailable", reasons: health.reasons, ...health.details })),
+            (err: unknown) => {
+              deps.log.error({ err }, "health check failed");
+              res.writeHead(500).end();
+            },
+          );
           return;
         }
         if (path === "/metrics") {

@@ -2,7 +2,7 @@ import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { PollOutcome } from "../polling/poller.js";
 
 export interface MetricSources {
-  readonly outboxDepth: () => number;
+  readonly outboxDepth: () => Promise<number>;
   readonly roomsJoined: () => number;
   readonly roomsConfigured: () => number;
   /** Each feed's current wait between reads and its basis (fixed, history, push, ...). */
@@ -58,8 +58,9 @@ export function createMetrics(sources: MetricSources) {
     name: "herald_outbox_depth",
     help: "Announcements waiting to be sent",
     registers: [registry],
-    collect() {
-      this.set(sources.outboxDepth());
+    // prom-client awaits an asynchronous collect before it answers the scrape.
+    async collect() {
+      this.set(await sources.outboxDepth());
     },
   });
   new Gauge({

@@ -25,8 +25,8 @@ export async function importOpml(config: HeraldConfig, file: string, intervalMs:
   }
   const store = await openStore(config.store, Date.now);
   try {
-    const registry = createRegistry(store);
-    registry.reconcile(config.feeds, config.rooms);
+    const registry = await createRegistry(store);
+    await registry.reconcile(config.feeds, config.rooms);
     const names = new Set(registry.feeds().map((f) => f.name));
     const urls = new Set(registry.feeds().flatMap((f) => (f.kind === "http" ? [f.url] : [])));
     let added = 0;
@@ -36,7 +36,7 @@ export async function importOpml(config: HeraldConfig, file: string, intervalMs:
         continue;
       }
       const name = feedName(feed.title, feed.xmlUrl, names);
-      registry.putFeed({ kind: "http", name, url: feed.xmlUrl, ...(intervalMs === undefined ? {} : { intervalMs }) }); // absent: auto
+      await registry.putFeed({ kind: "http", name, url: feed.xmlUrl, ...(intervalMs === undefined ? {} : { intervalMs }) }); // absent: auto
       names.add(name);
       urls.add(feed.xmlUrl);
       added++;
@@ -46,7 +46,7 @@ export async function importOpml(config: HeraldConfig, file: string, intervalMs:
     io.stdout.write(`${added} feeds added, ${read.feeds.length - added} already there, ${read.skipped.length} skipped. Rooms announce a feed after “room <room> add <name>”.\n`);
     return 0;
   } finally {
-    store.close();
+    await store.close();
   }
 }
 
@@ -54,15 +54,16 @@ export async function importOpml(config: HeraldConfig, file: string, intervalMs:
 export async function exportOpml(config: HeraldConfig, io: Io): Promise<number> {
   const store = await openStore(config.store, Date.now);
   try {
-    const registry = createRegistry(store);
-    registry.reconcile(config.feeds, config.rooms);
+    const registry = await createRegistry(store);
+    await registry.reconcile(config.feeds, config.rooms);
     const state = store.feedState;
     const feeds = registry.feeds();
     for (const f of feeds) if (f.kind === "folder") io.stderr.write(`not exported (a Markdown folder, not a feed URL): ${f.name} ${f.path}\n`);
-    const http = feeds.flatMap((f) => (f.kind === "http" ? [{ name: f.name, title: state.get(f.name)?.title, url: f.url }] : []));
+    const http = [];
+    for (const f of feeds) if (f.kind === "http") http.push({ name: f.name, title: (await state.get(f.name))?.title, url: f.url });
     io.stdout.write(buildOpml("Herald feeds", http, new Date()));
     return 0;
   } finally {
-    store.close();
+    await store.close();
   }
 }

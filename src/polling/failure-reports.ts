@@ -19,23 +19,27 @@ export interface FailureReportDeps {
  */
 export function createFailureReports(deps: FailureReportDeps) {
   return {
-    onPolled(feed: string, outcome: PollOutcome): void {
-      const state = deps.feedState.get(feed);
+    /**
+     * Reads, decides and records in turns: the poller awaits this before the feed's next poll, so
+     * two outcomes of one feed are never judged against the same stored state (one report, not two).
+     */
+    async onPolled(feed: string, outcome: PollOutcome): Promise<void> {
+      const state = await deps.feedState.get(feed);
       if (!state) return;
       const now = deps.now();
       if (outcome.result !== "error") {
         if (state.failureReportedAt !== undefined) {
           // Said once even if we are offline right now: a recovery is good news, not an alarm.
           deps.notifyAdmins(`Feed ${feed} works again.`);
-          deps.feedState.recordFailureReported(feed, undefined);
+          await deps.feedState.recordFailureReported(feed, undefined);
         }
         return;
       }
       if (outcome.gone) {
         if (state.goneAt === undefined) {
-          deps.feedState.recordGone(feed, now);
+          await deps.feedState.recordGone(feed, now);
           const told = deps.notifyAdmins(`Feed ${feed} is gone (HTTP 410 at ${state.url}); I stopped polling it. “feed remove ${feed}” forgets it; a new URL in the config starts it again.`);
-          if (told) deps.feedState.recordFailureReported(feed, now);
+          if (told) await deps.feedState.recordFailureReported(feed, now);
         }
         return;
       }
@@ -44,7 +48,7 @@ export function createFailureReports(deps: FailureReportDeps) {
       const told = deps.notifyAdmins(
         `Feed ${feed} has been failing for ${formatDuration(now - state.errorSince)}: ${outcome.error}. I keep trying and will tell you when it works again.`,
       );
-      if (told) deps.feedState.recordFailureReported(feed, now);
+      if (told) await deps.feedState.recordFailureReported(feed, now);
     },
   };
 }

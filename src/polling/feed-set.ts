@@ -36,6 +36,8 @@ export function createFeedSet(deps: FeedSetDeps) {
   let watchers: { close(): void }[] = [];
   /** Moves of file-made feeds already told about in this run, as "name url". */
   const warned = new Set<string>();
+  /** Counts apply() calls: only the latest one may hand its feeds to the poller. */
+  let applying = 0;
 
   const toSpec = (feed: LiveFeed): FeedSpec => ({
     name: feed.name,
@@ -55,9 +57,15 @@ export function createFeedSet(deps: FeedSetDeps) {
 
   return {
     /** Applies the live configuration's feeds; call again whenever they change. */
-    apply(): void {
-      const feeds = deps.registry.feeds().filter((f) => {
-        const state = deps.feedState.get(f.name);
+    async apply(): Promise<void> {
+      const call = ++applying;
+      const live = deps.registry.feeds();
+      const states = await Promise.all(live.map((f) => deps.feedState.get(f.name)));
+      // A later apply started while these states were read: it has the newer configuration, and
+      // this one must not set the poller back to the older one after it.
+      if (call !== applying) return;
+      const feeds = live.filter((f, i) => {
+        const state = states[i];
         return state?.goneAt === undefined || state.url !== feedLocation(f);
       });
       deps.poller.setFeeds(feeds.map(toSpec));
@@ -81,7 +89,7 @@ export function createFeedSet(deps: FeedSetDeps) {
       if (feed?.kind !== "http") return;
       if (deps.registry.feedOrigin(name) === "admin") {
         log.info({ feed: name, from: feed.url, to: url }, "feed moved permanently; remembering the new URL");
-        deps.registry.putFeed({ ...feed, url });
+        void deps.registry.putFeed({ ...feed, url }).catch((err: unknown) => log.error({ feed: name, url, err }, "could not remember the feed's new URL"));
         return;
       }
       log.warn({ feed: name, from: feed.url, to: url }, "feed moved permanently; update its url in the config file");

@@ -41,7 +41,7 @@ export interface PollerDeps {
   readonly feedState: FeedStateStore;
   readonly entries: EntryStore;
   /** The rooms and users subscribed to a feed right now. */
-  readonly targetsFor: (feed: string) => readonly Target[];
+  readonly targetsFor: (feed: string) => Promise<readonly Target[]>;
   /** Called after announcements were queued, so delivery can start at once. */
   readonly onQueued: (feed: string, targets: readonly Target[]) => void;
   readonly log: Logger;
@@ -50,14 +50,17 @@ export interface PollerDeps {
   readonly maxBackoffMs?: number;
   /** A feed answered with a permanent redirect (and the new address gave a readable feed). */
   readonly onMoved?: (feed: string, url: string) => void;
-  /** Told of every poll's outcome and duration (metrics). */
-  readonly onPolled?: (feed: string, outcome: PollOutcome, ms: number) => void;
+  /**
+   * Told of every poll's outcome and duration (metrics, failure reports). A returned promise is
+   * awaited before the feed can be polled again, so its reads and writes never overlap the next poll's.
+   */
+  readonly onPolled?: (feed: string, outcome: PollOutcome, ms: number) => void | Promise<void>;
   /** Flood limits for a feed's new entries (max age, per-read cap and its footer). */
   readonly floodPolicy?: (feed: string, about: { readonly title: string | undefined; readonly link: string }) => FloodPolicy;
   /** How long after its announcement a changed post is corrected (XEP-0308); 0 or absent: never. */
   readonly correctionsMs?: number;
   /** Whether a target wants a post of a feed (its filter); absent: every target wants every post. */
-  readonly accepts?: (feed: string) => Accepts;
+  readonly accepts?: (feed: string) => Promise<Accepts>;
   /** Bounds of adaptive intervals (fetch.min_interval, fetch.max_interval). */
   readonly adaptive?: { readonly minMs: number; readonly maxMs: number };
   /** Whether a WebSub hub pushes this feed now: then polling is only a safety net, at the ceiling. */
@@ -101,6 +104,13 @@ export type Poller = ReturnType<typeof createPoller>;
 export function createPoller(deps: PollerDeps) {
   const { log } = deps;
   const feeds = new Map<string, Scheduled>();
+  /**
+   * The poll under way of each feed, whichever item runs it. An item's own polls never overlap
+   * (runNow), but setFeeds replaces the item of a feed whose location changed (a permanent
+   * redirect does so from inside the poll) while the old one may still be reading: the new item's
+   * poll waits for it, so the two never interleave their reads and writes of the feed's state.
+   */
+  const underway = new Map<string, Promise<PollOutcome>>();
   let started = false;
 
   const adaptive = deps.adaptive ?? DEFAULT_ADAPTIVE;
@@ -109,22 +119,23 @@ export function createPoller(deps: PollerDeps) {
   async function poll(item: Scheduled, source: ReadSource, pushed: boolean): Promise<PollOutcome> {
     const { spec } = item;
     const startedAt = deps.now();
-    const state = deps.feedState.open(spec.name, spec.location);
+    const state = await deps.feedState.open(spec.name, spec.location);
     let outcome: PollOutcome;
     try {
       const read = await source(state.validators);
       if (read.permanentRedirect && read.permanentRedirect !== spec.location) deps.onMoved?.(spec.name, read.permanentRedirect);
       learn(item, read, pushed);
       if (read.kind === "not-modified") {
-        deps.feedState.recordNotModified(spec.name, deps.now());
+        await deps.feedState.recordNotModified(spec.name, deps.now());
         outcome = { result: "not-modified" };
       } else {
         const baseline = state.baselineAt === undefined;
-        const targets = deps.targetsFor(spec.name);
+        const targets = await deps.targetsFor(spec.name);
+        const accepts = await deps.accepts?.(spec.name);
         const policy = deps.floodPolicy?.(spec.name, { title: read.title ?? state.title, link: read.link ?? spec.location });
-        const recorded = recordRead(deps.entries, spec.name, read.entries, targets, baseline, deps.now(), policy, deps.correctionsMs ?? 0, deps.accepts?.(spec.name), deps.backfillFor?.(spec.name));
+        const recorded = await recordRead(deps.entries, spec.name, read.entries, targets, baseline, deps.now(), policy, deps.correctionsMs ?? 0, accepts, deps.backfillFor?.(spec.name));
         const corrected = recorded.corrections > 0 ? { corrections: recorded.corrections } : {};
-        deps.feedState.recordFetched(spec.name, read.title, read.validators, deps.now());
+        await deps.feedState.recordFetched(spec.name, read.title, read.validators, deps.now());
         if (baseline) outcome = { result: "baseline", entries: recorded.added.length };
         else if (recorded.added.length === 0) outcome = { result: "unchanged", ...corrected };
         else outcome = { result: "new", added: recorded.added.length, queued: recorded.queued, tooOld: recorded.tooOld, folded: recorded.folded, ...corrected };
@@ -132,7 +143,7 @@ export function createPoller(deps: PollerDeps) {
       }
     } catch (err) {
       const error = err instanceof Error ? err.message : String(err);
-      deps.feedState.recordError(spec.name, error, deps.now());
+      await deps.feedState.recordError(spec.name, error, deps.now());
       if (err instanceof SourceError) {
         const { temporary, gone, retryAfterMs } = err;
         outcome = { result: "error", error, temporary, ...(gone ? { gone } : {}), ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
@@ -143,7 +154,12 @@ export function createPoller(deps: PollerDeps) {
       }
     }
     const fields = { feed: spec.name, ms: deps.now() - startedAt, ...outcome };
-    deps.onPolled?.(spec.name, outcome, fields.ms);
+    try {
+      await deps.onPolled?.(spec.name, outcome, fields.ms);
+    } catch (err) {
+      // The poll's own outcome stands; only what was to be told of it failed.
+      log.error({ feed: spec.name, err }, "could not handle a poll's outcome");
+    }
     // The same error again is news to nobody: logged once at warn, then at debug.
     if (outcome.result === "error") log[state.lastError === outcome.error ? "debug" : "warn"](fields, "poll failed");
     else if (outcome.result === "new" || outcome.result === "baseline") log.info(fields, "polled");
@@ -157,9 +173,9 @@ export function createPoller(deps: PollerDeps) {
    * at once (nor spend the start-up's CPU on it). A feed never read, failing, moved, or a folder
    * (whose files may have changed while Herald was down) is read at once.
    */
-  function notDueFor(item: Scheduled): number {
+  async function notDueFor(item: Scheduled): Promise<number> {
     if (!/^https?:/i.test(item.spec.location)) return 0;
-    const state = deps.feedState.get(item.spec.name);
+    const state = await deps.feedState.get(item.spec.name);
     if (state?.lastPolledAt === undefined || state.baselineAt === undefined || state.lastError !== undefined || state.url !== item.spec.location) return 0;
     return Math.max(0, state.lastPolledAt + (item.spec.intervalMs ?? adaptive.minMs) - deps.now());
   }
@@ -240,18 +256,24 @@ export function createPoller(deps: PollerDeps) {
     }
     clearTimeout(item.timer);
     item.nextAt = undefined;
-    item.running = poll(item, source, source !== item.spec.read)
+    const name = item.spec.name;
+    const pushed = source !== item.spec.read;
+    const before = underway.get(name);
+    const running: Promise<PollOutcome> = (before === undefined ? poll(item, source, pushed) : before.then(() => poll(item, source, pushed)))
       .catch((err: unknown): PollOutcome => {
-        log.error({ feed: item.spec.name, err }, "poll crashed");
+        log.error({ feed: name, err }, "poll crashed");
         return { result: "error", error: err instanceof Error ? err.message : String(err), temporary: true };
       })
       .then((outcome) => {
         item.running = undefined;
+        if (underway.get(name) === running) underway.delete(name);
         const delay = nextDelay(item, outcome);
-        if (feeds.get(item.spec.name) === item && delay !== undefined) schedule(item, delay);
+        if (feeds.get(name) === item && delay !== undefined) schedule(item, delay);
         return outcome;
       });
-    return item.running;
+    underway.set(name, running);
+    item.running = running;
+    return running;
   }
 
   return {
@@ -287,13 +309,19 @@ export function createPoller(deps: PollerDeps) {
         if (started) void runNow(item);
       }
     },
-    start(): void {
+    /** Starts polling; resolves once every feed is read or has its first read scheduled. */
+    async start(): Promise<void> {
       started = true;
-      for (const item of feeds.values()) {
-        const wait = notDueFor(item);
+      const items = [...feeds.values()];
+      const waits = await Promise.all(items.map(notDueFor));
+      items.forEach((item, i) => {
+        // While the feed states were read, the feed may have been removed or replaced (setFeeds),
+        // polled (pollNow, a push) or the poller stopped: it needs no first read from here then.
+        if (!started || feeds.get(item.spec.name) !== item || item.running || item.nextAt !== undefined) return;
+        const wait = waits[i]!;
         if (wait > 0) schedule(item, wait);
         else void runNow(item);
-      }
+      });
     },
     /** Polls one feed now (an admin's "feed poll", or a test). */
     pollNow(name: string): Promise<PollOutcome> | undefined {
@@ -324,7 +352,8 @@ export function createPoller(deps: PollerDeps) {
     async stop(): Promise<void> {
       started = false;
       for (const item of feeds.values()) clearTimeout(item.timer);
-      await Promise.all([...feeds.values()].flatMap((i) => [i.running, i.rerun]));
+      // underway also holds the polls of feeds removed or replaced meanwhile, still writing.
+      await Promise.all([...feeds.values()].flatMap((i) => [i.running, i.rerun]).concat([...underway.values()]));
     },
   };
 }

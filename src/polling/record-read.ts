@@ -23,7 +23,7 @@ export interface ReadRecord {
  * baseline (its first), the announcements the flood policy makes of them for `targets`, and the
  * corrections of posts that changed, all in the store's one transaction.
  */
-export function recordRead(
+export async function recordRead(
   entries: EntryStore,
   feed: string,
   read: readonly Entry[],
@@ -34,11 +34,11 @@ export function recordRead(
   correctionsMs = 0,
   accepts?: Accepts,
   backfill: readonly Backfill[] = [],
-): ReadRecord {
+): Promise<ReadRecord> {
   let plan: AnnouncementPlan | undefined;
   let corrections = 0;
   const touched = new Map<string, Target>();
-  const recorded = entries.record(feed, read, now, (added, changed) => {
+  const recorded = await entries.record(feed, read, now, (added, changed) => {
     const filled = planBackfill(read, backfill);
     if (baseline) {
       for (const a of filled) touched.set(`${a.target.kind} ${a.target.address}`, a.target);

@@ -1,7 +1,11 @@
 /**
  * What the rest of Herald may ask of its database, engine-neutral: every other module imports
- * these interfaces, never an engine. SQL lives only under `store/sqlite/` (the one dialect today);
- * a second engine implements these interfaces beside it and is chosen in `store/open.ts`.
+ * these interfaces, never an engine. SQL lives only under `store/sqlite/` (embedded, the default)
+ * and `store/postgres/` (a server shared by several instances); `store/open.ts` picks one.
+ *
+ * Every method is asynchronous, since a database server answers over the network. Callbacks that
+ * run inside a transaction (`record`'s `announce`, a digest's `compose`) stay synchronous and pure:
+ * they only compute, so the engine can hold its transaction open for no longer than the SQL.
  */
 import type { Entry } from "../sources/entry.js";
 import type { Validators } from "../sources/http/fetch.js";
@@ -73,13 +77,13 @@ export interface EntryStore {
     entries: readonly Entry[],
     now: number,
     announce?: (added: readonly Entry[], changed: readonly ChangedEntry[]) => readonly QueuedAnnouncement[],
-  ): RecordResult;
+  ): Promise<RecordResult>;
   /** The newest posts, of one feed or all, newest first. */
-  latest(limit: number, feed?: string): StoredEntry[];
+  latest(limit: number, feed?: string): Promise<StoredEntry[]>;
   /** Posts whose title or text contain every word (prefix match), newest first. */
-  search(words: readonly string[], limit: number): StoredEntry[];
+  search(words: readonly string[], limit: number): Promise<StoredEntry[]>;
   /** Each feed's newest post date (ms). */
-  newestByFeed(): Map<string, number>;
+  newestByFeed(): Promise<Map<string, number>>;
 }
 
 /** One message waiting for a target: a post to render, or a ready text (a digest). */
@@ -110,15 +114,15 @@ export type PendingAnnouncement =
 /** The announcement outbox: a row waits, pending, until its target confirmed it. */
 export interface Outbox {
   /** The oldest pending announcements of a target, oldest first. */
-  pending(target: Target, limit: number): PendingAnnouncement[];
-  markSent(id: number, now: number, stanzaId: string | undefined): void;
+  pending(target: Target, limit: number): Promise<PendingAnnouncement[]>;
+  markSent(id: number, now: number, stanzaId: string | undefined): Promise<void>;
   /** Queues a ready message (a digest). */
-  queueText(target: Target, body: string, now: number): void;
+  queueText(target: Target, body: string, now: number): Promise<void>;
   /** The targets with announcements waiting. */
-  targetsWithPending(): Target[];
+  targetsWithPending(): Promise<Target[]>;
   /** Forgets what waited for a target Herald no longer serves; returns how many. */
-  dropPending(target: Target): number;
-  depth(): number;
+  dropPending(target: Target): Promise<number>;
+  depth(): Promise<number>;
 }
 
 export interface FeedState {
@@ -139,16 +143,16 @@ export interface FeedState {
 
 export interface FeedStateStore {
   /** Returns the state of a feed, creating it on first sight (or starting afresh after its URL changed). */
-  open(feed: string, url: string): FeedState;
-  get(feed: string): FeedState | undefined;
-  recordFetched(feed: string, title: string | undefined, validators: Validators, now: number): void;
-  recordNotModified(feed: string, now: number): void;
+  open(feed: string, url: string): Promise<FeedState>;
+  get(feed: string): Promise<FeedState | undefined>;
+  recordFetched(feed: string, title: string | undefined, validators: Validators, now: number): Promise<void>;
+  recordNotModified(feed: string, now: number): Promise<void>;
   /** Forgets a removed feed's state: a feed added later under the same name starts with a baseline. */
-  forget(feed: string): void;
-  recordError(feed: string, error: string, now: number): void;
+  forget(feed: string): Promise<void>;
+  recordError(feed: string, error: string, now: number): Promise<void>;
   /** Remembers that the admins were told of the failure (or, with undefined, of the recovery). */
-  recordFailureReported(feed: string, at: number | undefined): void;
-  recordGone(feed: string, at: number | undefined): void;
+  recordFailureReported(feed: string, at: number | undefined): Promise<void>;
+  recordGone(feed: string, at: number | undefined): Promise<void>;
 }
 
 /** Personal subscriptions: a person's bare JID gets a feed's announcements by direct message. */
@@ -157,15 +161,15 @@ export interface SubscriptionStore {
    * Subscribes, or changes the words of a subscription (only posts matching one of them come; none:
    * every post). Returns false when the person was already subscribed with the same words.
    */
-  subscribe(jid: string, feed: string, terms?: readonly string[]): boolean;
+  subscribe(jid: string, feed: string, terms?: readonly string[]): Promise<boolean>;
   /** Returns false when there was nothing to remove. */
-  unsubscribe(jid: string, feed: string): boolean;
-  forgetFeed(feed: string): void;
-  feedsOf(jid: string): string[];
-  subscriptionsOf(jid: string): { feed: string; terms: string[] }[];
-  subscribersOf(feed: string): string[];
+  unsubscribe(jid: string, feed: string): Promise<boolean>;
+  forgetFeed(feed: string): Promise<void>;
+  feedsOf(jid: string): Promise<string[]>;
+  subscriptionsOf(jid: string): Promise<{ feed: string; terms: string[] }[]>;
+  subscribersOf(feed: string): Promise<string[]>;
   /** The words of a subscription, as typed (filter terms). */
-  termsOf(jid: string, feed: string): string[];
+  termsOf(jid: string, feed: string): Promise<string[]>;
 }
 
 /**
@@ -181,11 +185,18 @@ export interface LiveRow<T> {
   readonly removed: boolean;
 }
 
+export type LiveTableName = "feeds" | "rooms" | "pubsub_nodes";
+
 export interface LiveTable<T> {
-  all(): LiveRow<T>[];
-  put(row: LiveRow<T>): void;
-  delete(key: string): void;
+  all(): Promise<LiveRow<T>[]>;
+  put(row: LiveRow<T>): Promise<void>;
+  delete(key: string): Promise<void>;
 }
+
+/** One write to a live table, for `Store.applyLive`. */
+export type LiveChange =
+  | { readonly table: LiveTableName; readonly put: LiveRow<unknown> }
+  | { readonly table: LiveTableName; readonly delete: string };
 
 /** A target that refuses Herald's announcements, since when and why (its rows wait, pending). */
 export interface Refusal {
@@ -199,11 +210,11 @@ export interface Refusal {
 /** Targets refusing announcements, kept across restarts so `status` and the admins' notice survive them. */
 export interface RefusalStore {
   /** Records that a target refuses, keeping the first `since` of an ongoing refusal; the reason is the latest. */
-  record(target: Target, reason: string, now: number): void;
+  record(target: Target, reason: string, now: number): Promise<void>;
   /** The target accepts again; returns the refusal that ended, if there was one. */
-  clear(target: Target): Refusal | undefined;
-  markTold(target: Target, at: number): void;
-  all(): Refusal[];
+  clear(target: Target): Promise<Refusal | undefined>;
+  markTold(target: Target, at: number): Promise<void>;
+  all(): Promise<Refusal[]>;
 }
 
 /** A post listed in a digest. */
@@ -232,7 +243,11 @@ export interface DigestStore {
    * undefined when nothing was due (the first sight of a digest only starts its first period),
    * else how many posts the period had (0: nothing was queued).
    */
-  close(period: DigestPeriod, now: number, compose: (posts: readonly DigestPost[], since: number) => string): number | undefined;
+  close(
+    period: DigestPeriod,
+    now: number,
+    compose: (posts: readonly DigestPost[], since: number) => string,
+  ): Promise<number | undefined>;
 }
 
 /** The whole database. */
@@ -246,10 +261,10 @@ export interface Store {
   readonly digests: DigestStore;
   readonly refusals: RefusalStore;
   /** The live configuration's tables: feeds by name, rooms by JID, PubSub nodes by xmpp: URI. */
-  liveTable<T>(table: "feeds" | "rooms" | "pubsub_nodes"): LiveTable<T>;
-  /** Runs `fn` in one transaction (nested calls join it); rolls back if it throws. */
-  transaction<T>(fn: () => T): T;
-  close(): void;
+  liveTable<T>(table: LiveTableName): LiveTable<T>;
+  /** Applies several live-table writes in one transaction, in order: all of them or none. */
+  applyLive(changes: readonly LiveChange[]): Promise<void>;
+  close(): Promise<void>;
 }
 
 /** The database was written by a newer Herald; running older code on it could corrupt it. */

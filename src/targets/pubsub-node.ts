@@ -30,7 +30,7 @@ export interface PubsubNodeTargetDeps {
   /** Every node Herald serves (their addresses), to create them as each session starts. */
   readonly nodes: () => readonly string[];
   /** A feed's title as last read (or its name): the node's title when the config gives none. */
-  readonly feedTitle: (feed: string) => string;
+  readonly feedTitle: (feed: string) => Promise<string>;
   /** The first feed a node takes, whose title names the node when the config gives none. */
   readonly firstFeed: (address: string) => string | undefined;
   /** Tells the admins something a person must act on. */
@@ -124,7 +124,7 @@ export function createPubsubNodeTarget(deps: PubsubNodeTargetDeps): TargetChanne
       deps.log?.warn({ target: address }, "a message without a post cannot be published to a node; skipped");
       return { kind: "delivered" };
     }
-    const feedTitle = deps.feedTitle(deps.firstFeed(address) ?? post.feed);
+    const feedTitle = await deps.feedTitle(deps.firstFeed(address) ?? post.feed);
     const notCreated = await ensureNode(address, node, settings, feedTitle);
     if (notCreated) return notCreated;
     const itemId = itemIdOf(post.feed, post.entry.key);
@@ -182,9 +182,9 @@ export function createPubsubNodeTarget(deps: PubsubNodeTargetDeps): TargetChanne
         const settings = deps.node(address);
         const feed = deps.firstFeed(address);
         if (node === undefined || settings === undefined) continue;
-        ensureNode(address, node, settings, feed === undefined ? node.node : deps.feedTitle(feed)).catch((err: unknown) =>
-          deps.log?.warn({ target: address, err }, "could not create or find the PubSub node; trying again with its first post"),
-        );
+        (feed === undefined ? Promise.resolve(node.node) : deps.feedTitle(feed))
+          .then((title) => ensureNode(address, node, settings, title))
+          .catch((err: unknown) => deps.log?.warn({ target: address, err }, "could not create or find the PubSub node; trying again with its first post"));
       }
     },
     stop: () => undefined,

@@ -1,6 +1,6 @@
 import type { Entry } from "../../sources/entry.js";
 import type { Db } from "./engine.js";
-import type { DigestPeriod, DigestPost, DigestStore, Outbox } from "../store.js";
+import type { DigestPeriod, DigestPost, DigestStore } from "../store.js";
 
 /** Digest periods in SQLite; a closed period's message goes into the outbox in the same transaction. */
 function toEntry(p: { entry_key: string; title: string; link: string | null; author: string | null; summary_html: string; categories: string; published_at: number | null }): Entry {
@@ -15,9 +15,12 @@ function toEntry(p: { entry_key: string; title: string; link: string | null; aut
   };
 }
 
-export function createDigestStore(db: Db, outbox: Outbox): DigestStore {
+export function createDigestStore(db: Db): DigestStore {
   const last = db.prepare<[string], { end: number | null }>("SELECT MAX(period_end) AS end FROM digests WHERE room = ?");
   const record = db.prepare("INSERT OR IGNORE INTO digests (room, period_end, posts, created_at) VALUES (?, ?, ?, ?)");
+  // The digest's message is queued by this transaction's own statement (the outbox's queueText,
+  // now asynchronous, could not run inside it); the row is the one Outbox.queueText writes.
+  const queueText = db.prepare("INSERT INTO announcements (target_kind, target, body, created_at) VALUES ('room', ?, ?, ?)");
   // A feed's baseline (its first read) is never news, nor is a post dated before max age.
   const posts = db.prepare<[string, number, number, number], { feed: string; entry_key: string; title: string; link: string | null; author: string | null; summary_html: string; categories: string; published_at: number | null }>(
     `SELECT e.feed, e.entry_key, e.title, e.link, e.author, e.summary_html, e.categories, e.published_at FROM entries e JOIN feed_state s ON s.feed = e.feed
@@ -42,9 +45,14 @@ export function createDigestStore(db: Db, outbox: Outbox): DigestStore {
         .map((p) => ({ feed: p.feed, title: p.title, link: p.link ?? undefined })),
     );
     record.run(room, due, found.length, now);
-    if (found.length > 0) outbox.queueText({ kind: "room", address: room }, compose(found, start), now);
+    if (found.length > 0) queueText.run(room, compose(found, start), now);
     return found.length;
   });
 
-  return { close };
+  return {
+    // Synchronous underneath: `compose` runs inside the transaction before this resolves.
+    async close(period, now, compose) {
+      return close(period, now, compose);
+    },
+  };
 }

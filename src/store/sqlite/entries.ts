@@ -128,11 +128,15 @@ export function createEntryStore(db: Db): EntryStore {
   );
 
   return {
-    record,
-    latest(limit: number, feed?: string): StoredEntry[] {
+    // The SQLite driver is synchronous: the whole transaction, `announce` included, runs before
+    // this resolves, exactly as it did before the interface became asynchronous.
+    async record(feed, entries, now, announce) {
+      return record(feed, entries, now, announce);
+    },
+    async latest(limit: number, feed?: string): Promise<StoredEntry[]> {
       return (feed ? latestOne.all(feed, limit) : latestAll.all(limit)).map(toStored);
     },
-    search(words: readonly string[], limit: number): StoredEntry[] {
+    async search(words: readonly string[], limit: number): Promise<StoredEntry[]> {
       // Each word becomes a quoted FTS5 string with a prefix star: user input never reaches the
       // query syntax (no column filters, no NEAR, no syntax errors).
       const query = words.map((w) => `"${w.replace(/"/g, '""')}"*`).join(" ");
@@ -140,7 +144,7 @@ export function createEntryStore(db: Db): EntryStore {
       const many = matchesUpTo.get(query, MANY_MATCHES)!.n >= MANY_MATCHES;
       return (many ? searchMany : searchFew).all(query, limit).map(toStored);
     },
-    newestByFeed(): Map<string, number> {
+    async newestByFeed(): Promise<Map<string, number>> {
       return new Map(newest.all().map((r) => [r.feed, r.newest]));
     },
   };

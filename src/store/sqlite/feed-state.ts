@@ -39,7 +39,7 @@ export function createFeedStateStore(db: Db): FeedStateStore {
 
   return {
     /** Returns the state of a feed, creating it on first sight (or after its URL changed). */
-    open(feed: string, url: string): FeedState {
+    async open(feed: string, url: string): Promise<FeedState> {
       // Every poll opens its feed: one read when nothing changed, the writes only when they do.
       const row = get.get(feed);
       if (row !== undefined && row.url === url) return toState(row);
@@ -47,28 +47,28 @@ export function createFeedStateStore(db: Db): FeedStateStore {
       setUrl.run({ feed, url });
       return toState(get.get(feed)!);
     },
-    get(feed: string): FeedState | undefined {
+    async get(feed: string): Promise<FeedState | undefined> {
       const row = get.get(feed);
       return row ? toState(row) : undefined;
     },
-    recordFetched(feed: string, title: string | undefined, validators: Validators, now: number): void {
+    async recordFetched(feed: string, title: string | undefined, validators: Validators, now: number): Promise<void> {
       ok.run({ feed, title: title ?? null, etag: validators.etag ?? null, lastModified: validators.lastModified ?? null, now });
     },
-    recordNotModified(feed: string, now: number): void {
+    async recordNotModified(feed: string, now: number): Promise<void> {
       notModified.run({ feed, now });
     },
     /** Forgets a removed feed's state: a feed added later under the same name starts with a baseline. */
-    forget(feed: string): void {
+    async forget(feed: string): Promise<void> {
       forget.run(feed);
     },
-    recordError(feed: string, error: string, now: number): void {
+    async recordError(feed: string, error: string, now: number): Promise<void> {
       failed.run({ feed, error, now });
     },
     /** Remembers that the admins were told of the failure (or, with undefined, of the recovery). */
-    recordFailureReported(feed: string, at: number | undefined): void {
+    async recordFailureReported(feed: string, at: number | undefined): Promise<void> {
       reported.run(at ?? null, feed);
     },
-    recordGone(feed: string, at: number | undefined): void {
+    async recordGone(feed: string, at: number | undefined): Promise<void> {
       gone.run(at ?? null, feed);
     },
   };

@@ -41,23 +41,23 @@ export function createOutbox(db: Db): Outbox {
   const queueText = db.prepare("INSERT INTO announcements (target_kind, target, body, created_at) VALUES (?, ?, ?, ?)");
 
   return {
-    pending(target, limit) {
+    async pending(target, limit) {
       return pending.all(target.kind, target.address, limit).map(toPending);
     },
-    markSent(id, now, stanzaId) {
+    async markSent(id, now, stanzaId) {
       sent.run(now, stanzaId ?? null, id);
     },
-    queueText(target, body, now) {
+    async queueText(target, body, now) {
       queueText.run(target.kind, target.address, body, now);
     },
-    targetsWithPending() {
+    async targetsWithPending() {
       // A kind this Herald does not know (written by a newer one) waits for the Herald that does.
       return targets.all().flatMap((r) => (KINDS.has(r.target_kind) ? [{ kind: r.target_kind as TargetKind, address: r.target }] : []));
     },
-    dropPending(target) {
+    async dropPending(target) {
       return Number(drop.run(target.kind, target.address).changes);
     },
-    depth() {
+    async depth() {
       return countPending.get()!.n;
     },
   };

@@ -19,18 +19,19 @@ export function createRefusalStore(db: Db): RefusalStore {
   const told = db.prepare("UPDATE refusals SET told_at = ? WHERE target_kind = ? AND target = ?");
   const all = db.prepare<[], Row>("SELECT * FROM refusals ORDER BY since");
   return {
-    record(target, reason, now) {
+    async record(target, reason, now) {
       upsert.run(target.kind, target.address, reason, now);
     },
-    clear(target) {
+    async clear(target) {
+      // No await between the read and the delete: the synchronous driver makes the pair atomic.
       const row = get.get(target.kind, target.address);
       if (!row) return undefined;
       del.run(target.kind, target.address);
       return toRefusal(row);
     },
-    markTold(target, at) {
+    async markTold(target, at) {
       told.run(at, target.kind, target.address);
     },
-    all: () => all.all().map(toRefusal),
+    all: async () => all.all().map(toRefusal),
   };
 }

@@ -9,27 +9,27 @@ export function createSubscriptionStore(db: Db, now: () => number): Subscription
   const ofUser = db.prepare<[string], { feed: string; terms: string }>("SELECT feed, terms FROM subscriptions WHERE jid = ? ORDER BY feed");
   const ofFeed = db.prepare<[string], { jid: string; terms: string }>("SELECT jid, terms FROM subscriptions WHERE feed = ? ORDER BY jid");
   return {
-    subscribe(jid, feed, terms = []) {
+    async subscribe(jid, feed, terms = []) {
       const json = JSON.stringify(terms);
       if (add.run(jid, feed, now(), json).changes > 0) return true;
       return setTerms.run(json, jid, feed, json).changes > 0;
     },
-    unsubscribe(jid, feed) {
+    async unsubscribe(jid, feed) {
       return remove.run(jid, feed).changes > 0;
     },
-    forgetFeed(feed) {
+    async forgetFeed(feed) {
       removeFeed.run(feed);
     },
-    feedsOf(jid) {
+    async feedsOf(jid) {
       return ofUser.all(jid).map((r) => r.feed);
     },
-    subscriptionsOf(jid) {
+    async subscriptionsOf(jid) {
       return ofUser.all(jid).map((r) => ({ feed: r.feed, terms: JSON.parse(r.terms) as string[] }));
     },
-    subscribersOf(feed) {
+    async subscribersOf(feed) {
       return ofFeed.all(feed).map((r) => r.jid);
     },
-    termsOf(jid, feed) {
+    async termsOf(jid, feed) {
       return (JSON.parse(ofFeed.all(feed).find((r) => r.jid === jid)?.terms ?? "[]") as string[]);
     },
   };

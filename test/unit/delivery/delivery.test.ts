@@ -23,8 +23,8 @@ test("oldest first, and a room gets its burst at once, then one message per inte
   const db = await openDatabase(":memory:");
   const entries = createEntryStore(db);
   const outbox = createOutbox(db);
-  recordRead(entries, "blog", [], [], true, 0);
-  recordRead(entries, "blog", [post("c"), post("b"), post("a")], [{ kind: "room", address: "r@muc" }], false, 0);
+  await recordRead(entries, "blog", [], [], true, 0);
+  await recordRead(entries, "blog", [post("c"), post("b"), post("a")], [{ kind: "room", address: "r@muc" }], false, 0);
   const sent: string[] = [];
   // A room that reflects every message at once, as XEP-0045 §7.2.14 says it must.
   const rooms = { isJoined: () => true, roleIn: () => "participant", refusalIn: () => undefined, rejoin: () => undefined, events: new EventEmitter<RoomEvents>() };
@@ -54,15 +54,15 @@ test("oldest first, and a room gets its burst at once, then one message per inte
   await jest.advanceTimersByTimeAsync(1);
   expect(sent).toEqual(["a", "b", "c"]);
   await done;
-  expect(outbox.depth()).toBe(0);
+  expect(await outbox.depth()).toBe(0);
 });
 
 test("a send that fails leaves the announcement pending for the next try", async () => {
   const db = await openDatabase(":memory:");
   const entries = createEntryStore(db);
   const outbox = createOutbox(db);
-  recordRead(entries, "blog", [], [], true, 0);
-  recordRead(entries, "blog", [post("x")], [{ kind: "user", address: "u@x" }], false, 0);
+  await recordRead(entries, "blog", [], [], true, 0);
+  await recordRead(entries, "blog", [post("x")], [{ kind: "user", address: "u@x" }], false, 0);
   let fail = true;
   const person = createPersonTarget({
     online: () => true,
@@ -80,10 +80,10 @@ test("a send that fails leaves the announcement pending for the next try", async
     now: () => Date.now(),
   });
   await delivery.kick({ kind: "user", address: "u@x" });
-  expect(outbox.depth()).toBe(1);
+  expect(await outbox.depth()).toBe(1);
   fail = false;
   await delivery.kick({ kind: "user", address: "u@x" });
-  expect(outbox.depth()).toBe(0);
+  expect(await outbox.depth()).toBe(0);
 });
 
 describe("a room that refuses", () => {
@@ -92,8 +92,8 @@ describe("a room that refuses", () => {
     const entries = createEntryStore(db);
     const outbox = createOutbox(db);
     const refusals = createRefusalStore(db);
-    recordRead(entries, "blog", [], [], true, 0);
-    recordRead(entries, "blog", [post("c"), post("b"), post("a")], [{ kind: "room", address: "r@muc" }], false, 0);
+    await recordRead(entries, "blog", [], [], true, 0);
+    await recordRead(entries, "blog", [post("c"), post("b"), post("a")], [{ kind: "room", address: "r@muc" }], false, 0);
     const rooms = { isJoined: () => true, roleIn: () => role.now, refusalIn: () => undefined, rejoin: () => undefined, events: new EventEmitter<RoomEvents>() };
     const room = createRoomTarget({
       rooms,
@@ -121,11 +121,11 @@ describe("a room that refuses", () => {
     });
     await delivery.kick({ kind: "room", address: "r@muc" });
     expect(delivered).toEqual(["a"]);
-    expect(refusals.all().map((r) => r.reason)).toEqual(["the room asks me to wait (resource-constraint)"]);
+    expect((await refusals.all()).map((r) => r.reason)).toEqual(["the room asks me to wait (resource-constraint)"]);
     await jest.advanceTimersByTimeAsync(1200);
     expect(delivered).toEqual(["a", "b", "c"]);
-    expect(outbox.depth()).toBe(0);
-    expect(refusals.all()).toEqual([]);
+    expect(await outbox.depth()).toBe(0);
+    expect(await refusals.all()).toEqual([]);
   });
 
   test("without voice the room is parked; the posts go out, in order, when the room gives voice", async () => {
@@ -139,15 +139,15 @@ describe("a room that refuses", () => {
     await delivery.kick({ kind: "room", address: "r@muc" });
     expect(delivered).toEqual([]);
     expect(delivery.waitingReason({ kind: "room", address: "r@muc" })).toMatch(/no voice/);
-    expect(refusals.all().map((r) => r.reason)).toEqual([expect.stringMatching(/no voice/)]);
+    expect((await refusals.all()).map((r) => r.reason)).toEqual([expect.stringMatching(/no voice/)]);
     // XEP-0045 §8.4: a moderator grants voice; the room sends our new presence.
     role.now = "participant";
     rooms.events.emit("self", "r@muc", "participant", "none");
     await new Promise((r) => setImmediate(r));
     await delivery.kick({ kind: "room", address: "r@muc" });
     expect(delivered).toEqual(["a", "b", "c"]);
-    expect(outbox.depth()).toBe(0);
-    expect(refusals.all()).toEqual([]);
+    expect(await outbox.depth()).toBe(0);
+    expect(await refusals.all()).toEqual([]);
   });
 });
 
@@ -155,8 +155,8 @@ test("a direct message lost with its session stays pending and goes out again in
   const db = await openDatabase(":memory:");
   const entries = createEntryStore(db);
   const outbox = createOutbox(db);
-  recordRead(entries, "blog", [], [], true, 0);
-  recordRead(entries, "blog", [post("x")], [{ kind: "user", address: "u@x" }], false, 0);
+  await recordRead(entries, "blog", [], [], true, 0);
+  await recordRead(entries, "blog", [post("x")], [{ kind: "user", address: "u@x" }], false, 0);
   const origins: string[] = [];
   const outcomes = ["lost", "acknowledged"] as const;
   const person = createPersonTarget({
@@ -168,11 +168,11 @@ test("a direct message lost with its session stays pending and goes out again in
   });
   const delivery = createDelivery({ outbox, refusals: createRefusalStore(db), channels: [person], render: (a) => ({ text: a.entry!.key }), log: pino({ level: "silent" }), now: () => Date.now() });
   await delivery.kick({ kind: "user", address: "u@x" });
-  expect(outbox.depth()).toBe(1);
+  expect(await outbox.depth()).toBe(1);
   // Not again in the same session: the loss is only known once that session ended.
   delivery.newSession();
   await delivery.kick({ kind: "user", address: "u@x" });
-  expect(outbox.depth()).toBe(0);
+  expect(await outbox.depth()).toBe(0);
   expect(origins).toHaveLength(2);
   expect(origins[1]).toBe(origins[0]);
   expect(origins[0]).toMatch(/^herald-\d+-[0-9a-z]+$/);
@@ -183,8 +183,8 @@ test("a reflection that comes after the wait ended still counts: the row is sent
   const db = await openDatabase(":memory:");
   const entries = createEntryStore(db);
   const outbox = createOutbox(db);
-  recordRead(entries, "blog", [], [], true, 0);
-  recordRead(entries, "blog", [post("b"), post("a")], [{ kind: "room", address: "r@muc" }], false, 0);
+  await recordRead(entries, "blog", [], [], true, 0);
+  await recordRead(entries, "blog", [post("b"), post("a")], [{ kind: "room", address: "r@muc" }], false, 0);
   const rooms = { isJoined: () => true, roleIn: () => "participant", refusalIn: () => undefined, rejoin: () => undefined, events: new EventEmitter<RoomEvents>() };
   const sent: { body: string; id: string }[] = [];
   const room = createRoomTarget({ rooms, configured: () => true, rate: { burst: 10, intervalMs: 1 }, now: () => Date.now(), reflectTimeoutMs: 1000, send: async (stanza: Element) => void sent.push({ body: stanza.getChildText("body")!, id: stanza.attrs.id as string }) });
@@ -199,5 +199,5 @@ test("a reflection that comes after the wait ended still counts: the row is sent
   expect(sent.map((s) => s.body)).toEqual(["a", "b"]);
   rooms.events.emit("reflected", "r@muc", sent[1]!.id);
   await jest.advanceTimersByTimeAsync(0);
-  expect(outbox.depth()).toBe(0);
+  expect(await outbox.depth()).toBe(0);
 });

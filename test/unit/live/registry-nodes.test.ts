@@ -12,8 +12,8 @@ const node = (name: string, feeds: string[]): PubsubNodeConfig => ({ service: "p
 
 async function restart(path: string, nodes: PubsubNodeConfig[] | undefined) {
   const db = await openSqliteStore(path, () => 0);
-  const registry = createRegistry(db);
-  const report = registry.reconcile([feed("a"), feed("b")], [], nodes);
+  const registry = await createRegistry(db);
+  const report = await registry.reconcile([feed("a"), feed("b")], [], nodes);
   return { db, registry, report };
 }
 const file = () => join(mkdtempSync(join(tmpdir(), "herald-nodes-")), "h.db");
@@ -22,21 +22,21 @@ test("the file's nodes apply; an admin's node and an admin's removal survive a r
   const path = file();
   const first = await restart(path, [node("blog", ["a"]), node("news", ["b"])]);
   expect(first.report.nodes?.added).toEqual([nodeUri(node("blog", [])), nodeUri(node("news", []))]);
-  first.registry.putNode(node("chat", ["a"]));
-  expect(first.registry.removeNode(nodeUri(node("news", [])))).toBe(true);
-  first.db.close();
+  await first.registry.putNode(node("chat", ["a"]));
+  expect(await first.registry.removeNode(nodeUri(node("news", [])))).toBe(true);
+  await first.db.close();
 
   const second = await restart(path, [node("blog", ["a"]), node("news", ["b"])]);
   expect(second.registry.nodes().map((n) => n.node)).toEqual(["blog", "chat"]);
-  second.db.close();
+  await second.db.close();
   // A tool that reads only feeds and rooms (import-opml) leaves the nodes alone.
   const third = await restart(path, undefined);
   expect(third.registry.nodes().map((n) => n.node)).toEqual(["blog", "chat"]);
-  third.db.close();
+  await third.db.close();
 });
 
 test("a feed removed is taken out of every node's list", async () => {
   const { registry } = await restart(file(), [node("blog", ["a", "b"])]);
-  registry.removeFeed("b");
+  await registry.removeFeed("b");
   expect(registry.node(nodeUri(node("blog", [])))?.feeds).toEqual(["a"]);
 });

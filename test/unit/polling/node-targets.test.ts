@@ -19,25 +19,25 @@ async function setup() {
   const db = await openDatabase(":memory:");
   return { entries: createEntryStore(db), outbox: createOutbox(db) };
 }
-const keys = (outbox: ReturnType<typeof createOutbox>, target: Target) => outbox.pending(target, 100).map((a) => a.entry?.key);
+const keys = async (outbox: ReturnType<typeof createOutbox>, target: Target) => (await outbox.pending(target, 100)).map((a) => a.entry?.key);
 
 test("the first read queues nothing for a node without backfill; later reads queue every new post", async () => {
   const { entries, outbox } = await setup();
-  recordRead(entries, "blog", posts(1, 2), [ROOM, NODE], true, NOW, policy);
-  expect(outbox.depth()).toBe(0);
-  recordRead(entries, "blog", posts(1, 2, 3, 4, 5, 6), [ROOM, NODE], false, NOW, policy);
+  await recordRead(entries, "blog", posts(1, 2), [ROOM, NODE], true, NOW, policy);
+  expect(await outbox.depth()).toBe(0);
+  await recordRead(entries, "blog", posts(1, 2, 3, 4, 5, 6), [ROOM, NODE], false, NOW, policy);
   // The room's cap folds the rest into a footer; the node, an archive, gets all four, oldest first.
-  expect(keys(outbox, ROOM)).toEqual(["id:5", "id:6"]);
-  expect(keys(outbox, NODE)).toEqual(["id:3", "id:4", "id:5", "id:6"]);
+  expect(await keys(outbox, ROOM)).toEqual(["id:5", "id:6"]);
+  expect(await keys(outbox, NODE)).toEqual(["id:3", "id:4", "id:5", "id:6"]);
 });
 
 test("backfill gives the node the newest N posts of the first read, oldest first, and only once", async () => {
   const { entries, outbox } = await setup();
   const backfill = [{ target: NODE, count: 2 }];
-  recordRead(entries, "blog", posts(1, 2, 3), [ROOM, NODE], true, NOW, policy, 0, undefined, backfill);
-  expect(keys(outbox, NODE)).toEqual(["id:2", "id:3"]);
-  expect(keys(outbox, ROOM)).toEqual([]);
+  await recordRead(entries, "blog", posts(1, 2, 3), [ROOM, NODE], true, NOW, policy, 0, undefined, backfill);
+  expect(await keys(outbox, NODE)).toEqual(["id:2", "id:3"]);
+  expect(await keys(outbox, ROOM)).toEqual([]);
   // The next read, with one new post: that one is queued, the backfilled ones are not queued again.
-  recordRead(entries, "blog", posts(1, 2, 3, 4), [ROOM, NODE], false, NOW, policy, 0, undefined, backfill);
-  expect(keys(outbox, NODE)).toEqual(["id:2", "id:3", "id:4"]);
+  await recordRead(entries, "blog", posts(1, 2, 3, 4), [ROOM, NODE], false, NOW, policy, 0, undefined, backfill);
+  expect(await keys(outbox, NODE)).toEqual(["id:2", "id:3", "id:4"]);
 });

@@ -25,7 +25,7 @@ async function setup(responses: (FetchResult | Error)[], hooks: { onMoved?: (fee
   const poller = createPoller({
     feedState: createFeedStateStore(db),
     entries: createEntryStore(db),
-    targetsFor: () => [{ kind: "room", address: "room@muc" }],
+    targetsFor: async () => [{ kind: "room", address: "room@muc" }],
     onQueued: (feed) => queued.push(feed),
     log: pino({ level: "silent" }),
     now: () => 1000,
@@ -50,7 +50,7 @@ test("baseline first, then only new entries are queued; validators are sent back
   expect(await poller.pollNow("blog")).toEqual({ result: "new", added: 1, queued: 1, tooOld: 0, folded: 0 });
   expect(calls[1]).toEqual({ etag: '"1"', lastModified: undefined });
   expect(queued).toEqual(["blog"]);
-  expect(outbox.pending({ kind: "room", address: "room@muc" }, 10).map((a) => a.entry?.key)).toEqual(["id:c"]);
+  expect((await outbox.pending({ kind: "room", address: "room@muc" }, 10)).map((a) => a.entry?.key)).toEqual(["id:c"]);
   await poller.stop();
 });
 
@@ -59,7 +59,7 @@ test("a fetch error is recorded as temporary or not, and the next good fetch is 
   expect(await poller.pollNow("blog")).toEqual({ result: "error", error: "HTTP 503", temporary: true });
   expect(await poller.pollNow("blog")).toMatchObject({ result: "error", temporary: false });
   expect(await poller.pollNow("blog")).toEqual({ result: "baseline", entries: 1 });
-  expect(outbox.depth()).toBe(0);
+  expect(await outbox.depth()).toBe(0);
   await poller.stop();
 });
 
@@ -73,7 +73,7 @@ afterEach(() => jest.useRealTimers());
 test("410 Gone: the feed is not polled again", async () => {
   jest.useFakeTimers();
   const { poller, calls } = await setup([new FetchError("HTTP 410 Gone", false, 410, { gone: true })]);
-  poller.start();
+  await poller.start();
   await jest.advanceTimersByTimeAsync(24 * 3_600_000);
   expect(calls).toHaveLength(1);
   await poller.stop();
@@ -82,7 +82,7 @@ test("410 Gone: the feed is not polled again", async () => {
 test("Retry-After is honoured: no poll before the server's time", async () => {
   jest.useFakeTimers();
   const { poller, calls } = await setup([new FetchError("HTTP 429", true, 429, { retryAfterMs: 30 * 60_000 }), fetched(rss("a"))]);
-  poller.start();
+  await poller.start();
   await jest.advanceTimersByTimeAsync(29 * 60_000);
   expect(calls).toHaveLength(1);
   await jest.advanceTimersByTimeAsync(90_000);
@@ -112,7 +112,7 @@ describe("interval auto", () => {
     const poller = createPoller({
       feedState: createFeedStateStore(db),
       entries: createEntryStore(db),
-      targetsFor: () => [{ kind: "room", address: "room@muc" }],
+      targetsFor: async () => [{ kind: "room", address: "room@muc" }],
       onQueued: () => undefined,
       log: pino({ level: "silent" }),
       now: () => now,
@@ -157,7 +157,7 @@ test("a restart reads at once only the feeds whose interval has run out since th
   const calls: string[] = [];
   const fetchFeed = (name: string) => async (): Promise<FetchResult> => (calls.push(name), fetched(rss("a")));
   const make = () =>
-    createPoller({ feedState, entries, targetsFor: () => [], onQueued: () => undefined, log: pino({ level: "silent" }), now: () => clock });
+    createPoller({ feedState, entries, targetsFor: async () => [], onQueued: () => undefined, log: pino({ level: "silent" }), now: () => clock });
   const specs = [
     { name: "recent", location: "http://x/recent", intervalMs: 60_000, read: httpFeedSource("http://x/recent", fetchFeed("recent")) },
     { name: "overdue", location: "http://x/overdue", intervalMs: 10_000, read: httpFeedSource("http://x/overdue", fetchFeed("overdue")) },
@@ -172,9 +172,35 @@ test("a restart reads at once only the feeds whose interval has run out since th
   clock += 30_000; // a restart half a minute later
   const second = make();
   second.setFeeds(specs);
-  second.start();
+  await second.start();
   await new Promise((resolve) => setImmediate(resolve));
   await second.stop();
   // "recent" waits its remaining 30 s; "overdue" (10 s interval) and the folder are read at once.
   expect(calls.sort()).toEqual(["folder", "overdue"]);
+});
+
+test("a feed's new location is read only after the read at the old one has recorded what it found", async () => {
+  const db = await openDatabase(":memory:");
+  const calls: string[] = [];
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  const source = (url: string, wait?: Promise<void>) =>
+    httpFeedSource(url, async (): Promise<FetchResult> => {
+      calls.push(url);
+      await wait;
+      return fetched(rss("a"));
+    });
+  const poller = createPoller({ feedState: createFeedStateStore(db), entries: createEntryStore(db), targetsFor: async () => [], onQueued: () => undefined, log: pino({ level: "silent" }), now: () => 1000 });
+  poller.setFeeds([{ name: "blog", location: "http://old/feed", intervalMs: 60_000, read: source("http://old/feed", held) }]);
+  const old = poller.pollNow("blog");
+  // The location changes (an edit, a permanent redirect) while the old read is still on its way.
+  poller.setFeeds([{ name: "blog", location: "http://new/feed", intervalMs: 60_000, read: source("http://new/feed") }]);
+  const moved = poller.pollNow("blog");
+  await new Promise((r) => setImmediate(r));
+  expect(calls).toEqual(["http://old/feed"]);
+  release();
+  expect(await old).toEqual({ result: "baseline", entries: 1 });
+  expect(await moved).toEqual({ result: "unchanged" });
+  expect(calls).toEqual(["http://old/feed", "http://new/feed"]);
+  await poller.stop();
 });

@@ -40,7 +40,7 @@ function target(service: ReturnType<typeof fakeService>) {
     online: () => true,
     node: (address) => (address === ADDRESS ? { title: undefined, accessModel: "open" } : undefined),
     nodes: () => [ADDRESS],
-    feedTitle: () => "The blog",
+    feedTitle: async () => "The blog",
     firstFeed: () => "blog",
     notifyAdmins: (text) => void told.push(text),
     now: () => 5_000,
