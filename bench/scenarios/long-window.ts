@@ -64,7 +64,7 @@ export async function longWindow(env: BenchEnv, fx: PollingFixture, windowS: num
   const other = Object.keys(measured.byStatus).filter((s) => s !== "304");
   if (other.length > 0) throw new Error(`long window: expected only 304 answers, got ${JSON.stringify(measured.byStatus)}`);
   const expected = (fx.names.size * windowS) / INTERVAL_S;
-  if (measured.polls < expected * 0.8) throw new Error(`long window: ${measured.polls} polls in ${windowS} s, expected about ${r(expected, 0)}`);
+  if (measured.polls < expected * 0.6) throw new Error(`long window: ${measured.polls} polls in ${windowS} s, expected about ${r(expected, 0)}`);
 
   // The idle floor: the same session and room, no feeds.
   const idleS = Math.min(windowS, 60);

@@ -69,13 +69,16 @@ export interface PollerDeps {
   readonly onHints?: (feed: string, location: string, hints: SourceHints) => void;
   /** 0 ≤ x < 1: jitter. */
   readonly random?: () => number;
+  /** Due polls are rounded up to whole ticks of this length, and a tick's polls run together (default 1 s). */
+  readonly tickMs?: number;
   /** Targets that get a feed's newest posts even from its baseline read (a PubSub node's `backfill`). */
   readonly backfillFor?: (feed: string) => readonly Backfill[];
 }
 
 interface Scheduled {
   spec: FeedSpec;
-  timer: NodeJS.Timeout | undefined;
+  /** The tick it waits for (see schedule), when one. */
+  tick: number | undefined;
   running: Promise<PollOutcome> | undefined;
   /** A poll asked for while one was running: it runs once more right after. */
   rerun: Promise<PollOutcome> | undefined;
@@ -104,6 +107,9 @@ export type Poller = ReturnType<typeof createPoller>;
 export function createPoller(deps: PollerDeps) {
   const { log } = deps;
   const feeds = new Map<string, Scheduled>();
+  const tickMs = deps.tickMs ?? 1_000;
+  /** Due time → the feeds due then, and the one timer that wakes them (see schedule). */
+  const ticks = new Map<number, { readonly items: Set<Scheduled>; readonly timer: NodeJS.Timeout }>();
   /**
    * The poll under way of each feed, whichever item runs it. An item's own polls never overlap
    * (runNow), but setFeeds replaces the item of a feed whose location changed (a permanent
@@ -197,11 +203,50 @@ export function createPoller(deps: PollerDeps) {
     deps.onHints?.(item.spec.name, item.spec.location, item.hints);
   }
 
+  /**
+   * Due polls wait on shared ticks: a feed's next read is rounded up to the next whole tick
+   * (1 s), and every feed due on a tick is read in the same wake-up of the process. A poll spread
+   * out on its own costs several times its share of a batch (the process wakes, the timer list,
+   * epoll and the socket's write and read are paid once per wake-up; see docs/PERFORMANCE.md);
+   * a second of delay is nothing next to a feed's interval. Hosts still see one request per
+   * feed per interval, and learnt intervals keep their jitter.
+   */
   function schedule(item: Scheduled, delay: number): void {
     if (!started) return;
-    clearTimeout(item.timer);
-    item.nextAt = deps.now() + delay;
-    item.timer = setTimeout(() => void runNow(item), delay);
+    unschedule(item);
+    const at = Math.ceil((deps.now() + delay) / tickMs) * tickMs;
+    item.nextAt = at;
+    item.tick = at;
+    let tick = ticks.get(at);
+    if (tick === undefined) {
+      const items = new Set<Scheduled>();
+      tick = { items, timer: setTimeout(() => fire(at), Math.max(0, at - deps.now())) };
+      ticks.set(at, tick);
+    }
+    tick.items.add(item);
+  }
+
+  function unschedule(item: Scheduled): void {
+    const at = item.tick;
+    if (at === undefined) return;
+    item.tick = undefined;
+    const tick = ticks.get(at);
+    if (tick === undefined) return;
+    tick.items.delete(item);
+    if (tick.items.size === 0) {
+      clearTimeout(tick.timer);
+      ticks.delete(at);
+    }
+  }
+
+  function fire(at: number): void {
+    const tick = ticks.get(at);
+    ticks.delete(at);
+    if (tick === undefined) return;
+    for (const item of tick.items) {
+      item.tick = undefined;
+      void runNow(item);
+    }
   }
 
   /** The wait after a successful read: fixed, the push safety net, or learnt. */
@@ -254,7 +299,7 @@ export function createPoller(deps: PollerDeps) {
       });
       return item.rerun;
     }
-    clearTimeout(item.timer);
+    unschedule(item);
     item.nextAt = undefined;
     const name = item.spec.name;
     const pushed = source !== item.spec.read;
@@ -282,7 +327,7 @@ export function createPoller(deps: PollerDeps) {
       const wanted = new Map(specs.map((s) => [s.name, s]));
       for (const [name, item] of feeds) {
         if (!wanted.has(name)) {
-          clearTimeout(item.timer);
+          unschedule(item);
           feeds.delete(name);
         }
       }
@@ -292,10 +337,10 @@ export function createPoller(deps: PollerDeps) {
           existing.spec = spec;
           continue;
         }
-        if (existing) clearTimeout(existing.timer);
+        if (existing) unschedule(existing);
         const item: Scheduled = {
           spec,
-          timer: undefined,
+          tick: undefined,
           running: undefined,
           rerun: undefined,
           failures: 0,
@@ -351,7 +396,7 @@ export function createPoller(deps: PollerDeps) {
     /** Stops all timers and waits for polls under way. */
     async stop(): Promise<void> {
       started = false;
-      for (const item of feeds.values()) clearTimeout(item.timer);
+      for (const item of feeds.values()) unschedule(item);
       // underway also holds the polls of feeds removed or replaced meanwhile, still writing.
       await Promise.all([...feeds.values()].flatMap((i) => [i.running, i.rerun]).concat([...underway.values()]));
     },

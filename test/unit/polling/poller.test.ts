@@ -204,3 +204,40 @@ test("a feed's new location is read only after the read at the old one has recor
   expect(calls).toEqual(["http://old/feed", "http://new/feed"]);
   await poller.stop();
 });
+
+test("feeds due within one tick are read in the same wake-up, at the tick's end", async () => {
+  jest.useFakeTimers({ now: 0 });
+  const db = await openDatabase(":memory:");
+  const reads: { feed: string; at: number }[] = [];
+  const source = (feed: string) => async () => {
+    reads.push({ feed, at: Date.now() });
+    return { kind: "not-modified" as const };
+  };
+  const poller = createPoller({
+    feedState: createFeedStateStore(db),
+    entries: createEntryStore(db),
+    targetsFor: async () => [],
+    onQueued: () => undefined,
+    log: pino({ level: "silent" }),
+    now: () => Date.now(),
+    tickMs: 1_000,
+  });
+  // Both read once at start; then 60.2 s and 60.7 s: due on the same tick, 61 s.
+  poller.setFeeds([
+    { name: "a", location: "folder-a", intervalMs: 60_200, read: source("a") },
+    { name: "b", location: "folder-b", intervalMs: 60_700, read: source("b") },
+  ]);
+  await poller.start();
+  await jest.advanceTimersByTimeAsync(60_999);
+  expect(reads.map((r) => r.feed)).toEqual(["a", "b"]);
+  await jest.advanceTimersByTimeAsync(1);
+  expect(reads.slice(2)).toEqual([
+    { feed: "a", at: 61_000 },
+    { feed: "b", at: 61_000 },
+  ]);
+  // A feed removed while it waits for its tick is not read.
+  poller.setFeeds([{ name: "a", location: "folder-a", intervalMs: 60_200, read: source("a") }]);
+  await jest.advanceTimersByTimeAsync(61_000);
+  expect(reads.slice(4).map((r) => r.feed)).toEqual(["a"]);
+  await poller.stop();
+});
