@@ -202,6 +202,18 @@ export function storeContract(open: OpenStore): void {
       expect(later.changed.map((c) => c.entry.key)).toEqual(["1"]);
     });
 
+    test("a post named twice in one read, by its id and by its alias, changes once for the same new words", async () => {
+      const before = [post("1", "a", 1000)];
+      await store.entries.record("blog", before, 1);
+      await store.entries.record("blog", [{ ...before[0]!, key: "tag:1", link: "https://blog.example.org/a/" }], 2);
+      const both = await store.entries.record("blog", [post("1", "a", 1000, { title: "New" }), post("tag:1", "a", 1000, { title: "New" })], 3);
+      expect(both.added).toEqual([]);
+      expect(both.changed.map((c) => c.entry.key)).toEqual(["1"]);
+      const differ = await store.entries.record("blog", [post("1", "a", 1000, { title: "Newer" }), post("tag:1", "a", 1000, { title: "Newest" })], 4);
+      expect(differ.changed.map((c) => [c.entry.key, c.entry.title])).toEqual([["1", "Newer"], ["1", "Newest"]]);
+      expect((await store.entries.latest(5)).map((e) => e.title)).toEqual(["Newest"]);
+    });
+
     test("a mass change of ids and links is matched by title and date; a genuinely new post still counts", async () => {
       const before = [post("1", "a", 1000), post("2", "b", 2000), post("3", "c", 3000), post("4", "d", 4000)];
       await store.entries.record("blog", before, 1);

@@ -52,15 +52,9 @@ async function record(db: Queryable, feed: string, entries: readonly Entry[], no
   for (const e of entries) if (!keys.has(e.key)) read.push(e) && keys.add(e.key);
   const unknownIds: Entry[] = [];
   const changed: ChangedEntry[] = [];
+  const known = await storedByKey(db, feed, read.map((e) => e.key));
   for (const e of read) {
-    const { rows } = await db.query<{ id: number; entry_key: string; content_hash: string | null }>(
-      `SELECT id, entry_key, content_hash FROM (
-         SELECT 0 AS via, id, entry_key, content_hash FROM entries WHERE feed = $1 AND entry_key = $2
-         UNION ALL SELECT 1, e.id, e.entry_key, e.content_hash FROM entry_aliases a JOIN entries e ON e.feed = a.feed AND e.entry_key = a.entry_key
-           WHERE a.feed = $1 AND a.alias_key = $2) s ORDER BY via LIMIT 1`,
-      [feed, e.key],
-    );
-    const row = rows[0];
+    const row = known.get(e.key);
     if (row === undefined) {
       unknownIds.push(e);
       continue;
@@ -75,6 +69,8 @@ async function record(db: Queryable, feed: string, entries: readonly Entry[], no
          content_hash = $9, search = $10::tsvector WHERE id = $1`,
       [row.id, f.title, f.link, f.linkKey, f.author, f.summaryHtml, f.categories, f.media, hash, searchDocument(e.title, e.summaryHtml)],
     );
+    // Another id of this read may name the same post (its alias): it compares with the new words.
+    for (const other of known.values()) if (other.id === row.id) other.content_hash = hash;
     // Known by an alias: the stored post's own id is the one its announcements name.
     const entry = { ...e, key: row.entry_key };
     if (row.content_hash !== null) changed.push({ entry, contentHash: hash, announced: await announcedOf(db, feed, row.entry_key) });
@@ -137,6 +133,22 @@ async function record(db: Queryable, feed: string, entries: readonly Entry[], no
     queued += result.rowCount ?? 0;
   }
   return { added, changed, queued };
+}
+
+/**
+ * The stored posts the read's ids name, in one query: by their own id, else by an alias (a post
+ * recognised under a new id). The loop over the read changes only content hashes, and patches them here.
+ */
+async function storedByKey(db: Queryable, feed: string, keys: readonly string[]): Promise<Map<string, { id: number; entry_key: string; content_hash: string | null }>> {
+  const { rows } = await db.query<{ key: string; id: number; entry_key: string; content_hash: string | null }>(
+    `SELECT DISTINCT ON (key) key, id, entry_key, content_hash FROM (
+       SELECT 0 AS via, entry_key AS key, id, entry_key, content_hash FROM entries WHERE feed = $1 AND entry_key = ANY($2::text[])
+       UNION ALL SELECT 1, a.alias_key, e.id, e.entry_key, e.content_hash FROM entry_aliases a JOIN entries e ON e.feed = a.feed AND e.entry_key = a.entry_key
+         WHERE a.feed = $1 AND a.alias_key = ANY($2::text[])) s
+     ORDER BY key, via`,
+    [feed, keys],
+  );
+  return new Map(rows.map((r) => [r.key, { id: r.id, entry_key: r.entry_key, content_hash: r.content_hash }]));
 }
 
 async function announcedOf(db: Queryable, feed: string, entryKey: string): Promise<AnnouncedCopy[]> {
