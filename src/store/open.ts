@@ -1,10 +1,19 @@
 import type { Store } from "./store.js";
 import { openSqliteStore } from "./sqlite/index.js";
 
+/** Whether the config's `store` names a PostgreSQL database rather than a SQLite file. */
+export const isPostgresUrl = (location: string): boolean => /^postgres(ql)?:\/\//i.test(location);
+
 /**
- * Opens the store named by the config's `store`: today always a SQLite file path. This is the one
- * place that picks an engine; a second one (a `postgres://` URL) is chosen here.
+ * Opens the store named by the config's `store` (or HERALD_STORE_URL, which config/ reads): a
+ * `postgres://` or `postgresql://` URL selects PostgreSQL; anything else is a SQLite file path, the
+ * default. This is the one place that picks an engine. The PostgreSQL engine is loaded only when
+ * asked for, so a SQLite installation never loads node-postgres.
  */
-export function openStore(location: string, now: () => number): Promise<Store> {
+export async function openStore(location: string, now: () => number): Promise<Store> {
+  if (isPostgresUrl(location)) {
+    const { openPostgresStore } = await import("./postgres/index.js");
+    return openPostgresStore(location, now);
+  }
   return openSqliteStore(location, now);
 }
