@@ -435,13 +435,16 @@ export function storeContract(open: OpenStore): void {
       expect((await store.liveTable("rooms").all()).map((r) => r.key)).toEqual(["r@muc"]);
       expect((await store.liveTable("pubsub_nodes").all()).map((r) => r.key)).toEqual(["xmpp:ps?;node=n"]);
       // A write the database refuses (an origin that is neither file nor admin) undoes the whole batch.
-      await expect(
-        store.applyLive([
+      // (Not rejects.toThrow(): better-sqlite3's native part keeps the error class of the first
+      // test file that loaded it, which is no Error of a later file's realm to Jest.)
+      const refused = await store
+        .applyLive([
           { table: "feeds", delete: "f2" },
           { table: "rooms", put: row("s@muc") },
           { table: "feeds", put: { ...row("f3"), origin: "bogus" as "admin" } },
-        ]),
-      ).rejects.toThrow();
+        ])
+        .then(() => undefined, (err: unknown) => err);
+      expect(String((refused as { message?: unknown } | undefined)?.message)).toMatch(/check constraint/i);
       expect((await store.liveTable("feeds").all()).map((r) => r.key)).toEqual(["f2"]);
       expect((await store.liveTable("rooms").all()).map((r) => r.key)).toEqual(["r@muc"]);
       await store.applyLive([]);
