@@ -3,7 +3,7 @@
 // its whole CPU over a long window divided by the requests the farm answered in it. A second bot
 // with the same session and no feeds gives the idle floor: what the process costs per second when
 // it polls nothing (timers, XMPP keepalive, metrics), which a short window hides.
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Bot, writeBotConfig } from "../bot.js";
 import { say, type BenchEnv } from "../env.js";
@@ -24,6 +24,20 @@ export interface LongWindow {
   /** The idle floor's share of cpuPerPoll. */
   readonly idlePerPoll: number;
   readonly rssMb: number;
+}
+
+/** CPU (ms) of each of a process's threads, by thread id and name. */
+function threadCpu(pid: number): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const name = readFileSync(`/proc/${pid}/task/${tid}/comm`, "utf8").trim();
+      out.set(`${tid}:${name}`, Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ")[0]) / 1e6);
+    } catch {
+      // the thread ended
+    }
+  }
+  return out;
 }
 
 function configFor(env: BenchEnv, fx: PollingFixture, feeds: boolean, dir: string): string {
@@ -54,8 +68,13 @@ export async function longWindow(env: BenchEnv, fx: PollingFixture, windowS: num
     await sleep(INTERVAL_S * 1000);
     env.farm.resetStats();
     const before = bot.cpu();
+    const threadsBefore = threadCpu(bot.pid);
     await sleep(windowS * 1000);
     const cpuMs = bot.cpu().ms - before.ms;
+    if (process.env.BENCH_THREADS) {
+      const after = threadCpu(bot.pid);
+      say(`  threads (ms over the window): ${[...after].map(([name, ms]) => `${name} ${r(ms - (threadsBefore.get(name) ?? 0), 1)}`).join(", ")}`);
+    }
     const traffic = env.farm.snapshot();
     measured = { cpuMs, polls: traffic.requests, rssMb: bot.memory().rssMb, byStatus: traffic.byStatus };
   } finally {

@@ -206,7 +206,8 @@ test("a feed's new location is read only after the read at the old one has recor
 });
 
 test("feeds due within one tick are read in the same wake-up, at the tick's end", async () => {
-  jest.useFakeTimers({ now: 0 });
+  // setImmediate stays real: the feed-state store writes a turn's unchanged polls together on it.
+  jest.useFakeTimers({ now: 0, doNotFake: ["setImmediate"] });
   const db = await openDatabase(":memory:");
   const reads: { feed: string; at: number }[] = [];
   const source = (feed: string) => async () => {
@@ -228,9 +229,12 @@ test("feeds due within one tick are read in the same wake-up, at the tick's end"
     { name: "b", location: "folder-b", intervalMs: 60_700, read: source("b") },
   ]);
   await poller.start();
+  // The first reads end once their unchanged-poll writes are stored (a real turn of the loop).
+  for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
   await jest.advanceTimersByTimeAsync(60_999);
   expect(reads.map((r) => r.feed)).toEqual(["a", "b"]);
   await jest.advanceTimersByTimeAsync(1);
+  for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
   expect(reads.slice(2)).toEqual([
     { feed: "a", at: 61_000 },
     { feed: "b", at: 61_000 },

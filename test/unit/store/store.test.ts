@@ -317,3 +317,24 @@ test("search gives the newest matches first whether few or many posts match (two
   expect((await entries.search(["rare"], 5)).map((e) => e.key)).toEqual(expected("rare"));
   expect((await entries.search(["rare", "common"], 5)).map((e) => e.key)).toEqual(expected("rare"));
 });
+
+test("unchanged polls of one turn are written together, and every read sees them", async () => {
+  const db = await openDatabase(":memory:");
+  const state = createFeedStateStore(db);
+  for (const feed of ["a", "b", "c"]) await state.open(feed, `http://x/${feed}`);
+  let commits = 0;
+  const original = db.transaction.bind(db);
+  // Count the transactions the batch opens from here on.
+  (db as { transaction: typeof db.transaction }).transaction = ((fn: never) => {
+    const run = original(fn);
+    return (...args: never[]) => (commits++, run(...args));
+  }) as typeof db.transaction;
+  const state2 = createFeedStateStore(db);
+  const written = ["a", "b", "c"].map((feed, i) => state2.recordNotModified(feed, 1000 + i));
+  // Read before the turn ends: the batch is written first.
+  expect((await state2.get("b"))?.lastPolledAt).toBe(1001);
+  await Promise.all(written);
+  expect(commits).toBe(1);
+  expect((await state2.get("c"))?.lastOkAt).toBe(1002);
+  db.close();
+});
