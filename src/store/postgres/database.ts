@@ -1,6 +1,7 @@
 import pg from "pg";
 import { DatabaseTooNewError } from "../store.js";
 import { migrations, SCHEMA_VERSION } from "./migrations.js";
+import { redact } from "../location.js";
 
 /** A pool or one pooled client inside a transaction: whatever runs a query. */
 export type Queryable = Pick<pg.ClientBase, "query">;
@@ -86,15 +87,4 @@ async function migrate(pool: pg.Pool, url: string): Promise<void> {
       [SCHEMA_VERSION],
     );
   });
-}
-
-/** A connection URL without its password, for messages and logs. */
-export function redact(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = "***";
-    return parsed.toString();
-  } catch {
-    return url.replace(/\/\/([^:@/]*):[^@/]*@/, "//$1:***@");
-  }
 }
