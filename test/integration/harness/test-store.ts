@@ -3,6 +3,12 @@
 // throwaway cluster, one per test file (started before the file's own beforeAll, stopped after its
 // bots). The same path maps to the same database, so a test that restarts its bot on "the same
 // file" restarts it on the same database. Anything else (unset, "sqlite") keeps the SQLite file.
+//
+// Kept on SQLite whatever this says, as they write their configs themselves: cli.test.ts (it
+// makes a SQLite file "from a newer Herald" by its user_version, and its OPML test reads the file
+// store; its PostgreSQL tests name URLs), compose-example.test.ts (herald.docker.yaml as shipped,
+// a SQLite store; the PostgreSQL override is checked in test/unit/config/compose-postgres.test.ts),
+// and migrate-store.test.ts (SQLite is its source by design; store-postgres.test.ts is PostgreSQL only).
 import { execFileSync } from "node:child_process";
 import { resolve } from "node:path";
 import { startPostgres, type PostgresServer } from "./postgres.js";
