@@ -200,7 +200,14 @@ async function run(config: Parameters<typeof startHerald>[0]["config"], configPa
     // A bad file is answered inside reload (logged, admins told); this catches the database failing.
     started.reload().catch((err: unknown) => log.error({ err }, "reload failed"));
   });
-  const removePidFile = writePidFile(config.store, configPath, process.pid);
+  let removePidFile = () => {};
+  try {
+    removePidFile = writePidFile(config.store, configPath, process.pid);
+  } catch (err) {
+    // Only `herald reload` and import-opml's nudge need it; SIGHUP still works. (With PostgreSQL it
+    // goes beside the config file, which a hardened service may not write: ProtectSystem=strict.)
+    log.warn({ err: (err as Error).message }, "cannot write the pid file; herald reload will not find this process, send it SIGHUP instead");
+  }
   try {
     return await serve(started, stopSignal, log);
   } finally {
