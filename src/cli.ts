@@ -12,11 +12,19 @@ import { parseDuration } from "./util/duration.js";
 import { exportOpml, importOpml } from "./ops/opml-commands.js";
 import { runningInstance, writePidFile } from "./ops/pid-file.js";
 import { describeArgsError } from "./cli-options.js";
-import { passwordOf, redact } from "./store/location.js";
+import { isPostgresUrl, passwordOf, redact } from "./store/location.js";
 
-/** Exit codes: 0 done, 1 runtime failure (login refused, untrusted certificate), 2 bad config or usage. */
+/**
+ * Exit codes: 0 done, 1 runtime failure (login refused, untrusted certificate), 2 bad config or usage,
+ * 75 (sysexits' EX_TEMPFAIL) a PostgreSQL store that cannot be reached at start: unlike 1, worth
+ * restarting (the systemd unit's RestartPreventExitStatus=1 2 lets it; the database may be booting).
+ */
 const EXIT_FAILURE = 1;
 const EXIT_USAGE = 2;
+const EXIT_TEMPORARY = 75;
+
+/** Connection failures (network, server starting or shutting down) that a later start may not meet. */
+const TEMPORARY_STORE_ERRORS = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ETIMEDOUT", "ECONNRESET", "EHOSTUNREACH", "57P01", "57P03"]);
 
 const version = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
 
@@ -191,7 +199,8 @@ async function run(config: Parameters<typeof startHerald>[0]["config"], configPa
           : `cannot open the database ${redact(config.store)}: ${scrub(e.message, config.store)}`;
     log.error({ err: reason }, "cannot start");
     process.stderr.write(`herald: ${reason}\n`);
-    return EXIT_FAILURE;
+    const temporary = TEMPORARY_STORE_ERRORS.has(String(e.code)) || /Connection terminated|timeout expired/i.test(e.message ?? "");
+    return isPostgresUrl(config.store) && temporary ? EXIT_TEMPORARY : EXIT_FAILURE;
   }
   // SIGHUP (herald reload): apply the config file's feeds and rooms again, keeping the session.
   const started = herald;
