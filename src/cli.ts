@@ -12,10 +12,19 @@ import { parseDuration } from "./util/duration.js";
 import { exportOpml, importOpml } from "./ops/opml-commands.js";
 import { runningInstance, writePidFile } from "./ops/pid-file.js";
 import { describeArgsError } from "./cli-options.js";
+import { isPostgresUrl, passwordOf, redact } from "./store/location.js";
 
-/** Exit codes: 0 done, 1 runtime failure (login refused, untrusted certificate), 2 bad config or usage. */
+/**
+ * Exit codes: 0 done, 1 runtime failure (login refused, untrusted certificate), 2 bad config or usage,
+ * 75 (sysexits' EX_TEMPFAIL) a PostgreSQL store that cannot be reached at start: unlike 1, worth
+ * restarting (the systemd unit's RestartPreventExitStatus=1 2 lets it; the database may be booting).
+ */
 const EXIT_FAILURE = 1;
 const EXIT_USAGE = 2;
+const EXIT_TEMPORARY = 75;
+
+/** Connection failures (network, server starting or shutting down) that a later start may not meet. */
+const TEMPORARY_STORE_ERRORS = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ETIMEDOUT", "ECONNRESET", "EHOSTUNREACH", "57P01", "57P03"]);
 
 const version = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
 
@@ -31,11 +40,15 @@ Commands:
   export-opml [--config PATH]    print the feed list as OPML
   reload [--config PATH]         tell the running Herald to apply the config file's feeds and
                                  rooms now (the same as sending it SIGHUP)
+  migrate-store --from FILE --to postgres://USER@HOST/DB
+                                 copy a SQLite store into an empty PostgreSQL database (stop
+                                 Herald first; --to defaults to $HERALD_STORE_URL)
   --version                      print the version
 
 Environment:
   HERALD_CONFIG          config file path (--config wins)
   HERALD_XMPP_PASSWORD   the bot account's password (overrides the config file)
+  HERALD_STORE_URL       a postgres:// URL for the store (overrides the config file's store)
   LOG_LEVEL              trace, debug, info (default), warn, error
   XMPP_DEBUG=1           log every XMPP stanza (@xmpp/debug)
   NODE_EXTRA_CA_CERTS    a PEM file of extra CAs to trust (a private CA for your XMPP server)
@@ -51,6 +64,8 @@ async function main(argv: string[]): Promise<number> {
   const options = {
     config: { type: "string", short: "c" },
     interval: { type: "string" },
+    from: { type: "string" },
+    to: { type: "string" },
     version: { type: "boolean" },
     help: { type: "boolean", short: "h" },
   } as const;
@@ -71,6 +86,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
+  if (command === "migrate-store") return runMigrateStore(values.from, values.to || process.env.HERALD_STORE_URL);
   if (!["run", "check-config", "import-opml", "export-opml", "reload"].includes(command ?? "")) {
     process.stderr.write(`herald: ${command ? `unknown command "${command}"` : "no command given"}\n\n${USAGE}`);
     return EXIT_USAGE;
@@ -102,7 +118,7 @@ async function main(argv: string[]): Promise<number> {
     const imported = await importOpml(loaded.config, file, intervalMs, process);
     if (imported !== 0) return imported;
     // A running bot on this database takes the new feeds up at once (see reload).
-    const running = runningInstance(loaded.config.store);
+    const running = runningInstance(loaded.config.store, path);
     if ("pid" in running) {
       process.kill(running.pid, "SIGHUP");
       process.stdout.write(`told the running Herald (pid ${running.pid}); it polls the new feeds now\n`);
@@ -110,7 +126,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (command === "reload") {
-    const running = runningInstance(loaded.config.store);
+    const running = runningInstance(loaded.config.store, path);
     if ("none" in running) {
       process.stderr.write(`herald: cannot reload: ${running.none}\n`);
       return EXIT_FAILURE;
@@ -122,13 +138,38 @@ async function main(argv: string[]): Promise<number> {
   if (command === "export-opml") return exportOpml(loaded.config, process);
   if (command === "check-config") {
     const { config } = loaded;
-    process.stdout.write(`${path}: OK (${config.feeds.length} feeds, ${config.rooms.length} rooms, store ${config.store})\n`);
+    process.stdout.write(`${path}: OK (${config.feeds.length} feeds, ${config.rooms.length} rooms, store ${redact(config.store)})\n`);
     return 0;
   }
-  return run(loaded.config, () => loadConfig(path, process.env, process.cwd()).config);
+  return run(loaded.config, path, () => loadConfig(path, process.env, process.cwd()).config);
 }
 
-async function run(config: Parameters<typeof startHerald>[0]["config"], reloadConfig: () => Parameters<typeof startHerald>[0]["config"]): Promise<number> {
+/** `herald migrate-store`: needs no config file; a refusal (MigrateStoreError) or a failure is exit 1. */
+async function runMigrateStore(from: string | undefined, to: string | undefined): Promise<number> {
+  if (!from || !to) {
+    process.stderr.write(`herald: migrate-store needs --from (the SQLite file) and --to (a postgres:// URL, or $HERALD_STORE_URL)\n\n${USAGE}`);
+    return EXIT_USAGE;
+  }
+  // Loaded only here: no other command needs node-postgres.
+  const { migrateStore, MigrateStoreError } = await import("./store/migrate-store.js");
+  try {
+    await migrateStore(from, to, (line) => process.stdout.write(`${line}\n`));
+    return 0;
+  } catch (err) {
+    const message = err instanceof MigrateStoreError ? err.message : `cannot migrate to ${redact(to)}: ${(err as Error).message}`;
+    process.stderr.write(`herald: ${scrub(message, to)}\n`);
+    return EXIT_FAILURE;
+  }
+}
+
+/** `text` without the password a store URL carries, wherever a library may have quoted it. */
+function scrub(text: string, location: string): string {
+  const password = passwordOf(location);
+  // Very short passwords would shred ordinary words (as in config/load.ts).
+  return password === undefined || password.length < 4 ? text : text.split(password).join("***");
+}
+
+async function run(config: Parameters<typeof startHerald>[0]["config"], configPath: string, reloadConfig: () => Parameters<typeof startHerald>[0]["config"]): Promise<number> {
   const log = createLogger();
   log.info({ version, jid: config.xmpp.jid, feeds: config.feeds.length, rooms: config.rooms.length }, "starting");
   let signals = 0;
@@ -155,10 +196,11 @@ async function run(config: Parameters<typeof startHerald>[0]["config"], reloadCo
         ? err.message
         : e.syscall === "listen"
           ? `cannot serve http on ${config.http?.host}:${config.http?.port} (${e.code}); free the port or change http.listen`
-          : `cannot open the database ${config.store}: ${e.message}`;
+          : `cannot open the database ${redact(config.store)}: ${scrub(e.message, config.store)}`;
     log.error({ err: reason }, "cannot start");
     process.stderr.write(`herald: ${reason}\n`);
-    return EXIT_FAILURE;
+    const temporary = TEMPORARY_STORE_ERRORS.has(String(e.code)) || /Connection terminated|timeout expired/i.test(e.message ?? "");
+    return isPostgresUrl(config.store) && temporary ? EXIT_TEMPORARY : EXIT_FAILURE;
   }
   // SIGHUP (herald reload): apply the config file's feeds and rooms again, keeping the session.
   const started = herald;
@@ -167,7 +209,14 @@ async function run(config: Parameters<typeof startHerald>[0]["config"], reloadCo
     // A bad file is answered inside reload (logged, admins told); this catches the database failing.
     started.reload().catch((err: unknown) => log.error({ err }, "reload failed"));
   });
-  const removePidFile = writePidFile(config.store, process.pid);
+  let removePidFile = () => {};
+  try {
+    removePidFile = writePidFile(config.store, configPath, process.pid);
+  } catch (err) {
+    // Only `herald reload` and import-opml's nudge need it; SIGHUP still works. (With PostgreSQL it
+    // goes beside the config file, which a hardened service may not write: ProtectSystem=strict.)
+    log.warn({ err: (err as Error).message }, "cannot write the pid file; herald reload will not find this process, send it SIGHUP instead");
+  }
   try {
     return await serve(started, stopSignal, log);
   } finally {

@@ -6,9 +6,11 @@ import { feedLocation, heraldConfigSchema, type HeraldConfig } from "./schema.js
 import { suggestKey } from "./suggest.js";
 import { syntaxErrorPosition } from "./yaml-position.js";
 import { placeholderPasswordWarning } from "./placeholder.js";
+import { passwordOf } from "../store/location.js";
 
 export const DEFAULT_CONFIG_PATH = "config/herald.yaml";
 const PASSWORD_ENV = "HERALD_XMPP_PASSWORD";
+const STORE_ENV = "HERALD_STORE_URL";
 const EXAMPLE_HINT = "copy config/herald.example.yaml to start";
 const TOP_LEVEL = "(top level)";
 
@@ -40,7 +42,8 @@ export function resolveConfigPath(flag: string | undefined, env: NodeJS.ProcessE
 
 /**
  * Reads, parses and validates the config file. Relative paths: `store` against `cwd`, `password_file`
- * against the config file's directory. $HERALD_XMPP_PASSWORD, when set and non-empty, overrides the file.
+ * against the config file's directory. $HERALD_XMPP_PASSWORD and $HERALD_STORE_URL, when set and
+ * non-empty, override the file's xmpp.password and store.
  */
 export function loadConfig(path: string, env: NodeJS.ProcessEnv, cwd: string): { config: HeraldConfig; warnings: string[] } {
   const file = resolve(cwd, path);
@@ -58,6 +61,11 @@ export function loadConfig(path: string, env: NodeJS.ProcessEnv, cwd: string): {
     throw new ConfigError(path, [{ path: TOP_LEVEL, message: `${reasonOf(err)}; expected plain YAML data` }]);
   }
   const warnings = doc.warnings.map((warning) => `${position(path, warning)}: ${firstLine(warning.message)}`);
+
+  // A store URL with its password can stay out of the file (a container's secret, a systemd
+  // credential); it replaces `store` before validation, so it is checked like the file's.
+  const storeUrl = env[STORE_ENV];
+  if (storeUrl && isRecord(raw)) raw = { ...raw, store: storeUrl };
 
   const problems: ConfigProblem[] = [];
   const password = resolvePassword(raw, env, dirname(file), problems);
@@ -190,7 +198,15 @@ function readPasswordFile(file: string, problems: ConfigProblem[]): string | und
 function secretsIn(raw: unknown, env: NodeJS.ProcessEnv, password: string | undefined): string[] {
   const xmpp = isRecord(raw) && isRecord(raw.xmpp) ? raw.xmpp : {};
   const rooms = isRecord(raw) && Array.isArray(raw.rooms) ? raw.rooms : [];
-  const candidates = [password, env[PASSWORD_ENV], xmpp.password, ...rooms.map((room) => (isRecord(room) ? room.password : undefined))];
+  const store = isRecord(raw) && typeof raw.store === "string" ? raw.store : "";
+  const candidates = [
+    password,
+    env[PASSWORD_ENV],
+    xmpp.password,
+    ...rooms.map((room) => (isRecord(room) ? room.password : undefined)),
+    passwordOf(store),
+    passwordOf(env[STORE_ENV] ?? ""),
+  ];
   // Very short "secrets" would shred ordinary words; messages never quote passwords anyway.
   return candidates.filter((secret): secret is string => typeof secret === "string" && secret.length >= 4);
 }

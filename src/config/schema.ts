@@ -8,6 +8,7 @@ import { isValidTimeZone } from "../util/time-zone.js";
 import { parseDigestSchedule } from "./digest-schedule.js";
 import { MEDIA_SETTINGS, type MediaSetting } from "./room-options.js";
 import { ACCESS_MODELS, type AccessModel } from "../xmpp/pubsub-stanzas.js";
+import { isPostgresUrl } from "../store/location.js";
 export { feedLocation, type FeedConfig, type FolderFeedConfig, type HttpFeedConfig } from "./feed-schema.js";
 
 /**
@@ -182,12 +183,31 @@ const fetchSchema = z.strictObject({
   user_agent_contact: plainText("a contact for feed owners, like mailto:ops@example.org").optional(),
 });
 
+/**
+ * A SQLite file path, or a postgres:// / postgresql:// URL (the PostgreSQL engine). A URL must
+ * parse and name a database; the message never quotes it, as it may carry a password.
+ */
+const storeSchema = z
+  .string()
+  .min(1)
+  .superRefine((location, ctx) => {
+    if (!isPostgresUrl(location)) return;
+    let database = "";
+    try {
+      database = decodeURIComponent(new URL(location).pathname.replace(/^\//, ""));
+    } catch {
+      ctx.addIssue({ code: "custom", message: "is not a valid PostgreSQL URL; expected postgres://user:password@host:port/database (percent-encode special characters in the password)" });
+      return;
+    }
+    if (database === "") ctx.addIssue({ code: "custom", message: "names no database; expected postgres://user:password@host:port/database" });
+  });
+
 export const configFileSchema = z
   .strictObject({
     xmpp: xmppSchema,
     nick: plainText("a nick like Herald").default("Herald"),
     admins: z.array(bareJidSchema("admin@example.org")).default([]),
-    store: z.string().min(1).default("data/herald.db"),
+    store: storeSchema.default("data/herald.db"),
     feeds: z.array(feedSchema).default([]),
     rooms: z.array(roomSchema).default([]),
     pubsub: z.array(pubsubSchema).default([]),
@@ -433,7 +453,8 @@ function toHeraldConfig(file: ConfigFile, context: ConfigContext): HeraldConfig 
     },
     nick: file.nick,
     admins: [...new Set(file.admins.map((admin) => admin.toLowerCase()))],
-    store: file.store === ":memory:" || isAbsolute(file.store) ? file.store : resolve(context.cwd, file.store),
+    // A PostgreSQL URL is kept as written; a file path is taken relative to the working directory.
+    store: file.store === ":memory:" || isPostgresUrl(file.store) || isAbsolute(file.store) ? file.store : resolve(context.cwd, file.store),
     feeds: file.feeds.map((feed) => toFeedConfig(feed, feed.interval === "auto" ? undefined : durationMs(feed.interval), context.cwd)),
     rooms: file.rooms.map((room) => ({ ...room, jid: room.jid.toLowerCase() })),
     pubsub: file.pubsub.map((n) => ({

@@ -1,17 +1,20 @@
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
+import { isPostgresUrl } from "../store/location.js";
 
 /**
- * Where a running Herald leaves its process id: beside its database, so that `herald reload` and
- * `herald import-opml` (which read the same config) find the instance that uses that database.
+ * Where a running Herald leaves its process id: beside its SQLite database, so that `herald reload`
+ * and `herald import-opml` (which read the same config) find the instance that uses that database.
+ * A PostgreSQL database has no folder on this machine, so there it is beside the config file.
  * None for an in-memory database.
  */
-export function pidFilePath(store: string): string | undefined {
-  return store === ":memory:" ? undefined : join(dirname(store), "herald.pid");
+export function pidFilePath(store: string, configPath: string): string | undefined {
+  if (store === ":memory:") return undefined;
+  return join(isPostgresUrl(store) ? dirname(resolve(configPath)) : dirname(store), "herald.pid");
 }
 
-export function writePidFile(store: string, pid: number): () => void {
-  const path = pidFilePath(store);
+export function writePidFile(store: string, configPath: string, pid: number): () => void {
+  const path = pidFilePath(store, configPath);
   if (path === undefined) return () => undefined;
   writeFileSync(path, `${pid}\n`);
   return () => rmSync(path, { force: true });
@@ -20,8 +23,8 @@ export function writePidFile(store: string, pid: number): () => void {
 export type RunningInstance = { readonly pid: number } | { readonly none: string };
 
 /** The running Herald of this database, if its pid file names a live process. */
-export function runningInstance(store: string): RunningInstance {
-  const path = pidFilePath(store);
+export function runningInstance(store: string, configPath: string): RunningInstance {
+  const path = pidFilePath(store, configPath);
   if (path === undefined) return { none: "the store is in memory, so no other process can share it" };
   let pid: number;
   try {

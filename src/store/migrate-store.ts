@@ -12,10 +12,10 @@ import { existsSync } from "node:fs";
 import type pg from "pg";
 import { openDatabase, type Db } from "./sqlite/database.js";
 import { migrations as sqliteMigrations } from "./sqlite/migrations.js";
-import { openPool, redact, schemaVersion, transaction } from "./postgres/database.js";
+import { openPool, schemaVersion, transaction } from "./postgres/database.js";
 import { SCHEMA_VERSION } from "./postgres/migrations.js";
 import { searchDocument } from "./postgres/search.js";
-import { isPostgresUrl } from "./open.js";
+import { isPostgresUrl, redact } from "./location.js";
 
 interface TableCopy {
   readonly table: string;

@@ -1,8 +1,8 @@
 import type { Store } from "./store.js";
 import { openSqliteStore } from "./sqlite/index.js";
+import { isPostgresUrl } from "./location.js";
 
-/** Whether the config's `store` names a PostgreSQL database rather than a SQLite file. */
-export const isPostgresUrl = (location: string): boolean => /^postgres(ql)?:\/\//i.test(location);
+export { isPostgresUrl } from "./location.js";
 
 /**
  * Opens the store named by the config's `store` (or HERALD_STORE_URL, which config/ reads): a

@@ -98,3 +98,23 @@ test("import-opml adds a reader's feeds to the store; export-opml lists them; a 
   expect(herald(["import-opml", opml, "--config", path]).out).toContain("0 feeds added, 3 already there");
   expect(herald(["import-opml", "/nonexistent.opml", "--config", path])).toMatchObject({ code: 1, err: expect.stringContaining("cannot import /nonexistent.opml") });
 });
+
+describe("a PostgreSQL store URL is never shown with its password", () => {
+  const SECRET = "pg-secret-4711";
+  const config = (store: string) => file(`xmpp:\n  jid: herald@localhost\n  password: x\n  service: xmpp://127.0.0.1:1\nstore: "${store}"\n`);
+
+  test("check-config shows the store as postgres://user:***@…", () => {
+    const r = herald(["check-config", "--config", config(`postgres://herald:${SECRET}@db.example.org/herald`)]);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain("store postgres://herald:***@db.example.org/herald)");
+    expect(r.out + r.err).not.toContain(SECRET);
+  });
+
+  test("HERALD_STORE_URL overrides the file; a database that does not answer stops run with exit 75 (temporary), the URL redacted", () => {
+    const r = herald(["run", "--config", config("/nonexistent/herald.db")], { HERALD_STORE_URL: `postgres://herald:${SECRET}@127.0.0.1:1/herald`, LOG_FORMAT: "json" });
+    // Not 1: the systemd unit does not restart exit 1, and a database still booting is worth a retry.
+    expect(r.code).toBe(75);
+    expect(r.err).toMatch(/herald: cannot open the database postgres:\/\/herald:\*\*\*@127\.0\.0\.1:1\/herald: .*ECONNREFUSED/);
+    expect(r.out + r.err).not.toContain(SECRET);
+  });
+});

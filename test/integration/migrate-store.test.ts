@@ -1,8 +1,10 @@
 // `herald migrate-store`: a SQLite store with data copied into an empty PostgreSQL database.
+import { spawnSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startPostgres, type PostgresServer } from "./harness/postgres.js";
+import { CLI } from "./harness/bot.js";
 import { entry, announceTo } from "../store-contract/contract.js";
 import { openSqliteStore } from "../../src/store/sqlite/index.js";
 import { openPostgresStore } from "../../src/store/postgres/index.js";
@@ -129,4 +131,63 @@ test("a target that is not empty, or not PostgreSQL, or a source that does not e
   await expect(migrateStore(from, to, () => {})).rejects.toThrow(/not empty: subscriptions \(1\)/);
   await expect(migrateStore(from, "/tmp/other.db", () => {})).rejects.toThrow(MigrateStoreError);
   await expect(migrateStore("/nonexistent/herald.db", await server.createDatabase(), () => {})).rejects.toThrow(/no SQLite store/);
+});
+
+describe("the CLI: herald migrate-store (the built dist/cli.js)", () => {
+  const DB_PASSWORD = "not-for-the-log";
+  const herald = (args: string[], env: NodeJS.ProcessEnv = {}) => {
+    const r = spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8", env: { ...process.env, HERALD_STORE_URL: "", ...env }, cwd: mkdtempSync(join(tmpdir(), "herald-cwd-")) });
+    return { code: r.status, out: r.stdout, err: r.stderr };
+  };
+  // The test cluster trusts every local connection, so any password is let in: it only has to stay unseen.
+  const withPassword = (url: string) => url.replace("://herald@", `://herald:${DB_PASSWORD}@`);
+
+  test("copies a SQLite store and says what it copied, never showing the password; exit 0", async () => {
+    const from = await filledSqliteStore();
+    const to = withPassword(await server.createDatabase());
+    const r = herald(["migrate-store", "--from", from, "--to", to]);
+    expect(r.err).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.out).toContain(`copying ${from} (schema version 13) to postgres://herald:***@`);
+    expect(r.out).toMatch(/entries: 1203 rows/);
+    expect(r.out).toMatch(/counts verified/);
+    expect(r.out).not.toContain(DB_PASSWORD);
+    const postgres = await openPostgresStore(to, Date.now);
+    try {
+      expect((await postgres.feedState.get("blog"))?.title).toBe("Blog");
+    } finally {
+      await postgres.close();
+    }
+
+    // Again into the same database: refused (MigrateStoreError), exit 1 with its message.
+    const again = herald(["migrate-store", "--from", from, "--to", to]);
+    expect(again.code).toBe(1);
+    expect(again.err).toMatch(/^herald: postgres:\/\/herald:\*\*\*@.* is not empty: feed_state \(2\)/);
+    expect(again.err).not.toContain(DB_PASSWORD);
+  });
+
+  test("--to may come from HERALD_STORE_URL; a missing source or a server that does not answer is exit 1", async () => {
+    const from = await filledSqliteStore();
+    const viaEnv = herald(["migrate-store", "--from", from], { HERALD_STORE_URL: await server.createDatabase() });
+    expect(viaEnv.code).toBe(0);
+    expect(viaEnv.out).toMatch(/counts verified/);
+
+    expect(herald(["migrate-store", "--from", "/nonexistent/herald.db", "--to", await server.createDatabase()])).toMatchObject({
+      code: 1,
+      err: "herald: --from: no SQLite store at /nonexistent/herald.db\n",
+    });
+    // Nothing listens on port 1: a plain error line, no stack trace, no password.
+    const down = herald(["migrate-store", "--from", from, "--to", `postgres://herald:${DB_PASSWORD}@127.0.0.1:1/herald`]);
+    expect(down.code).toBe(1);
+    expect(down.err).toMatch(/^herald: cannot migrate to postgres:\/\/herald:\*\*\*@127\.0\.0\.1:1\/herald: .*ECONNREFUSED/);
+    expect(down.err).not.toContain(DB_PASSWORD);
+    expect(down.err).not.toMatch(/\n\s+at /);
+  });
+
+  test("without --from or --to it is a usage error, exit 2", () => {
+    const r = herald(["migrate-store", "--from", "x.db"]);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("migrate-store needs --from");
+    expect(r.err).toContain("Usage: herald <command>");
+  });
 });

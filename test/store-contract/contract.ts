@@ -132,6 +132,16 @@ export function storeContract(open: OpenStore): void {
       expect(await store.outbox.dropPending(room("u@x"))).toBe(0);
       expect(await store.outbox.targetsWithPending()).toEqual([{ kind: "user", address: "u@x" }]);
     });
+    test("a NUL character in a post's id, title or text is recorded and known again (PostgreSQL text cannot hold it)", async () => {
+      const nul = entry("id\u0000x", "Bell\u0007 and\u0000 null", { summaryHtml: "<p>a\u0000b</p>" });
+      await store.entries.record("blog", [], 1);
+      const first = await store.entries.record("blog", [nul], 2, announceTo(room("r@muc")));
+      expect(first.added).toHaveLength(1);
+      const [pending] = await store.outbox.pending(room("r@muc"), 10);
+      // SQLite keeps the NUL, PostgreSQL drops it; the formatter drops control characters either way.
+      expect(pending!.entry?.title.replace(/\u0000/g, "")).toBe("Bell\u0007 and null");
+      expect(await store.entries.record("blog", [nul], 3, announceTo(room("r@muc")))).toEqual({ added: [], changed: [], queued: 0 });
+    });
   });
 
   describe("corrections and identity", () => {

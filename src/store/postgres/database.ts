@@ -1,6 +1,7 @@
 import pg from "pg";
 import { DatabaseTooNewError } from "../store.js";
 import { migrations, SCHEMA_VERSION } from "./migrations.js";
+import { redact } from "../location.js";
 
 /** A pool or one pooled client inside a transaction: whatever runs a query. */
 export type Queryable = Pick<pg.ClientBase, "query">;
@@ -19,9 +20,34 @@ const types = {
     oid === INT8 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as "text")) as pg.CustomTypesConfig["getTypeParser"],
 };
 
+/**
+ * PostgreSQL text cannot hold U+0000 ("invalid byte sequence for encoding UTF8: 0x00"), SQLite's
+ * can, and feeds do send it (a NUL in a title). Every string parameter loses its NULs on the way
+ * in, lookups as well as writes, so a key is found under the same (stripped) value it was stored
+ * with. The formatter drops control characters anyway: nothing a room sees changes.
+ */
+export function withoutNul(value: unknown): unknown {
+  if (typeof value === "string") return value.includes("\u0000") ? value.replaceAll("\u0000", "") : value;
+  if (Array.isArray(value)) return value.map(withoutNul);
+  return value;
+}
+
+/** pg.Client whose queries pass their parameters through withoutNul; the pool (and pool.query) use it. */
+class NulFreeClient extends pg.Client {
+  // pg's query() has many overloads; the values are the second argument in every form that has them.
+  override query(...args: unknown[]): never {
+    if (Array.isArray(args[1])) args[1] = args[1].map(withoutNul);
+    else if (typeof args[0] === "object" && args[0] !== null && !("submit" in args[0]) && Array.isArray((args[0] as { values?: unknown }).values)) {
+      const config = args[0] as { values: unknown[] };
+      args[0] = { ...config, values: config.values.map(withoutNul) };
+    }
+    return (super.query as (...a: unknown[]) => never)(...args);
+  }
+}
+
 /** A pool on `url`, with the schema brought to this Herald's version. */
 export async function openPool(url: string, options: { max?: number } = {}): Promise<pg.Pool> {
-  const pool = new pg.Pool({ connectionString: url, types, max: options.max ?? 10 });
+  const pool = new pg.Pool({ connectionString: url, types, max: options.max ?? 10, Client: NulFreeClient });
   // An idle client losing its connection (server restart) must not crash the process; the pool
   // drops it and the next query opens a new one.
   pool.on("error", () => {});
@@ -86,15 +112,4 @@ async function migrate(pool: pg.Pool, url: string): Promise<void> {
       [SCHEMA_VERSION],
     );
   });
-}
-
-/** A connection URL without its password, for messages and logs. */
-export function redact(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = "***";
-    return parsed.toString();
-  } catch {
-    return url.replace(/\/\/([^:@/]*):[^@/]*@/, "//$1:***@");
-  }
 }

@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { stringify } from "yaml";
+import { storeFor, testStore, usePostgresStores } from "./test-store.js";
 
 /** The built CLI; `npm test` builds it before Jest runs. */
 export const CLI = resolve(__dirname, "../../../dist/cli.js");
@@ -13,10 +14,20 @@ export interface LogLine {
   [key: string]: unknown;
 }
 
-/** Writes a config file (YAML) into a fresh temp dir and returns its path. */
+/** Bots not yet exited, so that a PostgreSQL test cluster is stopped only after them. */
+const running = new Set<BotProcess>();
+usePostgresStores(async () => {
+  await Promise.all([...running].map((bot) => bot.stop()));
+});
+
+/**
+ * Writes a config file (YAML) into a fresh temp dir and returns its path. Under
+ * HERALD_TEST_STORE=postgres a SQLite `store` path is swapped for a PostgreSQL database (test-store.ts).
+ */
 export function writeConfig(config: Record<string, unknown>, dir = mkdtempSync(join(tmpdir(), "herald-cfg-"))): string {
   const path = join(dir, "herald.yaml");
-  writeFileSync(path, stringify(config));
+  const store = typeof config.store === "string" && testStore === "postgres" ? { store: storeFor(config.store) } : {};
+  writeFileSync(path, stringify({ ...config, ...store }));
   return path;
 }
 
@@ -47,7 +58,13 @@ export class BotProcess {
       for (const line of lines) this.onLine(line);
     });
     this.child.stderr!.setEncoding("utf8").on("data", (chunk: string) => (this.stderr += chunk));
-    this.exited = new Promise((resolve) => this.child.on("exit", (code) => resolve(code)));
+    running.add(this);
+    this.exited = new Promise((resolve) =>
+      this.child.on("exit", (code) => {
+        running.delete(this);
+        resolve(code);
+      }),
+    );
   }
 
   static run(configPath: string, env: NodeJS.ProcessEnv = {}): BotProcess {
