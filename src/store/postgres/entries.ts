@@ -4,7 +4,8 @@ import type { AnnouncedCopy, ChangedEntry, EntryStore, QueuedAnnouncement, Recor
 import { contentHash, isMassIdChange, linkKey } from "../../sources/identity.js";
 import { LOCKS, transaction, type Queryable } from "./database.js";
 import { searchDocument, searchQuery } from "./search.js";
-import { toStored, type EntryRow } from "./rows.js";
+import { toStored } from "../entry-row.js";
+import type { EntryRow } from "./rows.js";
 
 // A post's date for ordering: its own date when it has one, else when we first saw it; ties go to
 // the post stored last (SQLite's rowid order is entries.id here).

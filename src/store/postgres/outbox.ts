@@ -1,7 +1,7 @@
 import type pg from "pg";
 import type { Outbox, PendingAnnouncement, Target, TargetKind } from "../store.js";
 import type { Queryable } from "./database.js";
-import { mediaOf } from "./rows.js";
+import { mediaOf } from "../entry-row.js";
 
 interface Row {
   id: number;

@@ -1,38 +1,6 @@
-import type { Media } from "../../sources/entry.js";
-import type { StoredEntry } from "../store.js";
+import type { EntryRow as NeutralEntryRow } from "../entry-row.js";
 
 /** A row of `entries` as the queries select it (BIGINT parsed to numbers, database.ts). */
-export interface EntryRow {
+export interface EntryRow extends NeutralEntryRow {
   id: number;
-  feed: string;
-  entry_key: string;
-  title: string;
-  link: string | null;
-  author: string | null;
-  summary_html: string;
-  categories: string;
-  media: string;
-  published_at: number | null;
-  first_seen_at: number;
-}
-
-export function toStored(row: EntryRow): StoredEntry {
-  return {
-    feed: row.feed,
-    key: row.entry_key,
-    title: row.title,
-    link: row.link ?? undefined,
-    author: row.author ?? undefined,
-    summaryHtml: row.summary_html,
-    categories: JSON.parse(row.categories) as string[],
-    ...mediaOf(row.media),
-    published: row.published_at === null ? undefined : new Date(row.published_at),
-    firstSeen: new Date(row.first_seen_at),
-  };
-}
-
-/** Stored media as the Entry carries them: the field only when there are any (see Entry.media). */
-export function mediaOf(json: string | null): { media?: Media[] } {
-  const media = JSON.parse(json ?? "[]") as Media[];
-  return media.length > 0 ? { media } : {};
 }

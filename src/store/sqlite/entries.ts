@@ -1,21 +1,11 @@
+import { toStored, type EntryRow } from "../entry-row.js";
 import type { Db } from "./engine.js";
-import type { Entry, Media } from "../../sources/entry.js";
+import type { Entry } from "../../sources/entry.js";
 import type { AnnouncedCopy, ChangedEntry, EntryStore, QueuedAnnouncement, RecordResult, StoredEntry, TargetKind } from "../store.js";
 import { htmlToPlainText } from "../../text/plain-text.js";
 import { contentHash, isMassIdChange, linkKey } from "../../sources/identity.js";
 
-interface Row {
-  feed: string;
-  entry_key: string;
-  title: string;
-  link: string | null;
-  author: string | null;
-  summary_html: string;
-  categories: string;
-  media: string;
-  published_at: number | null;
-  first_seen_at: number;
-}
+type Row = EntryRow;
 
 // A post's date for ordering: its own date when it has one, else when we first saw it.
 const WHEN = "COALESCE(e.published_at, e.first_seen_at)";
@@ -148,27 +138,6 @@ export function createEntryStore(db: Db): EntryStore {
       return new Map(newest.all().map((r) => [r.feed, r.newest]));
     },
   };
-}
-
-export function toStored(row: Row): StoredEntry {
-  return {
-    feed: row.feed,
-    key: row.entry_key,
-    title: row.title,
-    link: row.link ?? undefined,
-    author: row.author ?? undefined,
-    summaryHtml: row.summary_html,
-    categories: JSON.parse(row.categories) as string[],
-    ...mediaOf(row.media),
-    published: row.published_at === null ? undefined : new Date(row.published_at),
-    firstSeen: new Date(row.first_seen_at),
-  };
-}
-
-/** Stored media as the Entry carries them: the field only when there are any (see Entry.media). */
-export function mediaOf(json: string | null): { media?: Media[] } {
-  const media = JSON.parse(json ?? "[]") as Media[];
-  return media.length > 0 ? { media } : {};
 }
 
 function fields(entry: Entry) {

@@ -1,5 +1,5 @@
 import type { Db } from "./engine.js";
-import { mediaOf } from "./entries.js";
+import { mediaOf } from "../entry-row.js";
 import type { Outbox, PendingAnnouncement, Target, TargetKind } from "../store.js";
 
 interface Row {
