@@ -29,6 +29,9 @@ import { wireSession } from "./bot/session.js";
 import { createMetrics } from "./ops/metrics.js";
 import { createHealth } from "./ops/health.js";
 import { createOpsServer } from "./ops/http-server.js";
+import { createLeases, feedResource, isFeedResource, soloLeases, targetResource } from "./cluster/leases.js";
+import { instanceIdentity, instanceResource } from "./cluster/identity.js";
+import type { Target } from "./store/store.js";
 
 export interface HeraldOptions {
   readonly config: HeraldConfig;
@@ -73,10 +76,41 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
   const reconciled = await registry.reconcile(config.feeds, config.rooms, config.pubsub);
   log.info({ feeds: reconciled.feeds, rooms: reconciled.rooms, nodes: reconciled.nodes, store: store.engine }, "configuration applied");
 
-  const connection = createConnection({ ...config.xmpp, debug: options.xmppDebug, log: part("xmpp") });
+  // Several instances may share a PostgreSQL store: each takes its own XMPP resource of the one
+  // account, and leases divide the feeds and targets between them (cluster/leases.ts).
+  const identity = instanceIdentity(config.cluster.instance);
+  const resource = store.cluster ? instanceResource(config.xmpp.resource, identity) : config.xmpp.resource;
+  const connection = createConnection({ ...config.xmpp, resource, debug: options.xmppDebug, log: part("xmpp") });
   const send = connection.send.bind(connection);
   const online = () => connection.online;
   const rooms = createRoomManager({ send, defaultNick: config.nick, log: part("rooms") });
+  const leases = store.cluster
+    ? createLeases({
+        cluster: store.cluster,
+        name: identity.name,
+        token: identity.token,
+        leaseMs: config.cluster.leaseMs,
+        wanted: async () => ({
+          feeds: registry.feeds().map((f) => feedResource(f.name)),
+          targets: [
+            ...new Set([
+              ...registry.rooms().map((r) => targetResource({ kind: "room", address: r.jid })),
+              ...nodes.addresses().map((address) => targetResource({ kind: "pubsub", address })),
+              ...config.mix.map((c) => targetResource({ kind: "mix", address: c.channel })),
+              // People have a lease while announcements wait for them.
+              ...(await outbox.targetsWithPending()).map(targetResource),
+            ]),
+          ],
+        }),
+        online,
+        // What waits for a target this instance holds goes out, whoever queued it (the sweep
+        // behind the notifications, which a lost connection can miss).
+        onRound: () => void delivery.kickReady().catch((err: unknown) => log.error({ err }, "could not list the targets waiting for announcements")),
+        log: part("cluster"),
+      })
+    : soloLeases(identity.name);
+  const mine = (target: Target) => leases.holds(targetResource(target));
+  const myRooms = () => registry.rooms().filter((r) => mine({ kind: "room", address: r.jid }));
   const admins = createAdmins({ admins: config.admins, online, send, log: part("admins") });
   const metrics = createMetrics({
     outboxDepth: () => outbox.depth(),
@@ -87,6 +121,7 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
       return schedule ? [{ feed: f.name, seconds: schedule.ms / 1000, basis: schedule.basis }] : [];
     }),
     pushSubscriptions: () => push?.counts() ?? {},
+    ...(store.cluster ? { cluster: () => leases.view() } : {}),
   });
   const userAgent = `Herald/${options.version} (XMPP feed bot${config.fetch.userAgentContact ? `; ${config.fetch.userAgentContact}` : ""})`;
   const runtimePolicy = config.fetch.allowPrivateAddresses ? "any" : "public-only";
@@ -138,6 +173,7 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
     onSent: (target) => metrics.announcementsSent.inc({ kind: target.kind }),
     onFailed: () => metrics.announcementsFailed.inc(),
     onAccepting: (target) => admins.notify(`${target.address} accepts my announcements again.`),
+    mine,
     log: part("delivery"),
     now,
   });
@@ -177,6 +213,7 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
     fetchFeed: createFeedFetcher({ version: options.version, contact: config.fetch.userAgentContact, timeoutMs: config.fetch.timeoutMs }),
     runtimePolicy,
     ...(push ? { onApplied: (names: ReadonlySet<string>) => push.retain(names) } : {}),
+    mine: (feed) => leases.holds(feedResource(feed)),
     notifyAdmins: admins.notify,
     log: part("sources"),
   });
@@ -207,6 +244,7 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
     waiting: () => delivery.waiting(),
     scheduleOf: (feed) => poller.scheduleOf(feed),
     pushOf: (feed) => push?.status(feed),
+    ...(store.cluster ? { cluster: () => leases.view() } : {}),
   };
   const inbound = createConversations({
     services,
@@ -222,6 +260,8 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
     onCommand: (name) => metrics.commands.inc({ command: name }),
     log: part("conversations"),
     now,
+    // Every instance receives what is sent to the bare JID; the first to claim it answers.
+    ...(store.cluster ? { claim: (key: string) => store.cluster!.claim(key, 10 * 60_000) } : {}),
   });
   wireSession({ connection, rooms, channels: mix, delivery, inbound, admins, onReconnect: () => metrics.reconnects.inc(), log });
   // XEP-0410: a room can drop us silently (its service restarted while our connection stayed up).
@@ -236,7 +276,7 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
   const dropUnserved = () => void delivery.dropUnserved().catch((err: unknown) => log.error({ err }, "could not drop the announcements of targets no longer served"));
   const applyFeeds = () => feedSet.apply().catch((err: unknown) => log.error({ err }, "could not apply the feeds"));
   const applyRooms = () => {
-    rooms.setRooms(registry.rooms());
+    rooms.setRooms(myRooms());
     dropUnserved();
     // Never rejects: a failed pass is logged by the digests.
     void digests.reschedule();
@@ -244,6 +284,19 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
   registry.events.on("rooms", applyRooms);
   registry.events.on("feeds", () => void applyFeeds());
   registry.events.on("nodes", dropUnserved);
+  // What this instance holds follows the configuration and the XMPP session.
+  for (const event of ["rooms", "feeds", "nodes"] as const) registry.events.on(event, () => leases.soon());
+  connection.events.on("online", () => leases.soon());
+  connection.events.on("offline", () => leases.soon());
+  let stopping: Promise<void> | undefined;
+  leases.events.on("changed", (gained, lost) => {
+    if (stopping) return;
+    const changed = [...gained, ...lost];
+    if (changed.some(isFeedResource)) void applyFeeds();
+    if (changed.some((r) => r.startsWith("room:"))) rooms.setRooms(myRooms());
+    for (const r of lost) if (!isFeedResource(r)) delivery.released(targetOf(r));
+    for (const r of gained) if (!isFeedResource(r)) void delivery.kick(targetOf(r));
+  });
   const fatal = new Promise<FatalConnectionError>((resolve) => connection.events.once("fatal", resolve));
 
   const health = createHealth({ online, joinedRooms: () => rooms.joinedRooms(), registry, feedState, outbox });
@@ -251,6 +304,20 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
   // A port that is taken is a start-up error the operator must fix, like a bad config.
   await ops?.start();
 
+  // Leases first: the feeds and rooms applied below are the ones this instance holds.
+  await leases.start();
+  // Another instance's changes: a new announcement for a target held here goes out now; a changed
+  // live configuration is read again.
+  const stopListening = await store.cluster?.listen((channel, payload) => {
+    if (channel === "config") {
+      void registry.refresh().catch((err: unknown) => log.error({ err }, "could not read the live configuration again"));
+      return;
+    }
+    const target = targetOf(payload);
+    if (mine(target)) void delivery.kick(target);
+    // Someone new to write to: whoever has room for it takes the lease.
+    else if (target.kind === "user") leases.soon();
+  });
   applyRooms();
   await digests.start();
   // The poller must know the feeds before it starts: started, it would read each new one at once,
@@ -266,7 +333,6 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
     if (missing !== undefined) throw new FatalConnectionError(missing);
   });
 
-  let stopping: Promise<void> | undefined;
   const reloader = createReloader({ load: options.reloadConfig ?? (() => config), running: config, registry, notifyAdmins: admins.notify, log: part("config") });
   return {
     ready,
@@ -283,6 +349,9 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
         await delivery.stop(5_000);
         await rooms.leaveAll();
         rooms.stop();
+        // Given up only now that nothing is sent under them: another instance may start at once.
+        await stopListening?.();
+        await leases.stop();
         await connection.stop();
         await ops?.stop();
         await store.close();
@@ -291,4 +360,10 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
       return stopping;
     },
   };
+}
+
+/** The target a lease or notification names ("kind:address"; the address may hold colons). */
+function targetOf(resource: string): Target {
+  const at = resource.indexOf(":");
+  return { kind: resource.slice(0, at) as Target["kind"], address: resource.slice(at + 1) };
 }

@@ -25,6 +25,8 @@ export interface ConversationDeps {
   readonly onCommand: (name: string) => void;
   readonly log: Logger;
   readonly now: () => number;
+  /** Several instances: who answers a message each of them received (inbound.ts). */
+  readonly claim?: (key: string) => Promise<boolean>;
 }
 
 /**
@@ -53,5 +55,6 @@ export function createConversations(deps: ConversationDeps) {
     notifyAdmins: deps.admins.notify,
     log: deps.log,
     now: deps.now,
+    ...(deps.claim ? { claim: deps.claim } : {}),
   });
 }

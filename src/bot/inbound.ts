@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { xml, type Element } from "@xmpp/client";
 import type { Logger } from "../log.js";
 import type { Dispatcher } from "../commands/dispatcher.js";
@@ -24,6 +24,11 @@ export interface InboundDeps {
   readonly notifyAdmins: (text: string) => void;
   readonly log: Logger;
   readonly now?: () => number;
+  /**
+   * With several instances (cluster/): a message to the bare JID reaches each of them; only the
+   * one that claims it first answers. Absent: this instance answers everything it receives.
+   */
+  readonly claim?: (key: string) => Promise<boolean>;
 }
 
 export type Inbound = ReturnType<typeof createInbound>;
@@ -90,10 +95,28 @@ export function createInbound(deps: InboundDeps) {
     return true;
   }
 
+  /** Whether this instance answers a message (see `claim`): one sent to our full JID is ours alone. */
+  async function claimed(stanza: Element): Promise<boolean> {
+    const { to, from, id } = stanza.attrs as { to?: string; from?: string; id?: string };
+    if (deps.claim === undefined || to?.includes("/") || from === undefined) return true;
+    // Without an id, the text names it: a repeat within the claim's lifetime is taken as the same message.
+    const key = `${from}\u0000${id ?? createHash("sha256").update(stanza.toString()).digest("base64")}`;
+    try {
+      return await deps.claim(key);
+    } catch (err) {
+      // Without the database nobody can tell who answers: better twice than never.
+      log.warn({ err }, "could not claim a message; answering it anyway");
+      return true;
+    }
+  }
+
   return {
     /** A stanza the room manager did not take. */
     async handleStanza(stanza: Element): Promise<void> {
       if (stanza.name !== "message") return;
+      // Only what we would act on is claimed (not chat states, receipts, errors).
+      const actionable = parseInvitation(stanza) !== undefined || parseDirectMessage(stanza, deps.isRoom) !== undefined;
+      if (deps.claim && actionable && !(await claimed(stanza))) return;
       if (await onInvitation(stanza)) return;
       const dm = parseDirectMessage(stanza, deps.isRoom);
       if (!dm) return;

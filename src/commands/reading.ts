@@ -1,3 +1,4 @@
+import type { ClusterView } from "../cluster/leases.js";
 import { command, UserError, type Command } from "./command.js";
 import type { CommandServices } from "./services.js";
 import { day, duration, entryList } from "./text.js";
@@ -80,16 +81,30 @@ export function readingCommands(s: CommandServices): Command[] {
         const waiting = await s.waiting();
         const rooms = s.registry.rooms();
         const joined = new Set(s.joinedRooms());
+        const cluster = s.cluster ? await s.cluster() : undefined;
         return [
           `Herald ${s.version}, up ${duration(s.now() - s.startedAt)}`,
-          `rooms: ${rooms.filter((r) => joined.has(r.jid)).length} of ${rooms.length} joined`,
+          `rooms: ${rooms.filter((r) => joined.has(r.jid)).length} of ${rooms.length} joined${cluster ? " by this instance" : ""}`,
           `feeds: ${feeds.length - failing} OK, ${failing} failing${pushed(s, feeds)}`,
           `announcements waiting: ${depth}`,
           // Rooms that refuse (no voice, members-only, asked to wait) and why: what an admin can fix.
           ...waiting.filter((w) => w.reason !== undefined).map((w) => `  ${w.count} for ${w.target.address}: ${w.reason}`),
+          ...(cluster ? clusterLines(cluster) : []),
         ].join("\n");
       },
     }),
+  ];
+}
+
+/** Who shares the store and holds what: "instances: 2 (leases last 30 s)" and a line each. */
+export function clusterLines(view: ClusterView): string[] {
+  const held = (h: Readonly<Record<string, number>>) => {
+    const parts = Object.entries(h).sort(([a], [b]) => a.localeCompare(b)).map(([kind, n]) => `${n} ${kind}${n === 1 ? "" : "s"}`);
+    return parts.length === 0 ? "nothing" : parts.join(", ");
+  };
+  return [
+    `instances: ${view.instances.length} (leases last ${formatDuration(view.leaseMs)})`,
+    ...view.instances.map((i) => `  ${i.holder}${i.holder === view.holder ? " (this one)" : ""}${i.online ? "" : " (no XMPP session)"}: ${held(i.held)}`),
   ];
 }
 

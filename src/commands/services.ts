@@ -1,3 +1,4 @@
+import type { ClusterView } from "../cluster/leases.js";
 import type { EntryStore, FeedStateStore, Outbox, SubscriptionStore, Target } from "../store/store.js";
 import type { Registry } from "../live/registry.js";
 import type { FeedSchedule, PollOutcome } from "../polling/poller.js";
@@ -28,4 +29,6 @@ export interface CommandServices {
   readonly scheduleOf: (feed: string) => FeedSchedule | undefined;
   /** A feed's WebSub subscription, when its hub pushes (or is asked to). */
   readonly pushOf: (feed: string) => PushStatus | undefined;
+  /** Instances sharing the store and what each holds; absent when this one is alone by design (SQLite). */
+  readonly cluster?: () => Promise<ClusterView>;
 }

@@ -184,6 +184,19 @@ const fetchSchema = z.strictObject({
 });
 
 /**
+ * Several instances on one PostgreSQL database (issue 18): how this one is named, and how long its
+ * leases outlive it. Ignored on SQLite, where one instance holds everything.
+ */
+const clusterSchema = z.strictObject({
+  // Shown in `status`, /metrics and the XMPP resource; default HERALD_INSTANCE, else the host name.
+  instance: plainText("an instance name like herald-a")
+    .refine((text) => /^[A-Za-z0-9._-]{1,40}$/.test(text), { error: "expected 1–40 letters, digits, dots, dashes or underscores, like herald-a" })
+    .optional(),
+  // A dead instance's feeds and targets are taken over within this (it renews every third of it).
+  lease: duration(3_000).default("30s"),
+});
+
+/**
  * A SQLite file path, or a postgres:// / postgresql:// URL (the PostgreSQL engine). A URL must
  * parse and name a database; the message never quotes it, as it may carry a password.
  */
@@ -216,6 +229,7 @@ export const configFileSchema = z
     announce: announceSchema.prefault({}),
     http: httpSchema.optional(),
     fetch: fetchSchema.prefault({}),
+    cluster: clusterSchema.prefault({}),
   })
   // Runs even when other keys are invalid (so every problem is reported at once); hence the
   // defensive reads: entries may have any shape here.
@@ -425,6 +439,12 @@ export interface HeraldConfig {
     readonly minIntervalMs: number;
     readonly maxIntervalMs: number;
   };
+  /** Sharing one PostgreSQL store with other instances (cluster/); unused on SQLite. */
+  readonly cluster: {
+    /** This instance's name; absent: HERALD_INSTANCE, else the host name (cluster/identity.ts). */
+    readonly instance?: string;
+    readonly leaseMs: number;
+  };
 }
 
 /** What the file cannot say: where relative paths start, and the password from its source. */
@@ -482,6 +502,10 @@ function toHeraldConfig(file: ConfigFile, context: ConfigContext): HeraldConfig 
       minIntervalMs: durationMs(file.fetch.min_interval),
       maxIntervalMs: durationMs(file.fetch.max_interval),
       ...(file.fetch.user_agent_contact === undefined ? {} : { userAgentContact: file.fetch.user_agent_contact }),
+    },
+    cluster: {
+      ...(file.cluster.instance === undefined ? {} : { instance: file.cluster.instance }),
+      leaseMs: durationMs(file.cluster.lease),
     },
   };
 }

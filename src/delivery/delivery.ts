@@ -16,6 +16,11 @@ export interface DeliveryDeps {
   readonly onFailed?: (target: Target) => void;
   /** Told when a target that refused (and whose refusal the admins heard of) accepts again. */
   readonly onAccepting?: (target: Target) => void;
+  /**
+   * Whether this instance delivers to a target now (it holds the target's lease, cluster/leases.ts);
+   * asked before every send, so a lease lost mid-line stops the line. Absent: every target.
+   */
+  readonly mine?: (target: Target) => boolean;
 }
 
 export type Delivery = ReturnType<typeof createDelivery>;
@@ -32,8 +37,9 @@ const keyOf = (t: Target) => `${t.kind}\u0000${t.address}`;
 export function createDelivery(deps: DeliveryDeps) {
   const { log } = deps;
   const channels = new Map<TargetKind, TargetChannel>(deps.channels.map((c) => [c.kind, c]));
-  /** Announcements sent in this session and not yet confirmed; not sent again in this session. */
-  const inFlight = new Set<number>();
+  /** Announcements sent in this session and not yet confirmed, with their target; not sent again in this session. */
+  const inFlight = new Map<number, string>();
+  const mine = deps.mine ?? (() => true);
   const flushing = new Map<string, Promise<void>>();
   const again = new Set<string>();
   const retryTimers = new Map<string, NodeJS.Timeout>();
@@ -100,7 +106,7 @@ export function createDelivery(deps: DeliveryDeps) {
     const channel = channelOf(target);
     // A target that asked us to wait is not sent to before its time, whatever else kicks it.
     if ((retryAt.get(keyOf(target)) ?? 0) > deps.now()) return;
-    const ready = () => !stopped && channel.isReady(target.address);
+    const ready = () => !stopped && mine(target) && channel.isReady(target.address);
     const refusing = channel.notReadyReason?.(target.address);
     // A target that refuses before we even send (a room where we have no voice) is a refusal too.
     if (!ready() && refusing !== undefined && (await deps.outbox.pending(target, 1)).length > 0) await deps.refusals.record(target, refusing, deps.now());
@@ -113,7 +119,7 @@ export function createDelivery(deps: DeliveryDeps) {
         if (!ready()) return;
         const about = { target: target.address, kind: target.kind, feed: announcement.feed, entry: announcement.entry?.key ?? "(digest)" };
         const id = originId(announcement);
-        inFlight.add(announcement.id);
+        inFlight.set(announcement.id, keyOf(target));
         log.debug({ ...about, id, title: announcement.entry?.title ?? "(digest)" }, "sending announcement");
         let outcome;
         try {
@@ -209,7 +215,16 @@ export function createDelivery(deps: DeliveryDeps) {
     kick,
     /** Starts every target that has announcements waiting and can be sent to now. */
     async kickReady(): Promise<void> {
-      for (const t of await deps.outbox.targetsWithPending()) if (channels.get(t.kind)?.isReady(t.address)) void kick(t);
+      for (const t of await deps.outbox.targetsWithPending()) if (mine(t) && channels.get(t.kind)?.isReady(t.address)) void kick(t);
+    },
+    /**
+     * This instance stopped serving a target (its lease went to another instance): what it sent
+     * and had not seen confirmed is the new holder's to send, and ours again should the lease
+     * come back.
+     */
+    released(target: Target): void {
+      const key = keyOf(target);
+      for (const [id, of] of inFlight) if (of === key && !settling.has(id)) inFlight.delete(id);
     },
     /** Why a target's announcements wait, when its channel knows. */
     waitingReason(target: Target): string | undefined {

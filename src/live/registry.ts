@@ -189,6 +189,17 @@ export async function createRegistry(store: Pick<Store, "liveTable" | "applyLive
       if (JSON.stringify([...nodes.values()]) !== before.nodes) events.emit("nodes");
       return { feeds: feedReport, rooms: roomReport, ...(nodeReport === undefined ? {} : { nodes: nodeReport }) };
     },
+    /**
+     * Reads the tables again and tells the listeners what changed: another instance sharing the
+     * database (cluster/) changed the live configuration.
+     */
+    async refresh(): Promise<void> {
+      const before = { feeds: JSON.stringify([...feeds.values()]), rooms: JSON.stringify([...rooms.values()]), nodes: JSON.stringify([...nodes.values()]) };
+      await load();
+      if (JSON.stringify([...feeds.values()]) !== before.feeds) events.emit("feeds");
+      if (JSON.stringify([...rooms.values()]) !== before.rooms) events.emit("rooms");
+      if (JSON.stringify([...nodes.values()]) !== before.nodes) events.emit("nodes");
+    },
     /** The PubSub nodes Herald publishes to. */
     nodes(): LiveNode[] {
       return [...nodes.values()].filter((r) => !r.removed).map((r) => r.spec);

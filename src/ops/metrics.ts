@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { PollOutcome } from "../polling/poller.js";
+import type { ClusterView } from "../cluster/leases.js";
 
 export interface MetricSources {
   readonly outboxDepth: () => Promise<number>;
@@ -9,6 +10,8 @@ export interface MetricSources {
   readonly feedIntervals?: () => readonly { readonly feed: string; readonly seconds: number; readonly basis: string }[];
   /** WebSub subscriptions by state (requested, active, denied, failed). */
   readonly pushSubscriptions?: () => Readonly<Record<string, number>>;
+  /** Instances sharing the store, and the leases each holds by kind (cluster/leases.ts); absent on SQLite. */
+  readonly cluster?: () => Promise<ClusterView>;
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
@@ -99,6 +102,30 @@ export function createMetrics(sources: MetricSources) {
       this.set(sources.roomsConfigured());
     },
   });
+  if (sources.cluster) {
+    const view = sources.cluster;
+    new Gauge({
+      name: "herald_cluster_instances",
+      help: "Live instances sharing the store (their heartbeat not expired)",
+      registers: [registry],
+      async collect() {
+        this.set((await view()).instances.length);
+      },
+    });
+    new Gauge({
+      name: "herald_leases_held",
+      help: "Leases held, by instance and kind (feed, room, user, pubsub, mix); self=1 marks this instance",
+      labelNames: ["instance", "kind", "self"] as const,
+      registers: [registry],
+      async collect() {
+        const v = await view();
+        this.reset();
+        for (const i of v.instances) {
+          for (const [kind, count] of Object.entries(i.held)) this.set({ instance: i.holder, kind, self: i.holder === v.holder ? "1" : "0" }, count);
+        }
+      },
+    });
+  }
   return {
     ...metrics,
     /** Counts one poll by its result, with its duration and the entries it found. */

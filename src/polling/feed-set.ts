@@ -21,6 +21,8 @@ export interface FeedSetDeps {
   readonly notifyAdmins: (text: string) => void;
   /** Told the names of the feeds applied (WebSub ends the subscriptions of feeds that went). */
   readonly onApplied?: (names: ReadonlySet<string>) => void;
+  /** Whether this instance polls a feed (it holds the feed's lease, cluster/leases.ts); absent: every feed. */
+  readonly mine?: (feed: string) => boolean;
   readonly log: Logger;
 }
 
@@ -59,7 +61,8 @@ export function createFeedSet(deps: FeedSetDeps) {
     /** Applies the live configuration's feeds; call again whenever they change. */
     async apply(): Promise<void> {
       const call = ++applying;
-      const live = deps.registry.feeds();
+      const mine = deps.mine ?? (() => true);
+      const live = deps.registry.feeds().filter((f) => mine(f.name));
       const states = await Promise.all(live.map((f) => deps.feedState.get(f.name)));
       // A later apply started while these states were read: it has the newer configuration, and
       // this one must not set the poller back to the older one after it.

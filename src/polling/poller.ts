@@ -321,8 +321,20 @@ export function createPoller(deps: PollerDeps) {
     return running;
   }
 
+  /**
+   * A feed that joins a running poller: read at once, unless it was read within its interval (by
+   * another instance, whose lease on it this one took over, cluster/leases.ts): then when due, so
+   * a feed changing hands is still read once per interval.
+   */
+  async function firstRead(item: Scheduled): Promise<void> {
+    const wait = await notDueFor(item).catch(() => 0);
+    if (!started || feeds.get(item.spec.name) !== item || item.running || item.nextAt !== undefined) return;
+    if (wait > 0) schedule(item, wait);
+    else void runNow(item);
+  }
+
   return {
-    /** Sets the feeds to watch; new ones are polled at once, removed ones stop. */
+    /** Sets the feeds to watch; new ones are polled at once (unless read within their interval), removed ones stop. */
     setFeeds(specs: readonly FeedSpec[]): void {
       const wanted = new Map(specs.map((s) => [s.name, s]));
       for (const [name, item] of feeds) {
@@ -351,7 +363,7 @@ export function createPoller(deps: PollerDeps) {
           foundNew: false,
         };
         feeds.set(spec.name, item);
-        if (started) void runNow(item);
+        if (started) void firstRead(item);
       }
     },
     /** Starts polling; resolves once every feed is read or has its first read scheduled. */

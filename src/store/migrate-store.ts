@@ -54,9 +54,10 @@ export class MigrateStoreError extends Error {
 export async function migrateStore(from: string, to: string, log: (line: string) => void): Promise<Map<string, number>> {
   if (!isPostgresUrl(to)) throw new MigrateStoreError(`--to must be a postgres:// or postgresql:// URL, not ${to}`);
   if (from === ":memory:" || !existsSync(from)) throw new MigrateStoreError(`--from: no SQLite store at ${from}`);
-  if (SCHEMA_VERSION !== sqliteMigrations.length || SCHEMA_VERSION !== 13) {
-    // The table list above describes version 13; a new schema version must extend it.
-    throw new MigrateStoreError(`migrate-store copies schema version 13; this Herald is at ${sqliteMigrations.length}: update TABLES`);
+  if (SCHEMA_VERSION !== sqliteMigrations.length || SCHEMA_VERSION !== 14) {
+    // The table list above describes version 14 (whose PostgreSQL-only lease tables hold nothing
+    // to copy: leases are taken afresh); a new schema version must extend it.
+    throw new MigrateStoreError(`migrate-store copies schema version 14; this Herald is at ${sqliteMigrations.length}: update TABLES`);
   }
   const target = redact(to);
   const db = await openDatabase(from);

@@ -250,6 +250,52 @@ export interface DigestStore {
   ): Promise<number | undefined>;
 }
 
+/** A lease this instance holds: what, and its generation (bumped each time it changes hands). */
+export interface LeaseGrant {
+  readonly resource: string;
+  readonly generation: number;
+}
+
+/** An instance sharing the database, as its last heartbeat left it. */
+export interface InstanceRow {
+  readonly holder: string;
+  readonly name: string;
+  /** Its XMPP session is up, so it may hold targets. */
+  readonly online: boolean;
+  readonly startedAt: number;
+}
+
+/**
+ * What several instances on one database use to divide the work (cluster/leases.ts). Every expiry
+ * is counted on the database's clock, so the instances' clocks need not agree. Only the
+ * PostgreSQL engine has it; one instance on a SQLite file holds everything.
+ */
+export interface ClusterStore {
+  /** Says this instance is alive for `ttlMs` more; returns every live instance, this one included. */
+  heartbeat(holder: string, name: string, online: boolean, ttlMs: number): Promise<InstanceRow[]>;
+  /** Extends the leases `holder` still holds (not expired); returns them. A lease not returned is lost. */
+  renew(holder: string, ttlMs: number): Promise<LeaseGrant[]>;
+  /** Takes up to `limit` of `resources` that are free or expired, each with a new generation. */
+  acquire(holder: string, resources: readonly string[], limit: number, ttlMs: number): Promise<LeaseGrant[]>;
+  /** Gives leases up at once, so another instance may take them without waiting for expiry. */
+  release(holder: string, resources: readonly string[]): Promise<void>;
+  /** Gives every lease up and says this instance is gone (a clean stop). */
+  leave(holder: string): Promise<void>;
+  /**
+   * True for the first instance to claim `key` (a message every instance received); false for the
+   * others. Claims are forgotten after `keepMs`.
+   */
+  claim(key: string, keepMs: number): Promise<boolean>;
+  /** Live leases per holder and kind (the resource's prefix), for `status` and /metrics. */
+  holdings(): Promise<{ holder: string; kind: string; count: number }[]>;
+  /**
+   * Calls `listener` at each commit that queued an announcement (`outbox`, with "kind:address") or
+   * changed the live configuration (`config`). Returns how to stop listening. A lost connection is
+   * reopened; meanwhile the periodic sweep covers what was missed.
+   */
+  listen(listener: (channel: "outbox" | "config", payload: string) => void): Promise<() => Promise<void>>;
+}
+
 /** The whole database. */
 export interface Store {
   /** Which engine, for logs and `status`. */
@@ -264,6 +310,8 @@ export interface Store {
   liveTable<T>(table: LiveTableName): LiveTable<T>;
   /** Applies several live-table writes in one transaction, in order: all of them or none. */
   applyLive(changes: readonly LiveChange[]): Promise<void>;
+  /** Sharing the database with other instances; undefined on an engine only one instance uses. */
+  readonly cluster?: ClusterStore;
   close(): Promise<void>;
 }
 

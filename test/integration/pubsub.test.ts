@@ -169,8 +169,9 @@ test("an admin adds a node from chat: the next post is published there; forgotte
   await readerNode.waitForEvent((i) => i.node === NODE && i.id === itemOf(post));
 
   // Forgotten through the command form (XEP-0050) instead of the chat.
+  const botFull = await bot.fullJid();
   const execute = (extra: Record<string, string>, ...children: ReturnType<typeof xml>[]) =>
-    owner.client.iqCaller.request(xml("iq", { type: "set", to: `${BOT}/pubsub-${process.pid}` }, xml("command", { xmlns: "http://jabber.org/protocol/commands", node: "node-forget", ...extra }, ...children)));
+    owner.client.iqCaller.request(xml("iq", { type: "set", to: botFull }, xml("command", { xmlns: "http://jabber.org/protocol/commands", node: "node-forget", ...extra }, ...children)));
   const form = (await execute({})).getChild("command")!;
   const choices = form.getChild("x", "jabber:x:data")!.getChildren("field")[0]!.getChildren("option").map((o) => o.getChildText("value"));
   expect(choices).toContain(`xmpp:${SERVICE}?;node=chat-made`);

@@ -7,6 +7,7 @@ import { createSubscriptionStore } from "./subscriptions.js";
 import { createDigestStore } from "./digests.js";
 import { applyLive, createLiveTable } from "./live-config.js";
 import { createRefusalStore } from "./refusals.js";
+import { createClusterStore } from "./cluster.js";
 
 /**
  * The server engine: a PostgreSQL database at `url` (postgres://user:pass@host:port/db), created
@@ -26,6 +27,7 @@ export async function openPostgresStore(url: string, now: () => number): Promise
     refusals: createRefusalStore(pool),
     liveTable: <T>(table: LiveTableName) => createLiveTable<T>(pool, table, now),
     applyLive: (changes) => applyLive(pool, changes, now),
+    cluster: createClusterStore(pool, url),
     close: () => pool.end(),
   };
 }

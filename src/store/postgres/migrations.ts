@@ -138,6 +138,53 @@ export const migrations: readonly Migration[] = [
     );
     `,
   },
+  {
+    // Several instances on one database (cluster/): who is alive, and who holds each feed and
+    // target. Times are the database's clock (ms), so instances' clocks need not agree. Triggers
+    // tell the other instances of new announcements and of live-configuration changes at commit
+    // (LISTEN/NOTIFY; identical notifications in one transaction arrive once).
+    to: 14,
+    sql: `
+    CREATE TABLE herald_instances (
+      holder      TEXT PRIMARY KEY,     -- name#token, new for each process
+      name        TEXT NOT NULL,
+      online      BOOLEAN NOT NULL,     -- its XMPP session is up: it may hold targets
+      started_at  BIGINT NOT NULL,
+      expires_at  BIGINT NOT NULL
+    );
+    CREATE TABLE herald_leases (
+      resource    TEXT PRIMARY KEY,     -- feed:<name>, room:<jid>, user:<jid>, pubsub:<uri>, mix:<jid>
+      holder      TEXT,                 -- NULL: free
+      generation  BIGINT NOT NULL DEFAULT 0,
+      expires_at  BIGINT NOT NULL DEFAULT 0
+    );
+    CREATE INDEX herald_leases_by_holder ON herald_leases (holder);
+    -- A message to the bare JID reaches every instance (RFC 6121 §8.5.2.1.1 lets the server send
+    -- it to all resources of equal priority); the first to claim it answers.
+    CREATE TABLE herald_claims (
+      key         TEXT PRIMARY KEY,
+      claimed_at  BIGINT NOT NULL
+    );
+    CREATE FUNCTION herald_notify_outbox() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        PERFORM pg_notify('herald_outbox', NEW.target_kind || ':' || NEW.target);
+        RETURN NULL;
+      END $$;
+    CREATE TRIGGER announcements_notify AFTER INSERT ON announcements
+      FOR EACH ROW EXECUTE FUNCTION herald_notify_outbox();
+    CREATE FUNCTION herald_notify_config() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        PERFORM pg_notify('herald_config', TG_TABLE_NAME);
+        RETURN NULL;
+      END $$;
+    CREATE TRIGGER feeds_notify AFTER INSERT OR UPDATE OR DELETE ON feeds
+      FOR EACH STATEMENT EXECUTE FUNCTION herald_notify_config();
+    CREATE TRIGGER rooms_notify AFTER INSERT OR UPDATE OR DELETE ON rooms
+      FOR EACH STATEMENT EXECUTE FUNCTION herald_notify_config();
+    CREATE TRIGGER pubsub_nodes_notify AFTER INSERT OR UPDATE OR DELETE ON pubsub_nodes
+      FOR EACH STATEMENT EXECUTE FUNCTION herald_notify_config();
+    `,
+  },
 ];
 
 /** The schema version this Herald writes. */

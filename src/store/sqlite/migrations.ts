@@ -251,4 +251,10 @@ export const migrations: readonly (string | ((db: Db) => void))[] = [
     changed_at  INTEGER NOT NULL
   );
   `,
+  // 14: nothing. PostgreSQL's step 14 adds the tables with which several instances share one
+  // database (leases, cluster/); one instance on a SQLite file holds everything without them.
+  // The step is kept so that a version number means the same data in both engines.
+  `
+  SELECT 1;
+  `,
 ];

@@ -113,6 +113,14 @@ export class BotProcess {
     return this.waitForLog((l) => l.msg === msg && Object.entries(fields).every(([k, v]) => l[k] === v), since, timeoutMs);
   }
 
+  /**
+   * The bot's full JID, from its "online" log line: with a PostgreSQL store each instance adds its
+   * name and a token to the configured resource (cluster/identity.ts), so tests must not guess it.
+   */
+  async fullJid(): Promise<string> {
+    return String((await this.waitForMsg("online")).jid);
+  }
+
   /** The bot's peak resident memory so far (VmHWM, Linux), in MB; undefined once it exited. */
   peakRssMb(): number | undefined {
     if (this.child.exitCode !== null || this.child.pid === undefined) return undefined;

@@ -67,6 +67,7 @@ describe("loadConfig: valid files", () => {
       timeZone: "UTC",
       announce: { maxAgeMs: 7 * 24 * 3_600_000, maxPerPoll: 5, roomBurst: 5, roomIntervalMs: 2_000, correctionsMs: 24 * 3_600_000 },
       fetch: { timeoutMs: 30_000, allowPrivateAddresses: false, reportFailuresAfterMs: 3_600_000, minIntervalMs: 120_000, maxIntervalMs: 3_600_000 },
+      cluster: { leaseMs: 30_000 },
     });
     expect(warnings).toEqual([expect.stringMatching(/^feeds: none defined/), expect.stringMatching(/^rooms: none defined/)]);
   });
