@@ -100,7 +100,19 @@ export function createInbound(deps: InboundDeps) {
     const { to, from, id } = stanza.attrs as { to?: string; from?: string; id?: string };
     if (deps.claim === undefined || to?.includes("/") || from === undefined) return true;
     // Without an id, the text names it: a repeat within the claim's lifetime is taken as the same message.
-    const key = `${from}\u0000${id ?? createHash("sha256").update(stanza.toString()).digest("base64")}`;
+    return claimedKey(`${from}\u0000${id ?? withoutId(stanza.toString())}`);
+  }
+
+  /**
+   * A message without an id is named by its text and the ten seconds it came in: the copies every
+   * instance got at once share the name, and the same command said again later does not.
+   */
+  function withoutId(text: string): string {
+    return `${createHash("sha256").update(text).digest("base64")}@${Math.floor((deps.now ?? Date.now)() / 10_000)}`;
+  }
+
+  async function claimedKey(key: string): Promise<boolean> {
+    if (deps.claim === undefined) return true;
     try {
       return await deps.claim(key);
     } catch (err) {
@@ -128,6 +140,9 @@ export function createInbound(deps: InboundDeps) {
     async onRoomMessage(message: RoomMessage, realJid: string | undefined): Promise<void> {
       const line = addressedLine(message.body ?? "", deps.nickIn(message.room));
       if (line === undefined) return;
+      // A MIX channel's message reaches every instance (each is the same participant), and a room's
+      // reaches two during a handover: one answers.
+      if (deps.claim && !(await claimedKey(`${message.room}\u0000${message.nick}\u0000${message.originId ?? message.id ?? withoutId(line)}`))) return;
       const answer = await deps.dispatcher.handle(line, {
         sender: realJid,
         // An admin is recognised in a room only by the real JID the room shows, never by nick.
