@@ -127,6 +127,9 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
   const runtimePolicy = config.fetch.allowPrivateAddresses ? "any" : "public-only";
   // W3C WebSub: only with an address hubs can reach (http.public_url); otherwise feeds are polled.
   const publicUrl = config.http?.publicUrl;
+  // A hub pushes to the instance that subscribed; behind one public_url another may receive it
+  // (README, "Several instances"). One instance on PostgreSQL is fine.
+  if (publicUrl !== undefined && store.cluster) log.warn("http.public_url with a PostgreSQL store: WebSub pushes reach only the instance that subscribed; with several instances behind one address, leave public_url out (feeds are then polled)");
   const push = publicUrl === undefined ? undefined : createPush({
     publicUrl,
     poller: () => poller,
@@ -177,7 +180,7 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
     log: part("delivery"),
     now,
   });
-  const refusalReports = createRefusalReports({ refusals: store.refusals, outbox, notifyAdmins: admins.notify, reportAfterMs: REFUSAL_REPORT_MS, now, log: part("delivery") });
+  const refusalReports = createRefusalReports({ refusals: store.refusals, outbox, notifyAdmins: admins.notify, reportAfterMs: REFUSAL_REPORT_MS, mine, now, log: part("delivery") });
 
   const audience = createAudience({
     registry,

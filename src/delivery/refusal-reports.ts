@@ -1,4 +1,4 @@
-import type { Outbox, RefusalStore } from "../store/store.js";
+import type { Outbox, RefusalStore, Target } from "../store/store.js";
 import { formatDuration } from "../util/duration.js";
 import type { Logger } from "../log.js";
 
@@ -11,6 +11,8 @@ export interface RefusalReportDeps {
   readonly reportAfterMs: number;
   readonly now: () => number;
   readonly checkEveryMs?: number;
+  /** Whether this instance serves a target (cluster/leases.ts): only its holder reports it. Absent: every target. */
+  readonly mine?: (target: Target) => boolean;
   /** Where a check that failed (the database) is logged. */
   readonly log?: Pick<Logger, "error">;
 }
@@ -33,6 +35,7 @@ export function createRefusalReports(deps: RefusalReportDeps) {
     const now = deps.now();
     for (const r of await deps.refusals.all()) {
       if (r.toldAt !== undefined || now - r.since < deps.reportAfterMs) continue;
+      if (deps.mine && !deps.mine(r.target)) continue;
       const waiting = (await deps.outbox.pending(r.target, 1000)).length;
       if (waiting === 0) continue;
       const what = r.target.kind === "room" ? `Room ${r.target.address}` : `${r.target.address}`;
