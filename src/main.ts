@@ -302,7 +302,7 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
   });
   const fatal = new Promise<FatalConnectionError>((resolve) => connection.events.once("fatal", resolve));
 
-  const health = createHealth({ online, joinedRooms: () => rooms.joinedRooms(), registry, feedState, outbox });
+  const health = createHealth({ online, joinedRooms: () => rooms.joinedRooms(), registry, feedState, outbox, ...(store.cluster ? { mine: () => myRooms().map((r) => r.jid) } : {}) });
   const ops = config.http ? createOpsServer({ ...config.http, health, metrics, log: part("http"), ...(push ? { websub: push } : {}) }) : undefined;
   // A port that is taken is a start-up error the operator must fix, like a bad config.
   await ops?.start();

@@ -8,15 +8,21 @@ export interface HealthDeps {
   readonly registry: Registry;
   readonly feedState: FeedStateStore;
   readonly outbox: Outbox;
+  /**
+   * The rooms this instance should be in: with several instances (cluster/), those whose lease it
+   * holds, since the others' rooms are theirs to join. Absent: every configured room.
+   */
+  readonly mine?: () => readonly string[];
 }
 
-/** Healthy means online and in every configured room; failing feeds are shown, not counted against it. */
+/** Healthy means online and in every room it should be in; failing feeds are shown, not counted against it. */
 export function createHealth(deps: HealthDeps): () => Promise<Health> {
   return async () => {
     const online = deps.online();
     const configured = deps.registry.rooms().map((r) => r.jid);
     const joined = new Set(deps.joinedRooms());
-    const missing = configured.filter((r) => !joined.has(r));
+    const expected = deps.mine?.() ?? configured;
+    const missing = expected.filter((r) => !joined.has(r));
     const reasons = [...(online ? [] : ["not connected to the XMPP server"]), ...missing.map((r) => `not in ${r}`)];
     const feeds = deps.registry.feeds();
     const states = await Promise.all(feeds.map((f) => deps.feedState.get(f.name)));
@@ -25,7 +31,7 @@ export function createHealth(deps: HealthDeps): () => Promise<Health> {
     return {
       ok: reasons.length === 0,
       reasons,
-      details: { online, rooms: { configured: configured.length, joined: joined.size }, feeds: { total: feeds.length, failing }, outbox },
+      details: { online, rooms: { configured: configured.length, ...(deps.mine ? { held: expected.length } : {}), joined: joined.size }, feeds: { total: feeds.length, failing }, outbox },
     };
   };
 }

@@ -114,14 +114,15 @@ export function createMetrics(sources: MetricSources) {
     });
     new Gauge({
       name: "herald_leases_held",
-      help: "Leases held, by instance and kind (feed, room, user, pubsub, mix); self=1 marks this instance",
-      labelNames: ["instance", "kind", "self"] as const,
+      // "holder", not "instance": Prometheus sets an "instance" label of its own on every target.
+      help: "Leases held, by holder (instance name#token) and kind (feed, room, user, pubsub, mix); self=1 marks this instance",
+      labelNames: ["holder", "kind", "self"] as const,
       registers: [registry],
       async collect() {
         const v = await view();
         this.reset();
         for (const i of v.instances) {
-          for (const [kind, count] of Object.entries(i.held)) this.set({ instance: i.holder, kind, self: i.holder === v.holder ? "1" : "0" }, count);
+          for (const [kind, count] of Object.entries(i.held)) this.set({ holder: i.holder, kind, self: i.holder === v.holder ? "1" : "0" }, count);
         }
       },
     });

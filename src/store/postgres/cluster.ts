@@ -29,8 +29,10 @@ export function createClusterStore(pool: Queryable, url: string): ClusterStore {
          ORDER BY started_at, holder`,
         [holder, name, online, ttlMs],
       );
-      // Instances long gone leave no rows behind (an hour past their expiry).
+      // Instances long gone leave no rows behind (an hour past their expiry), nor do leases nobody
+      // holds (a person's, once nothing waited for them): acquire() makes a row again when needed.
       await pool.query(`DELETE FROM herald_instances WHERE expires_at < ${DB_NOW} - 3600000`);
+      await pool.query(`DELETE FROM herald_leases WHERE holder IS NULL OR expires_at < ${DB_NOW} - 3600000`);
       return rows.map((r): InstanceRow => ({ holder: r.holder, name: r.name, online: r.online, startedAt: r.started_at }));
     },
 

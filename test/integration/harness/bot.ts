@@ -22,11 +22,15 @@ usePostgresStores(async () => {
 
 /**
  * Writes a config file (YAML) into a fresh temp dir and returns its path. Under
- * HERALD_TEST_STORE=postgres a SQLite `store` path is swapped for a PostgreSQL database (test-store.ts).
+ * HERALD_TEST_STORE=postgres a SQLite `store` path is swapped for a PostgreSQL database (test-store.ts),
+ * with a 3 s lease.
  */
 export function writeConfig(config: Record<string, unknown>, dir = mkdtempSync(join(tmpdir(), "herald-cfg-"))): string {
   const path = join(dir, "herald.yaml");
-  const store = typeof config.store === "string" && testStore === "postgres" ? { store: storeFor(config.store) } : {};
+  // On PostgreSQL a bot holds leases (cluster/leases.ts): a killed one's rooms wait out its lease
+  // before its restart may serve them (it cannot tell its old self's leases from another
+  // instance's). Tests that kill bots keep that wait short; a test's own `cluster` key stands.
+  const store = typeof config.store === "string" && testStore === "postgres" ? { store: storeFor(config.store), cluster: { lease: "3s", ...(config.cluster as object | undefined) } } : {};
   writeFileSync(path, stringify({ ...config, ...store }));
   return path;
 }
