@@ -247,7 +247,7 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
     waiting: () => delivery.waiting(),
     scheduleOf: (feed) => poller.scheduleOf(feed),
     pushOf: (feed) => push?.status(feed),
-    ...(store.cluster ? { cluster: () => leases.view() } : {}),
+    ...(store.cluster ? { cluster: () => leases.view(), roomHolders: () => store.cluster!.holders("room:") } : {}),
   };
   const inbound = createConversations({
     services,

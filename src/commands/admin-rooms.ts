@@ -23,11 +23,14 @@ export function roomCommands(s: CommandServices): Command[] {
       summary: "the rooms I am configured for, whether I am in them, and their feeds",
       admin: true,
       inRooms: false,
-      run() {
+      async run() {
         const joined = new Set(s.joinedRooms());
         const rooms = s.registry.rooms();
         if (rooms.length === 0) return "I am in no rooms. “join <room>” adds one.";
-        return rooms.map((r) => `${r.jid} (${joined.has(r.jid) ? "joined" : "not joined"}): ${describe(r)}`).join("\n");
+        // With several instances a room is another instance's to join: say whose it is.
+        const holders = (await s.roomHolders?.()) ?? new Map<string, string>();
+        const state = (jid: string) => (joined.has(jid) ? "joined" : holders.has(`room:${jid}`) ? `held by ${holders.get(`room:${jid}`)}` : "not joined");
+        return rooms.map((r) => `${r.jid} (${state(r.jid)}): ${describe(r)}`).join("\n");
       },
     }),
     command({

@@ -31,4 +31,6 @@ export interface CommandServices {
   readonly pushOf: (feed: string) => PushStatus | undefined;
   /** Instances sharing the store and what each holds; absent when this one is alone by design (SQLite). */
   readonly cluster?: () => Promise<ClusterView>;
+  /** With several instances: which instance holds each room (by JID) now. */
+  readonly roomHolders?: () => Promise<Map<string, string>>;
 }

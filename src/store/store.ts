@@ -286,6 +286,8 @@ export interface ClusterStore {
    * others. Claims are forgotten after `keepMs`.
    */
   claim(key: string, keepMs: number): Promise<boolean>;
+  /** The live leases whose resource starts with `prefix` ("room:"), and who holds each. */
+  holders(prefix: string): Promise<Map<string, string>>;
   /** Live leases per holder and kind (the resource's prefix), for `status` and /metrics. */
   holdings(): Promise<{ holder: string; kind: string; count: number }[]>;
   /**

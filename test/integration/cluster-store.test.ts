@@ -41,6 +41,8 @@ test("instances taking leases at once get disjoint sets; renewals keep them, exp
   expect(instances.map((i) => i.holder)).toContain("d#1");
   const held = await cluster.holdings();
   expect(held.find((h) => h.holder === "d#1")).toEqual({ holder: "d#1", kind: "room", count: 1 });
+  expect((await cluster.holders("room:")).get(resources[0]!)).toBe("d#1");
+  expect((await cluster.holders("feed:")).size).toBe(0);
   await cluster.leave("d#1");
   expect((await cluster.holdings()).find((h) => h.holder === "d#1")).toBeUndefined();
 });

@@ -88,6 +88,14 @@ export function createClusterStore(pool: Queryable, url: string): ClusterStore {
       return rowCount === 1;
     },
 
+    async holders(prefix) {
+      const { rows } = await pool.query<{ resource: string; holder: string }>(
+        `SELECT resource, holder FROM herald_leases WHERE starts_with(resource, $1) AND holder IS NOT NULL AND expires_at > ${DB_NOW}`,
+        [prefix],
+      );
+      return new Map(rows.map((r) => [r.resource, r.holder]));
+    },
+
     async holdings() {
       const { rows } = await pool.query<{ holder: string; kind: string; count: number }>(
         `SELECT holder, split_part(resource, ':', 1) AS kind, count(*)::int AS count FROM herald_leases

@@ -79,6 +79,9 @@ function memoryCluster(clock: { t: number }) {
     async holdings() {
       return [];
     },
+    async holders() {
+      return new Map();
+    },
     async listen() {
       return async () => undefined;
     },
