@@ -101,6 +101,8 @@ export function toRelease(held: readonly string[], wanted: ReadonlySet<string>, 
 
 const preference = (resource: string, holder: string) => createHash("md5").update(resource + holder).digest("hex");
 
+const NEVER_ONLINE = -1;
+
 export function createLeases(deps: LeaseDeps): Leases {
   const { cluster, leaseMs, log } = deps;
   const clock = deps.clock ?? (() => performance.now());
@@ -143,7 +145,7 @@ export function createLeases(deps: LeaseDeps): Leases {
   async function round(): Promise<void> {
     const startedAt = clock();
     const until = startedAt + leaseMs - margin;
-    const online = deps.online();
+    const online = sessionUsable(startedAt);
     instances = await cluster.heartbeat(holder, deps.name, online, leaseMs);
     const renewed = new Map((await cluster.renew(holder, leaseMs)).map((g) => [g.resource, g.generation]));
     // Anything held here and not renewed there expired or changed hands: not ours any more.
@@ -190,6 +192,22 @@ export function createLeases(deps: LeaseDeps): Leases {
     if (failing) log.info("the database answers again; leases renewed");
     failing = false;
     deps.onRound?.();
+  }
+
+  /**
+   * Whether this instance may hold targets: its XMPP session is up, or went down less than a
+   * third of a lease ago (a reconnect, or a resumption, usually takes seconds; giving every room
+   * away for it would move them all). Before the first session: no.
+   */
+  let offlineSince: number | undefined = NEVER_ONLINE;
+  function sessionUsable(now: number): boolean {
+    if (deps.online()) {
+      offlineSince = undefined;
+      return true;
+    }
+    if (offlineSince === NEVER_ONLINE) return false;
+    offlineSince ??= now;
+    return now - offlineSince < leaseMs / 3;
   }
 
   /** One round at a time; a request for one during a round runs another right after it. */
