@@ -148,7 +148,7 @@ describe("the CLI: herald migrate-store (the built dist/cli.js)", () => {
     const r = herald(["migrate-store", "--from", from, "--to", to]);
     expect(r.err).toBe("");
     expect(r.code).toBe(0);
-    expect(r.out).toContain(`copying ${from} (schema version 13) to postgres://herald:***@`);
+    expect(r.out).toContain(`copying ${from} (schema version 14) to postgres://herald:***@`);
     expect(r.out).toMatch(/entries: 1203 rows/);
     expect(r.out).toMatch(/counts verified/);
     expect(r.out).not.toContain(DB_PASSWORD);
