@@ -71,7 +71,7 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
   const part = (name: string) => log.child({ part: name });
 
   const store = await openStore(config.store, now);
-  const { entries, feedState, outbox, subscriptions } = store;
+  const { entries, feedState, outbox, subscriptions, cluster } = store;
   const registry = await createRegistry(store);
   const reconciled = await registry.reconcile(config.feeds, config.rooms, config.pubsub);
   log.info({ feeds: reconciled.feeds, rooms: reconciled.rooms, nodes: reconciled.nodes, store: store.engine }, "configuration applied");
@@ -79,14 +79,14 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
   // Several instances may share a PostgreSQL store: each takes its own XMPP resource of the one
   // account, and leases divide the feeds and targets between them (cluster/leases.ts).
   const identity = instanceIdentity(config.cluster.instance);
-  const resource = store.cluster ? instanceResource(config.xmpp.resource, identity) : config.xmpp.resource;
+  const resource = cluster ? instanceResource(config.xmpp.resource, identity) : config.xmpp.resource;
   const connection = createConnection({ ...config.xmpp, resource, debug: options.xmppDebug, log: part("xmpp") });
   const send = connection.send.bind(connection);
   const online = () => connection.online;
   const rooms = createRoomManager({ send, defaultNick: config.nick, log: part("rooms") });
-  const leases = store.cluster
+  const leases = cluster
     ? createLeases({
-        cluster: store.cluster,
+        cluster,
         name: identity.name,
         token: identity.token,
         leaseMs: config.cluster.leaseMs,
@@ -121,7 +121,7 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
       return schedule ? [{ feed: f.name, seconds: schedule.ms / 1000, basis: schedule.basis }] : [];
     }),
     pushSubscriptions: () => push?.counts() ?? {},
-    ...(store.cluster ? { cluster: () => leases.view() } : {}),
+    ...(cluster ? { cluster: () => leases.view() } : {}),
   });
   const userAgent = `Herald/${options.version} (XMPP feed bot${config.fetch.userAgentContact ? `; ${config.fetch.userAgentContact}` : ""})`;
   const runtimePolicy = config.fetch.allowPrivateAddresses ? "any" : "public-only";
@@ -129,7 +129,7 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
   const publicUrl = config.http?.publicUrl;
   // A hub pushes to the instance that subscribed; behind one public_url another may receive it
   // (README, "Several instances"). One instance on PostgreSQL is fine.
-  if (publicUrl !== undefined && store.cluster) log.warn("http.public_url with a PostgreSQL store: WebSub pushes reach only the instance that subscribed; with several instances behind one address, leave public_url out (feeds are then polled)");
+  if (publicUrl !== undefined && cluster) log.warn("http.public_url with a PostgreSQL store: WebSub pushes reach only the instance that subscribed; with several instances behind one address, leave public_url out (feeds are then polled)");
   const push = publicUrl === undefined ? undefined : createPush({
     publicUrl,
     poller: () => poller,
@@ -247,7 +247,7 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
     waiting: () => delivery.waiting(),
     scheduleOf: (feed) => poller.scheduleOf(feed),
     pushOf: (feed) => push?.status(feed),
-    ...(store.cluster ? { cluster: () => leases.view(), roomHolders: () => store.cluster!.holders("room:") } : {}),
+    ...(cluster ? { cluster: () => leases.view(), roomHolders: () => cluster.holders("room:") } : {}),
   };
   const inbound = createConversations({
     services,
@@ -264,7 +264,7 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
     log: part("conversations"),
     now,
     // Every instance receives what is sent to the bare JID; the first to claim it answers.
-    ...(store.cluster ? { claim: (key: string) => store.cluster!.claim(key, 10 * 60_000) } : {}),
+    ...(cluster ? { claim: (key: string) => cluster.claim(key, 10 * 60_000) } : {}),
   });
   wireSession({ connection, rooms, channels: mix, delivery, inbound, admins, onReconnect: () => metrics.reconnects.inc(), log });
   // XEP-0410: a room can drop us silently (its service restarted while our connection stayed up).
@@ -302,7 +302,7 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
   });
   const fatal = new Promise<FatalConnectionError>((resolve) => connection.events.once("fatal", resolve));
 
-  const health = createHealth({ online, joinedRooms: () => rooms.joinedRooms(), registry, feedState, outbox, ...(store.cluster ? { mine: () => myRooms().map((r) => r.jid) } : {}) });
+  const health = createHealth({ online, joinedRooms: () => rooms.joinedRooms(), registry, feedState, outbox, ...(cluster ? { mine: () => myRooms().map((r) => r.jid) } : {}) });
   const ops = config.http ? createOpsServer({ ...config.http, health, metrics, log: part("http"), ...(push ? { websub: push } : {}) }) : undefined;
   // A port that is taken is a start-up error the operator must fix, like a bad config.
   await ops?.start();
@@ -311,7 +311,7 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
   await leases.start();
   // Another instance's changes: a new announcement for a target held here goes out now; a changed
   // live configuration is read again.
-  const stopListening = await store.cluster?.listen((channel, payload) => {
+  const stopListening = await cluster?.listen((channel, payload) => {
     if (channel === "config") {
       void registry.refresh().catch((err: unknown) => log.error({ err }, "could not read the live configuration again"));
       return;
