@@ -84,6 +84,7 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
   const send = connection.send.bind(connection);
   const online = () => connection.online;
   const rooms = createRoomManager({ send, defaultNick: config.nick, log: part("rooms") });
+  let rounds = 0;
   const leases = cluster
     ? createLeases({
         cluster,
@@ -105,7 +106,12 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
         online,
         // What waits for a target this instance holds goes out, whoever queued it (the sweep
         // behind the notifications, which a lost connection can miss).
-        onRound: () => void delivery.kickReady().catch((err: unknown) => log.error({ err }, "could not list the targets waiting for announcements")),
+        onRound: () => {
+          void delivery.kickReady().catch((err: unknown) => log.error({ err }, "could not list the targets waiting for announcements"));
+          // And the live configuration, every sixth round, in case a notification was lost (the
+          // LISTEN connection dropped) or arrived while a write of ours was on its way.
+          if (++rounds % 6 === 0) void registry.refresh().catch((err: unknown) => log.error({ err }, "could not read the live configuration again"));
+        },
         log: part("cluster"),
       })
     : soloLeases(identity.name);
