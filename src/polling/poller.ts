@@ -79,6 +79,8 @@ interface Scheduled {
   spec: FeedSpec;
   /** The tick it waits for (see schedule), when one. */
   tick: number | undefined;
+  /** The tick that started the poll under way, when a tick did: the next wait counts from it. */
+  firedAt?: number | undefined;
   running: Promise<PollOutcome> | undefined;
   /** A poll asked for while one was running: it runs once more right after. */
   rerun: Promise<PollOutcome> | undefined;
@@ -211,10 +213,13 @@ export function createPoller(deps: PollerDeps) {
    * a second of delay is nothing next to a feed's interval. Hosts still see one request per
    * feed per interval, and learnt intervals keep their jitter.
    */
-  function schedule(item: Scheduled, delay: number): void {
+  function schedule(item: Scheduled, delay: number, from = deps.now()): void {
     if (!started) return;
     unschedule(item);
-    const at = Math.ceil((deps.now() + delay) / tickMs) * tickMs;
+    // Counted from when the last read started (its tick), not from when it ended: counted from the
+    // end, the rounding up would add a tick to every interval (a 60 s feed read every 61 s). A
+    // read that took longer than the wait is followed by the next tick.
+    const at = Math.max(Math.ceil((from + delay) / tickMs), Math.ceil(deps.now() / tickMs)) * tickMs;
     item.nextAt = at;
     item.tick = at;
     let tick = ticks.get(at);
@@ -245,6 +250,7 @@ export function createPoller(deps: PollerDeps) {
     if (tick === undefined) return;
     for (const item of tick.items) {
       item.tick = undefined;
+      item.firedAt = at;
       void runNow(item);
     }
   }
@@ -301,6 +307,8 @@ export function createPoller(deps: PollerDeps) {
     }
     unschedule(item);
     item.nextAt = undefined;
+    const from = item.firedAt ?? deps.now();
+    item.firedAt = undefined;
     const name = item.spec.name;
     const pushed = source !== item.spec.read;
     const before = underway.get(name);
@@ -313,7 +321,7 @@ export function createPoller(deps: PollerDeps) {
         item.running = undefined;
         if (underway.get(name) === running) underway.delete(name);
         const delay = nextDelay(item, outcome);
-        if (feeds.get(name) === item && delay !== undefined) schedule(item, delay);
+        if (feeds.get(name) === item && delay !== undefined) schedule(item, delay, from);
         return outcome;
       });
     underway.set(name, running);

@@ -245,3 +245,35 @@ test("feeds due within one tick are read in the same wake-up, at the tick's end"
   expect(reads.slice(4).map((r) => r.feed)).toEqual(["a"]);
   await poller.stop();
 });
+
+test("a fixed interval is counted from the start of the last read, so a slow read adds no tick", async () => {
+  jest.useFakeTimers({ now: 0, doNotFake: ["setImmediate"] });
+  const db = await openDatabase(":memory:");
+  const reads: number[] = [];
+  const poller = createPoller({
+    feedState: createFeedStateStore(db),
+    entries: createEntryStore(db),
+    targetsFor: async () => [],
+    onQueued: () => undefined,
+    log: pino({ level: "silent" }),
+    now: () => Date.now(),
+    tickMs: 1_000,
+  });
+  // Each read takes 300 ms; counted from its end, the next would wait for the tick after 60.3 s.
+  const slow = async () => {
+    reads.push(Date.now());
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    return { kind: "not-modified" as const };
+  };
+  poller.setFeeds([{ name: "a", location: "folder-a", intervalMs: 60_000, read: slow }]);
+  await poller.start();
+  for (let i = 0; i < 4; i++) {
+    await jest.advanceTimersByTimeAsync(30_000);
+    for (let j = 0; j < 5; j++) await new Promise((resolve) => setImmediate(resolve));
+    await jest.advanceTimersByTimeAsync(30_000);
+    for (let j = 0; j < 5; j++) await new Promise((resolve) => setImmediate(resolve));
+  }
+  expect(reads).toEqual([0, 60_000, 120_000, 180_000, 240_000]);
+  await jest.advanceTimersByTimeAsync(1_000); // the last read ends
+  await poller.stop();
+});
