@@ -32,6 +32,8 @@ export interface BotConfig {
   readonly nick?: string;
   readonly http?: { readonly listen: string; readonly public_url?: string };
   readonly fetch?: Record<string, string | boolean>;
+  /** Several instances on one PostgreSQL store (issue 18). */
+  readonly cluster?: { readonly instance?: string; readonly lease?: string };
 }
 
 /** Writes the YAML config into `dir` (a fresh temp dir by default) and returns its path. */
@@ -69,11 +71,11 @@ export class Bot {
   private readonly counts = new Map<string, number>();
   private stderr = "";
 
-  private constructor(configPath: string, logLevel: string, nodeArgs: readonly string[]) {
+  private constructor(configPath: string, logLevel: string, nodeArgs: readonly string[], extraEnv: NodeJS.ProcessEnv) {
     this.spawnedAt = performance.now();
     this.spawnedAtEpoch = Date.now();
     this.child = spawn(process.execPath, [...nodeArgs, CLI, "run", "--config", configPath], {
-      env: { ...process.env, LOG_LEVEL: logLevel, XMPP_DEBUG: "" },
+      env: { ...process.env, LOG_LEVEL: logLevel, XMPP_DEBUG: "", ...extraEnv },
       stdio: ["ignore", "pipe", "pipe"],
     });
     running.add(this.child);
@@ -95,9 +97,12 @@ export class Bot {
     );
   }
 
-  /** Starts `node [nodeArgs] dist/cli.js run --config <path>`; `--profile` adds --cpu-prof here. */
-  static start(configPath: string, logLevel = "info"): Bot {
-    return new Bot(configPath, logLevel, Bot.nodeArgs);
+  /**
+   * Starts `node [nodeArgs] dist/cli.js run --config <path>`; `--profile` adds --cpu-prof here.
+   * `env` adds to the bench's environment (e.g. HERALD_INSTANCE for one of several instances).
+   */
+  static start(configPath: string, logLevel = "info", env: NodeJS.ProcessEnv = {}): Bot {
+    return new Bot(configPath, logLevel, Bot.nodeArgs, env);
   }
 
   /** Extra arguments for every bot's `node` (the bench's --profile sets --cpu-prof and its directory). */
@@ -164,6 +169,12 @@ export class Bot {
   waitForCount(msg: string, n: number, timeoutMs: number): Promise<BotLog | undefined> {
     if (this.count(msg) >= n) return Promise.resolve(undefined);
     return this.waitFor((l) => l.msg === msg && this.count(msg) >= n, timeoutMs, `"${msg}" ${n} times (have ${this.count(msg)})`);
+  }
+
+  /** SIGKILL: the process dies at once, without leaving rooms or giving anything up (a crash). */
+  async kill(): Promise<number | null> {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill("SIGKILL");
+    return this.exited;
   }
 
   /** SIGTERM (a clean stop: rooms left, database closed), SIGKILL if it takes longer than 10 s. */

@@ -24,9 +24,10 @@ import { adaptive } from "./scenarios/adaptive.js";
 import { push } from "./scenarios/push.js";
 import { login } from "./scenarios/login.js";
 import { scale10k } from "./scenarios/scale10k.js";
+import { cluster } from "./scenarios/cluster.js";
 
-/** In the order they run: the in-process parse first, the big installation last. */
-const SCENARIOS: Record<string, (env: BenchEnv) => Promise<ScenarioResult>> = { parse, adaptive, push, login, steady, changed, latency, fanout, scale, commands, scale10k };
+/** In the order they run: the in-process parse first, the big installation and then several instances (on PostgreSQL) last. */
+const SCENARIOS: Record<string, (env: BenchEnv) => Promise<ScenarioResult>> = { parse, adaptive, push, login, steady, changed, latency, fanout, scale, commands, scale10k, cluster };
 
 const USAGE = `Usage: npm run bench [-- options]
 
