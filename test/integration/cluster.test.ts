@@ -318,13 +318,14 @@ test("an instance cut off from the database stops delivering before the others t
   const during = ["During cut 1", "During cut 2"];
   publishAll(during);
 
-  const fenced = await c.bot.waitForLog((l) => l.msg === "leases given up" && /not renewed in time/.test(String(l.reason)), since.get("c"), 20_000);
+  const fenced = await c.bot.waitForLog((l) => l.msg === "leases given up" && /not renewed in time/.test(String(l.reason)), cutAt, 20_000);
   const fencedAt = c.bot.logs.indexOf(fenced);
   expect(fenced.resources as string[]).toEqual(expect.arrayContaining([...cRooms].map((r) => `room:${r}`)));
   await until(() => unsettled([a, b]), 30_000, "a and b serving everything while c is cut off");
   await allDelivered([...first, ...during]);
 
-  // c sent nothing after it gave its leases up (still cut off: it had no way to know more).
+  // c sent nothing after it gave its leases up, though its XMPP session stayed up (it also waits
+  // on the database after each send; the freeze below is where fencing alone must stop it).
   const afterFence = c.bot.logs.slice(fencedAt).filter((l) => l.msg === "sending announcement" || l.msg === "announced");
   expect(afterFence).toEqual([]);
   // Fencing: in each of c's rooms, c's last send came before the new holder's first one (the
@@ -350,6 +351,44 @@ test("an instance cut off from the database stops delivering before the others t
   publishAll(["After the cut"]);
   await allDelivered(["After the cut"]);
   tally("after the cut healed", ["After the cut"], () => 0);
+}, 150_000);
+
+// Cut off from the database, an instance blocks on its next write (each send is stored as sent
+// before the next), so it could hardly send more even unfenced. A process frozen past its lease
+// (SIGSTOP: a stop-the-world pause, a suspended VM) is the case fencing is for: when it wakes, its
+// delivery line's rate-limit timer is overdue and would send the next post at once, into a room
+// another instance now serves, if it went by anything but its leases' local deadlines.
+test("an instance frozen past its lease sends nothing when it wakes; the others served its rooms meanwhile", async () => {
+  const b = inst("b");
+  const [a, c] = [inst("a"), inst("c")];
+  await until(() => unsettled(running()), 30_000, "settled before the freeze");
+  const bRooms = new Set(heldBy(await leases(), b.holder, "room"));
+  expect(bRooms.size).toBeGreaterThan(0);
+  const since = marks();
+  const titles = ["Freeze 1", "Freeze 2", "Freeze 3"];
+  publishAll(titles);
+  // Frozen right after its first announcement: its line now waits on the room's rate limit.
+  await firstLog([b], since, (l) => l.msg === "announced" && titles.includes(String(l.title)));
+  b.bot.signal("SIGSTOP");
+  let woke: number;
+  try {
+    // Its session still sits in its rooms (same nick): a and c join them beside it.
+    await until(() => unsettled([a, c]), 30_000, "a and c serving everything while b is frozen");
+    await allDelivered(titles);
+  } finally {
+    // Every line b wrote before it froze has been read by now (the pipe was drained meanwhile).
+    woke = b.bot.logs.length;
+    b.bot.signal("SIGCONT");
+  }
+  await b.bot.waitForLog((l) => l.msg === "leases given up", woke, 20_000);
+  await until(() => unsettled(running()), 45_000, "three instances again after b woke");
+  // Everything was delivered while b was frozen: it has nothing of these to send, ever.
+  const sentAwake = b.bot.logs.slice(woke).filter((l) => l.msg === "sending announcement" && titles.includes(String(l.title)));
+  expect(sentAwake).toEqual([]);
+  tally("freeze of b", titles, (room) => (bRooms.has(room) ? 1 : 0));
+  publishAll(["After the freeze"]);
+  await allDelivered(["After the freeze"]);
+  tally("after the freeze", ["After the freeze"], () => 0);
 }, 150_000);
 
 /** Measured gaps may be shorter than real ones by this much: the feed server (this test process) notes a request's arrival when its event loop gets to it. */
