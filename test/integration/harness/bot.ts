@@ -137,6 +137,11 @@ export class BotProcess {
     }
   }
 
+  /** Whether the process is still running (not exited, nor killed by a signal). */
+  get alive(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
   count(msg: string): number {
     return this.logs.filter((l) => l.msg === msg).length;
   }

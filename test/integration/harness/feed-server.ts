@@ -18,6 +18,8 @@ export interface FeedRequest {
   status: number;
   conditional: boolean;
   userAgent: string | undefined;
+  /** When the request arrived (ms since the epoch): to count a feed's reads per interval. */
+  at: number;
 }
 
 /**
@@ -132,7 +134,7 @@ export class FeedServer {
             .end(body);
         }
       }
-      const record = { path, status, conditional, userAgent: req.headers["user-agent"] };
+      const record = { path, status, conditional, userAgent: req.headers["user-agent"], at: Date.now() };
       this.requests.push(record);
       for (const w of [...this.waiters]) {
         if (w.pred(record)) {

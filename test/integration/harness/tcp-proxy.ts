@@ -13,6 +13,9 @@ export class TcpProxy {
   private readonly links = new Set<Link>();
   private readonly listener: net.Server;
   private accepted = 0;
+  /** Connections accepted during a partition: kept open, never connected to the server. */
+  private readonly stranded = new Set<net.Socket>();
+  private partitioned = false;
 
   constructor(private readonly target: { host: string; port: number }) {
     this.listener = net.createServer((client) => this.accept(client));
@@ -58,13 +61,44 @@ export class TcpProxy {
     this.links.clear();
   }
 
+  /**
+   * A network partition: the current connections stop forwarding both ways, and new ones are
+   * accepted but never reach the server, as when a host drops off the network (no reset, no
+   * refusal: the client just hears nothing) until `heal()`.
+   */
+  partition(): void {
+    this.partitioned = true;
+    this.hold("to-server");
+    this.hold("to-client");
+  }
+
+  /**
+   * Ends a partition: the connections held through it are cut (what they carried is lost, as after
+   * a partition long enough for the peers to give up on them); new connections flow again.
+   */
+  heal(): void {
+    this.partitioned = false;
+    for (const socket of this.stranded) socket.destroy();
+    this.stranded.clear();
+    this.cut();
+  }
+
   async stop(): Promise<void> {
+    this.partitioned = false;
+    for (const socket of this.stranded) socket.destroy();
+    this.stranded.clear();
     this.cut();
     await new Promise((resolve) => this.listener.close(resolve));
   }
 
   private accept(client: net.Socket): void {
     this.accepted++;
+    if (this.partitioned) {
+      client.pause();
+      this.stranded.add(client);
+      client.on("error", () => client.destroy()).on("close", () => this.stranded.delete(client));
+      return;
+    }
     const server = net.connect(this.target);
     const link = { client, server };
     this.links.add(link);
