@@ -128,9 +128,16 @@ export function createPoller(deps: PollerDeps) {
     const { spec } = item;
     const startedAt = deps.now();
     const state = await deps.feedState.open(spec.name, spec.location);
+    /**
+     * Whether the feed is still this poller's. One removed while its read was on its way (an admin
+     * removed it, or another instance took it over: cluster/leases.ts) records nothing: the read's
+     * late state would overwrite its new holder's (a stale etag, an error it does not have).
+     */
+    const ours = () => feeds.has(spec.name);
     let outcome: PollOutcome;
     try {
       const read = await source(state.validators);
+      if (!ours()) return dropped(spec.name, startedAt);
       if (read.permanentRedirect && read.permanentRedirect !== spec.location) deps.onMoved?.(spec.name, read.permanentRedirect);
       learn(item, read, pushed);
       if (read.kind === "not-modified") {
@@ -150,6 +157,7 @@ export function createPoller(deps: PollerDeps) {
         if (recorded.queued > 0) deps.onQueued(spec.name, recorded.targets);
       }
     } catch (err) {
+      if (!ours()) return dropped(spec.name, startedAt);
       const error = err instanceof Error ? err.message : String(err);
       await deps.feedState.recordError(spec.name, error, deps.now());
       if (err instanceof SourceError) {
@@ -186,6 +194,12 @@ export function createPoller(deps: PollerDeps) {
     const state = await deps.feedState.get(item.spec.name);
     if (state?.lastPolledAt === undefined || state.baselineAt === undefined || state.lastError !== undefined || state.url !== item.spec.location) return 0;
     return Math.max(0, state.lastPolledAt + (item.spec.intervalMs ?? adaptive.minMs) - deps.now());
+  }
+
+  /** A read of a feed no longer ours: nothing recorded, nothing told, logged for the curious. */
+  function dropped(feed: string, startedAt: number): PollOutcome {
+    log.debug({ feed, ms: deps.now() - startedAt }, "poll result dropped: the feed left this poller while it was read");
+    return { result: "unchanged" };
   }
 
   /** Remembers what a read says about the feed's rhythm: dates, freshness, hub. */

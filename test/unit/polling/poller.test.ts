@@ -277,3 +277,44 @@ test("a fixed interval is counted from the start of the last read, so a slow rea
   await jest.advanceTimersByTimeAsync(1_000); // the last read ends
   await poller.stop();
 });
+
+test("a feed that leaves the poller while it is read records nothing (another instance holds it now)", async () => {
+  const db = await openDatabase(":memory:");
+  const feedState = createFeedStateStore(db);
+  let finish: (result: FetchResult | Error) => void = () => undefined;
+  let calls = 0;
+  const fetchFeed = () => {
+    calls++;
+    return new Promise<FetchResult>((resolve, reject) => (finish = (r) => (r instanceof Error ? reject(r) : resolve(r))));
+  };
+  const polled: string[] = [];
+  const poller = createPoller({
+    feedState,
+    entries: createEntryStore(db),
+    targetsFor: async () => [],
+    onQueued: () => undefined,
+    onPolled: async (feed) => void polled.push(feed),
+    log: pino({ level: "silent" }),
+    now: () => 1000,
+  });
+  const spec = { name: "blog", location: "http://x/feed", intervalMs: 60_000, read: httpFeedSource("http://x/feed", fetchFeed) };
+  poller.setFeeds([spec]);
+  await poller.start();
+  // The first read finds the baseline; the second is under way when the feed goes.
+  const turns = async (until: () => boolean) => {
+    for (let i = 0; i < 50 && !until(); i++) await new Promise((resolve) => setImmediate(resolve));
+  };
+  await turns(() => calls > 0);
+  finish(fetched(rss("a"), '"v1"'));
+  await turns(() => polled.length > 0);
+  const second = poller.pollNow("blog")!;
+  await turns(() => calls > 1);
+  poller.setFeeds([]);
+  finish(new FetchError("HTTP 500 Internal Server Error", true, 500));
+  await second;
+  const state = await feedState.get("blog");
+  expect(state?.lastError).toBeUndefined();
+  expect(state?.validators.etag).toBe('"v1"');
+  expect(polled).toEqual(["blog"]);
+  await poller.stop();
+});
