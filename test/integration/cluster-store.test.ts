@@ -43,6 +43,12 @@ test("instances taking leases at once get disjoint sets; renewals keep them, exp
   expect(held.find((h) => h.holder === "d#1")).toEqual({ holder: "d#1", kind: "room", count: 1 });
   expect((await cluster.holders("room:")).get(resources[0]!)).toBe("d#1");
   expect((await cluster.holders("feed:")).size).toBe(0);
+  // Given up and taken again after a heartbeat's clean-up: the generation goes on counting, so a
+  // lease never returns to a generation it had.
+  await cluster.release("d#1", [resources[0]!]);
+  await cluster.heartbeat("e#1", "e", true, 60_000);
+  expect(await cluster.acquire("e#1", [resources[0]!], 1, 60_000)).toEqual([{ resource: resources[0], generation: 4 }]);
+  await cluster.leave("e#1");
   await cluster.leave("d#1");
   expect((await cluster.holdings()).find((h) => h.holder === "d#1")).toBeUndefined();
 });

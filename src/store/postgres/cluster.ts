@@ -30,9 +30,11 @@ export function createClusterStore(pool: Queryable, url: string): ClusterStore {
         [holder, name, online, ttlMs],
       );
       // Instances long gone leave no rows behind (an hour past their expiry), nor do leases nobody
-      // holds (a person's, once nothing waited for them): acquire() makes a row again when needed.
+      // took for an hour (a person's, once nothing waited for them): acquire() makes a row again.
+      // Not sooner: a row kept keeps its generation counting up, so a lease that changes hands
+      // never gets a generation it had before.
       await pool.query(`DELETE FROM herald_instances WHERE expires_at < ${DB_NOW} - 3600000`);
-      await pool.query(`DELETE FROM herald_leases WHERE holder IS NULL OR expires_at < ${DB_NOW} - 3600000`);
+      await pool.query(`DELETE FROM herald_leases WHERE expires_at < ${DB_NOW} - 3600000`);
       return rows.map((r): InstanceRow => ({ holder: r.holder, name: r.name, online: r.online, startedAt: r.started_at }));
     },
 
@@ -73,11 +75,12 @@ export function createClusterStore(pool: Queryable, url: string): ClusterStore {
 
     async release(holder, resources) {
       if (resources.length === 0) return;
-      await pool.query("UPDATE herald_leases SET holder = NULL, expires_at = 0 WHERE holder = $1 AND resource = ANY($2::text[])", [holder, resources]);
+      // Expired now (not 0): the row's age tells the clean-up in heartbeat() when it was last used.
+      await pool.query(`UPDATE herald_leases SET holder = NULL, expires_at = ${DB_NOW} WHERE holder = $1 AND resource = ANY($2::text[])`, [holder, resources]);
     },
 
     async leave(holder) {
-      await pool.query("UPDATE herald_leases SET holder = NULL, expires_at = 0 WHERE holder = $1", [holder]);
+      await pool.query(`UPDATE herald_leases SET holder = NULL, expires_at = ${DB_NOW} WHERE holder = $1`, [holder]);
       await pool.query("DELETE FROM herald_instances WHERE holder = $1", [holder]);
     },
 
