@@ -205,6 +205,19 @@ test("a feed's new location is read only after the read at the old one has recor
   await poller.stop();
 });
 
+/** A poller on the clock (faked by the test), with one-second ticks and nowhere to announce. */
+function tickedPoller(db: Awaited<ReturnType<typeof openDatabase>>) {
+  return createPoller({
+    feedState: createFeedStateStore(db),
+    entries: createEntryStore(db),
+    targetsFor: async () => [],
+    onQueued: () => undefined,
+    log: pino({ level: "silent" }),
+    now: () => Date.now(),
+    tickMs: 1_000,
+  });
+}
+
 test("feeds due within one tick are read in the same wake-up, at the tick's end", async () => {
   // setImmediate stays real: the feed-state store writes a turn's unchanged polls together on it.
   jest.useFakeTimers({ now: 0, doNotFake: ["setImmediate"] });
@@ -214,15 +227,7 @@ test("feeds due within one tick are read in the same wake-up, at the tick's end"
     reads.push({ feed, at: Date.now() });
     return { kind: "not-modified" as const };
   };
-  const poller = createPoller({
-    feedState: createFeedStateStore(db),
-    entries: createEntryStore(db),
-    targetsFor: async () => [],
-    onQueued: () => undefined,
-    log: pino({ level: "silent" }),
-    now: () => Date.now(),
-    tickMs: 1_000,
-  });
+  const poller = tickedPoller(db);
   // Both read once at start; then 60.2 s and 60.7 s: due on the same tick, 61 s.
   poller.setFeeds([
     { name: "a", location: "folder-a", intervalMs: 60_200, read: source("a") },
@@ -250,15 +255,7 @@ test("a fixed interval is counted from the start of the last read, so a slow rea
   jest.useFakeTimers({ now: 0, doNotFake: ["setImmediate"] });
   const db = await openDatabase(":memory:");
   const reads: number[] = [];
-  const poller = createPoller({
-    feedState: createFeedStateStore(db),
-    entries: createEntryStore(db),
-    targetsFor: async () => [],
-    onQueued: () => undefined,
-    log: pino({ level: "silent" }),
-    now: () => Date.now(),
-    tickMs: 1_000,
-  });
+  const poller = tickedPoller(db);
   // Each read takes 300 ms; counted from its end, the next would wait for the tick after 60.3 s.
   const slow = async () => {
     reads.push(Date.now());
