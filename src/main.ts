@@ -317,7 +317,7 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
   await leases.start();
   // Another instance's changes: a new announcement for a target held here goes out now; a changed
   // live configuration is read again.
-  const stopListening = await cluster?.listen((channel, payload) => {
+  const onNotification = (channel: "outbox" | "config", payload: string) => {
     if (channel === "config") {
       void registry.refresh().catch((err: unknown) => log.error({ err }, "could not read the live configuration again"));
       return;
@@ -326,6 +326,12 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
     if (mine(target)) void delivery.kick(target);
     // Someone new to write to: whoever has room for it takes the lease.
     else if (target.kind === "user") leases.soon();
+  };
+  // Without notifications (a pooler in transaction mode refuses LISTEN) the lease rounds still
+  // sweep: other instances' work is then noticed within a third of a lease, not at once.
+  const stopListening = await cluster?.listen(onNotification).catch((err: unknown) => {
+    log.warn({ err, everyMs: Math.round(config.cluster.leaseMs / 3) }, "cannot LISTEN for other instances' announcements and changes; noticing them at each lease round instead");
+    return undefined;
   });
   applyRooms();
   await digests.start();
