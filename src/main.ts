@@ -111,6 +111,7 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
           // And the live configuration, every sixth round, in case a notification was lost (the
           // LISTEN connection dropped) or arrived while a write of ours was on its way.
           if (++rounds % 6 === 0) void registry.refresh().catch((err: unknown) => log.error({ err }, "could not read the live configuration again"));
+          if (feedsUnapplied) void applyFeeds();
         },
         log: part("cluster"),
       })
@@ -212,6 +213,7 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
     correctionsMs: config.announce.correctionsMs,
     adaptive: { minMs: config.fetch.minIntervalMs, maxMs: config.fetch.maxIntervalMs },
     ...(push ? { pushActive: push.active, onHints: push.hints } : {}),
+    mine: (feed) => leases.holds(feedResource(feed)),
     log: part("poller"),
     now,
   });
@@ -282,8 +284,23 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
     log: part("rooms"),
   });
 
-  const dropUnserved = () => void delivery.dropUnserved().catch((err: unknown) => log.error({ err }, "could not drop the announcements of targets no longer served"));
-  const applyFeeds = () => feedSet.apply().catch((err: unknown) => log.error({ err }, "could not apply the feeds"));
+  // With other instances, the copy of the live configuration is read again first: rows queued by
+  // another instance for a room it just added must not be dropped as unserved here.
+  const dropUnserved = () =>
+    void (cluster ? registry.refresh() : Promise.resolve())
+      .then(() => delivery.dropUnserved())
+      .catch((err: unknown) => log.error({ err }, "could not drop the announcements of targets no longer served"));
+  // A failed apply (the database was away) is tried again at the next lease round: until then the
+  // poller may hold a feed whose lease is gone, and only asks the lease before each read.
+  let feedsUnapplied = false;
+  const applyFeeds = () =>
+    feedSet.apply().then(
+      () => void (feedsUnapplied = false),
+      (err: unknown) => {
+        feedsUnapplied = true;
+        log.error({ err }, "could not apply the feeds");
+      },
+    );
   const applyRooms = () => {
     rooms.setRooms(myRooms());
     dropUnserved();

@@ -38,7 +38,10 @@ export function wireSession(deps: SessionDeps): void {
   connection.events.on("offline", () => rooms.onOffline());
   // XEP-0198 resumption: same session, rooms kept, nothing to forget; what waited while the link
   // was down (and what had to wait for an acknowledgement) goes out now.
-  connection.events.on("resumed", () => void delivery.kickReady().catch((err: unknown) => log.error({ err }, "could not list the targets waiting for announcements")));
+  connection.events.on("resumed", () => {
+    rooms.onResumed();
+    void delivery.kickReady().catch((err: unknown) => log.error({ err }, "could not list the targets waiting for announcements"));
+  });
   connection.events.on("stanza", (stanza) => {
     if (!rooms.handleStanza(stanza) && !deps.channels?.handleStanza(stanza)) void inbound.handleStanza(stanza).catch((err: unknown) => log.error({ err }, "inbound failed"));
   });

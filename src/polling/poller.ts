@@ -73,6 +73,12 @@ export interface PollerDeps {
   readonly tickMs?: number;
   /** Targets that get a feed's newest posts even from its baseline read (a PubSub node's `backfill`). */
   readonly backfillFor?: (feed: string) => readonly Backfill[];
+  /**
+   * Whether this instance may poll a feed now (it holds the feed's lease, cluster/leases.ts): asked
+   * before each read and before its result is recorded, since the feed set follows a lease only
+   * once the feed set is applied again, which needs the database. Absent: every feed.
+   */
+  readonly mine?: (feed: string) => boolean;
 }
 
 interface Scheduled {
@@ -127,13 +133,15 @@ export function createPoller(deps: PollerDeps) {
   async function poll(item: Scheduled, source: ReadSource, pushed: boolean): Promise<PollOutcome> {
     const { spec } = item;
     const startedAt = deps.now();
-    const state = await deps.feedState.open(spec.name, spec.location);
     /**
      * Whether the feed is still this poller's. One removed while its read was on its way (an admin
      * removed it, or another instance took it over: cluster/leases.ts) records nothing: the read's
-     * late state would overwrite its new holder's (a stale etag, an error it does not have).
+     * late state would overwrite its new holder's (a stale etag, an error it does not have). One
+     * whose lease is gone is not read at all.
      */
-    const ours = () => feeds.has(spec.name);
+    const ours = () => feeds.has(spec.name) && (deps.mine?.(spec.name) ?? true);
+    if (!ours()) return dropped(spec.name, startedAt);
+    const state = await deps.feedState.open(spec.name, spec.location);
     let outcome: PollOutcome;
     try {
       const read = await source(state.validators);

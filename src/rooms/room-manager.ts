@@ -90,6 +90,11 @@ export function createRoomManager(deps: RoomManagerDeps) {
   const retryMax = deps.retryMs?.max ?? 300_000;
   const membershipRetryMs = deps.membershipRetryMs ?? 15 * 60_000;
   let online = false;
+  /**
+   * Rooms left whose leave could not be written (the link was down, the session resumable):
+   * a resumed session is still in them, so the leave goes when it resumes (room → nick).
+   */
+  const unleft = new Map<string, string>();
   /** Set by leaveAll(): the server's answers to our own leave must not trigger rejoins. */
   let closing = false;
   let iqCounter = 0;
@@ -243,7 +248,13 @@ export function createRoomManager(deps: RoomManagerDeps) {
         clearTimer(state);
         // Also while joining: the room may still let us in after we forgot it.
         // A leave that cannot be sent needs no retry: without a connection we are in no room.
-        if (online && (state.status === "joined" || state.status === "joining")) deps.send(leavePresence(jid, state.nick)).catch((err: unknown) => log.debug({ room: jid, err }, "leave not sent"));
+        if (online && (state.status === "joined" || state.status === "joining")) {
+          const nick = state.nick;
+          deps.send(leavePresence(jid, nick)).catch((err: unknown) => {
+            unleft.set(jid, nick);
+            log.debug({ room: jid, err }, "leave not sent; sent again if the session resumes");
+          });
+        }
         rooms.delete(jid);
         setLeft(state);
       }
@@ -268,14 +279,27 @@ export function createRoomManager(deps: RoomManagerDeps) {
     /** A new session: the server forgot our rooms, so every room is joined again. */
     onOnline(): void {
       online = true;
+      unleft.clear();
       for (const state of rooms.values()) {
         state.nickAttempt = 0;
         state.retries = 0;
         if (state.status !== "gave-up") join(state);
       }
     },
+    /**
+     * XEP-0198 resumption: the session, and with it our place in every room, survived. Rooms left
+     * while the link was down are left now.
+     */
+    onResumed(): void {
+      for (const [jid, nick] of unleft) {
+        if (rooms.has(jid)) continue;
+        deps.send(leavePresence(jid, nick)).catch((err: unknown) => log.debug({ room: jid, err }, "leave not sent"));
+      }
+      unleft.clear();
+    },
     onOffline(): void {
       online = false;
+      unleft.clear();
       for (const state of rooms.values()) {
         clearTimer(state);
         if (state.status !== "gave-up") setLeft(state);

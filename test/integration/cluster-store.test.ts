@@ -4,6 +4,8 @@
 import { startPostgres, type PostgresServer } from "./harness/postgres.js";
 import { openPostgresStore } from "../../src/store/postgres/index.js";
 import type { Store } from "../../src/store/store.js";
+import { createClusterStore } from "../../src/store/postgres/cluster.js";
+import pg from "pg";
 import { entry } from "../store-contract/contract.js";
 
 let server: PostgresServer;
@@ -57,6 +59,20 @@ test("a message every instance received is claimed by one", async () => {
   const cluster = store.cluster!;
   const won = await Promise.all([1, 2, 3].map(() => cluster.claim("alice@localhost/phone\u0000m1", 60_000)));
   expect(won.filter(Boolean)).toHaveLength(1);
+  // Once its claim is old, the same key (a client that reuses message ids) is claimed afresh.
+  await sleep(150);
+  expect(await cluster.claim("alice@localhost/phone\u0000m1", 100)).toBe(true);
+  expect(await cluster.claim("alice@localhost/phone\u0000m1", 100)).toBe(false);
+});
+
+test("a LISTEN that cannot start rejects, so the instance falls back to its lease rounds", async () => {
+  const url = "postgres://herald@127.0.0.1:1/none"; // nothing listens on port 1: connect() is refused
+  const pool = new pg.Pool({ connectionString: url });
+  try {
+    await expect(createClusterStore(pool, url).listen(() => undefined)).rejects.toThrow(/ECONNREFUSED/);
+  } finally {
+    await pool.end();
+  }
 });
 
 test("a queued announcement and a configuration change are told to listeners at commit", async () => {

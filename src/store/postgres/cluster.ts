@@ -85,9 +85,14 @@ export function createClusterStore(pool: Queryable, url: string): ClusterStore {
     },
 
     async claim(key, keepMs) {
-      const { rowCount } = await pool.query(`INSERT INTO herald_claims (key, claimed_at) VALUES ($1, ${DB_NOW}) ON CONFLICT (key) DO NOTHING`, [key]);
+      // A claim older than keepMs is over: the same key (a client reusing ids) is claimed afresh.
+      const { rowCount } = await pool.query(
+        `INSERT INTO herald_claims (key, claimed_at) VALUES ($1, ${DB_NOW})
+         ON CONFLICT (key) DO UPDATE SET claimed_at = EXCLUDED.claimed_at WHERE herald_claims.claimed_at < EXCLUDED.claimed_at - $2::bigint`,
+        [key, keepMs],
+      );
       // Old claims go now and then (about one claim in fifty cleans up).
-      if (Math.random() < 0.02) await pool.query(`DELETE FROM herald_claims WHERE claimed_at < ${DB_NOW} - $1`, [keepMs]);
+      if (Math.random() < 0.02) await pool.query(`DELETE FROM herald_claims WHERE claimed_at < ${DB_NOW} - $1::bigint`, [keepMs]);
       return rowCount === 1;
     },
 
@@ -109,21 +114,30 @@ export function createClusterStore(pool: Queryable, url: string): ClusterStore {
     },
 
     async listen(listener) {
-      let client: pg.Client | undefined;
       let stopped = false;
+      let client: pg.Client | undefined;
       let timer: NodeJS.Timeout | undefined;
+      /**
+       * Opens one LISTEN connection. Whatever ends it (an error, the server closing it, a failed
+       * connect or LISTEN: pg may report one failure as both an event and a rejection) ends it
+       * once, and at most one reopening is ever waiting.
+       */
       const open = async (): Promise<void> => {
-        const c = new pg.Client({ connectionString: url });
-        // A lost connection (server restart, network cut) is opened again; until then the
-        // instances' periodic sweep finds what the notifications would have said.
-        const reopen = () => {
-          if (client !== c) return;
-          client = undefined;
+        const c = new pg.Client({ connectionString: url, keepAlive: true });
+        let ended = false;
+        const end = (): boolean => {
+          if (ended) return false;
+          ended = true;
+          if (client === c) client = undefined;
+          c.removeAllListeners("notification");
           c.end().catch(() => undefined);
-          if (!stopped) timer = setTimeout(() => void open().catch(() => reopenLater()), RELISTEN_MS);
+          return true;
         };
-        c.on("error", reopen);
-        c.on("end", reopen);
+        const lost = () => {
+          if (end() && !stopped) reopenLater();
+        };
+        c.on("error", lost);
+        c.on("end", lost);
         c.on("notification", (n) => {
           if (n.channel === "herald_outbox") listener("outbox", n.payload ?? "");
           else if (n.channel === "herald_config") listener("config", n.payload ?? "");
@@ -134,15 +148,23 @@ export function createClusterStore(pool: Queryable, url: string): ClusterStore {
           await c.query("LISTEN herald_outbox");
           await c.query("LISTEN herald_config");
         } catch (err) {
-          if (client === c) client = undefined;
-          await c.end().catch(() => undefined);
+          end();
           throw err;
         }
       };
+      // A lost connection is opened again; meanwhile the lease rounds sweep for what was missed.
       const reopenLater = () => {
-        if (!stopped) timer = setTimeout(() => void open().catch(() => reopenLater()), RELISTEN_MS);
+        clearTimeout(timer);
+        timer = setTimeout(() => void open().catch(() => (stopped ? undefined : reopenLater())), RELISTEN_MS);
       };
-      await open();
+      try {
+        await open();
+      } catch (err) {
+        // Not listening at all: nothing may go on trying behind the caller's back.
+        stopped = true;
+        clearTimeout(timer);
+        throw err;
+      }
       return async () => {
         stopped = true;
         clearTimeout(timer);

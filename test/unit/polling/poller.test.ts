@@ -315,3 +315,26 @@ test("a feed that leaves the poller while it is read records nothing (another in
   expect(polled).toEqual(["blog"]);
   await poller.stop();
 });
+
+test("a feed whose lease this instance does not hold is not read, even while the poller still lists it", async () => {
+  const db = await openDatabase(":memory:");
+  let held = false;
+  let reads = 0;
+  const poller = createPoller({
+    feedState: createFeedStateStore(db),
+    entries: createEntryStore(db),
+    targetsFor: async () => [],
+    onQueued: () => undefined,
+    mine: () => held,
+    log: pino({ level: "silent" }),
+    now: () => 1000,
+  });
+  poller.setFeeds([{ name: "blog", location: "folder-blog", intervalMs: 60_000, read: async () => (reads++, { kind: "not-modified" as const }) }]);
+  await poller.pollNow("blog");
+  expect(reads).toBe(0);
+  expect(await createFeedStateStore(db).get("blog")).toBeUndefined();
+  held = true;
+  await poller.pollNow("blog");
+  expect(reads).toBe(1);
+  await poller.stop();
+});

@@ -102,3 +102,32 @@ test("stanzas from other rooms or users are not the room manager's", () => {
   expect(rooms.handleStanza(xml("message", { from: "alice@localhost/x", type: "chat" }, xml("body", {}, "hi")))).toBe(false);
   rooms.stop();
 });
+
+test("a room left while the link is down is left again when the session resumes (XEP-0198), not after a new one", async () => {
+  const sent: Element[] = [];
+  let linkUp = true;
+  const rooms = createRoomManager({
+    send: async (s) => {
+      if (!linkUp) throw new Error("not connected");
+      sent.push(s);
+    },
+    defaultNick: "Herald",
+    log: pino({ level: "silent" }),
+  });
+  rooms.setRooms([{ jid: ROOM }]);
+  rooms.onOnline();
+  rooms.handleStanza(selfPresence("Herald", "110"));
+  linkUp = false;
+  rooms.setRooms([]); // e.g. another instance took the room's lease
+  await new Promise((resolve) => setImmediate(resolve));
+  linkUp = true;
+  rooms.onResumed();
+  await new Promise((resolve) => setImmediate(resolve));
+  const leave = sent.at(-1)!;
+  expect(leave.attrs).toMatchObject({ to: `${ROOM}/Herald`, type: "unavailable" });
+  // Once only: a second resumption has nothing left to leave.
+  rooms.onResumed();
+  await new Promise((resolve) => setImmediate(resolve));
+  expect(sent.filter((s) => s.attrs.type === "unavailable")).toHaveLength(1);
+  rooms.stop();
+});
