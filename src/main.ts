@@ -117,6 +117,7 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
       })
     : soloLeases(identity.name);
   const mine = (target: Target) => leases.holds(targetResource(target));
+  const myFeed = (feed: string) => leases.holds(feedResource(feed));
   const myRooms = () => registry.rooms().filter((r) => mine({ kind: "room", address: r.jid }));
   const admins = createAdmins({ admins: config.admins, online, send, log: part("admins") });
   const metrics = createMetrics({
@@ -213,7 +214,7 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
     correctionsMs: config.announce.correctionsMs,
     adaptive: { minMs: config.fetch.minIntervalMs, maxMs: config.fetch.maxIntervalMs },
     ...(push ? { pushActive: push.active, onHints: push.hints } : {}),
-    mine: (feed) => leases.holds(feedResource(feed)),
+    mine: myFeed,
     log: part("poller"),
     now,
   });
@@ -224,7 +225,7 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
     fetchFeed: createFeedFetcher({ version: options.version, contact: config.fetch.userAgentContact, timeoutMs: config.fetch.timeoutMs }),
     runtimePolicy,
     ...(push ? { onApplied: (names: ReadonlySet<string>) => push.retain(names) } : {}),
-    mine: (feed) => leases.holds(feedResource(feed)),
+    mine: myFeed,
     notifyAdmins: admins.notify,
     log: part("sources"),
   });

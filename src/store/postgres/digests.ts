@@ -1,31 +1,8 @@
 import type pg from "pg";
-import type { Entry } from "../../sources/entry.js";
 import type { DigestPeriod, DigestPost, DigestStore } from "../store.js";
 import { LOCKS, transaction } from "./database.js";
 import { queueText } from "./outbox.js";
-
-interface PostRow {
-  feed: string;
-  entry_key: string;
-  title: string;
-  link: string | null;
-  author: string | null;
-  summary_html: string;
-  categories: string;
-  published_at: number | null;
-}
-
-function toEntry(p: PostRow): Entry {
-  return {
-    key: p.entry_key,
-    title: p.title,
-    link: p.link ?? undefined,
-    author: p.author ?? undefined,
-    summaryHtml: p.summary_html,
-    categories: JSON.parse(p.categories) as string[],
-    published: p.published_at === null ? undefined : new Date(p.published_at),
-  };
-}
+import { toStored, type EntryRow } from "../entry-row.js";
 
 /** Digest periods in PostgreSQL; a closed period's message goes into the outbox in the same transaction. */
 export function createDigestStore(pool: pg.Pool): DigestStore {
@@ -49,15 +26,15 @@ export function createDigestStore(pool: pg.Pool): DigestStore {
         for (const feed of period.feeds) {
           // A feed's baseline (its first read) is never news, nor is a post dated before max age.
           // Oldest first (one read lists newest first); NULLS FIRST is SQLite's order of NULL dates.
-          const posts = await db.query<PostRow>(
-            `SELECT e.feed, e.entry_key, e.title, e.link, e.author, e.summary_html, e.categories, e.published_at FROM entries e JOIN feed_state s ON s.feed = e.feed
+          const posts = await db.query<EntryRow>(
+            `SELECT e.feed, e.entry_key, e.title, e.link, e.author, e.summary_html, e.categories, e.media, e.published_at, e.first_seen_at FROM entries e JOIN feed_state s ON s.feed = e.feed
               WHERE e.feed = $1 AND e.first_seen_at >= $2 AND e.first_seen_at < $3 AND e.first_seen_at > s.baseline_at
                 AND (e.published_at IS NULL OR e.first_seen_at - e.published_at <= $4)
               ORDER BY e.first_seen_at, e.published_at NULLS FIRST, e.id DESC`,
             [feed, start, due, period.maxAgeMs],
           );
           for (const p of posts.rows) {
-            if (period.accepts?.(feed, toEntry(p)) ?? true) found.push({ feed: p.feed, title: p.title, link: p.link ?? undefined });
+            if (period.accepts?.(feed, toStored(p)) ?? true) found.push({ feed: p.feed, title: p.title, link: p.link ?? undefined });
           }
         }
         await record(found.length);

@@ -1,20 +1,8 @@
-import type { Entry } from "../../sources/entry.js";
+import { toStored, type EntryRow } from "../entry-row.js";
 import type { Db } from "./engine.js";
 import type { DigestPeriod, DigestPost, DigestStore } from "../store.js";
 
 /** Digest periods in SQLite; a closed period's message goes into the outbox in the same transaction. */
-function toEntry(p: { entry_key: string; title: string; link: string | null; author: string | null; summary_html: string; categories: string; published_at: number | null }): Entry {
-  return {
-    key: p.entry_key,
-    title: p.title,
-    link: p.link ?? undefined,
-    author: p.author ?? undefined,
-    summaryHtml: p.summary_html,
-    categories: JSON.parse(p.categories) as string[],
-    published: p.published_at === null ? undefined : new Date(p.published_at),
-  };
-}
-
 export function createDigestStore(db: Db): DigestStore {
   const last = db.prepare<[string], { end: number | null }>("SELECT MAX(period_end) AS end FROM digests WHERE room = ?");
   const record = db.prepare("INSERT OR IGNORE INTO digests (room, period_end, posts, created_at) VALUES (?, ?, ?, ?)");
@@ -22,8 +10,8 @@ export function createDigestStore(db: Db): DigestStore {
   // now asynchronous, could not run inside it); the row is the one Outbox.queueText writes.
   const queueText = db.prepare("INSERT INTO announcements (target_kind, target, body, created_at) VALUES ('room', ?, ?, ?)");
   // A feed's baseline (its first read) is never news, nor is a post dated before max age.
-  const posts = db.prepare<[string, number, number, number], { feed: string; entry_key: string; title: string; link: string | null; author: string | null; summary_html: string; categories: string; published_at: number | null }>(
-    `SELECT e.feed, e.entry_key, e.title, e.link, e.author, e.summary_html, e.categories, e.published_at FROM entries e JOIN feed_state s ON s.feed = e.feed
+  const posts = db.prepare<[string, number, number, number], EntryRow>(
+    `SELECT e.feed, e.entry_key, e.title, e.link, e.author, e.summary_html, e.categories, e.media, e.published_at, e.first_seen_at FROM entries e JOIN feed_state s ON s.feed = e.feed
       WHERE e.feed = ? AND e.first_seen_at >= ? AND e.first_seen_at < ? AND e.first_seen_at > s.baseline_at
         AND (e.published_at IS NULL OR e.first_seen_at - e.published_at <= ?)
       ORDER BY e.first_seen_at, e.published_at, e.rowid DESC`, // oldest first (one read lists newest first)
@@ -41,7 +29,7 @@ export function createDigestStore(db: Db): DigestStore {
     const found: DigestPost[] = period.feeds.flatMap((feed) =>
       posts
         .all(feed, start, due, period.maxAgeMs)
-        .filter((p) => period.accepts?.(feed, toEntry(p)) ?? true)
+        .filter((p) => period.accepts?.(feed, toStored(p)) ?? true)
         .map((p) => ({ feed: p.feed, title: p.title, link: p.link ?? undefined })),
     );
     record.run(room, due, found.length, now);
