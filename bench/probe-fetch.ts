@@ -5,6 +5,9 @@
 // `… paced <per-second> <seconds>`: node:http only, one request every 1/per-second s (as the bot's
 // polls come when each feed's timer fires), over a window after as long a warm-up: the floor of a
 // poll spread out in time, which pays its own wake-up where a burst shares one.
+// `… ticked <per-second> <seconds>`: node:http only, the same requests per second, but all of a
+// second's requests sent together on one timer each second, as the bot's poller sends the feeds
+// due on one tick (polling/poller.ts): the floor of the bot's own way of spacing its polls.
 import http from "node:http";
 import { readFileSync } from "node:fs";
 
@@ -40,6 +43,44 @@ async function main(): Promise<void> {
       });
     },
   };
+  if (mode === "ticked") {
+    const perTick = Number(rateText);
+    const windowMs = Number(secondsText) * 1000;
+    let i = 0;
+    let carry = 0;
+    const tick = (ms: number) =>
+      new Promise<number>((resolve, reject) => {
+        let n = 0;
+        const end = performance.now() + ms;
+        const next = () => {
+          if (performance.now() >= end) return resolve(n);
+          setTimeout(() => {
+            // A fractional rate (16.7 per s) sends 16 or 17 a tick, as the bot's ticks do.
+            carry += perTick;
+            const due = Math.floor(carry);
+            carry -= due;
+            for (let k = 0; k < due; k++) {
+              clients
+                .http(paths[i++ % paths.length]!)
+                .then((status) => {
+                  if (status !== 304) throw new Error(`http: expected 304, got ${status}`);
+                  n++;
+                })
+                .catch(reject);
+            }
+            next();
+          }, 1000);
+        };
+        next();
+      });
+    await tick(Math.min(windowMs, 20_000)); // warm-up
+    const before = process.cpuUsage();
+    const n = await tick(windowMs);
+    const used = process.cpuUsage(before);
+    agent.destroy();
+    process.stdout.write(`${JSON.stringify({ ticked: (used.user + used.system) / 1000 / n, requests: n })}\n`);
+    return;
+  }
   if (mode === "paced") {
     const gapMs = 1000 / Number(rateText);
     const windowMs = Number(secondsText) * 1000;

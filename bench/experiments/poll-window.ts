@@ -21,7 +21,7 @@ try {
   if (process.env.PACED) {
     const file = join(fx.dir, "validators.json");
     writeFileSync(file, JSON.stringify(Object.fromEntries(fx.paths.map((p) => [p, env.farm.validatorsOf(p)]))));
-    console.log((await promisify(execFile)(process.execPath, [join(ROOT, "build/bench/probe-fetch.js"), env.farm.url(""), "0", file, "paced", String(w.polls / w.windowS), String(seconds)])).stdout);
+    for (const mode of ["paced", "ticked"]) console.log((await promisify(execFile)(process.execPath, [join(ROOT, "build/bench/probe-fetch.js"), env.farm.url(""), "0", file, mode, String(w.polls / w.windowS), String(seconds)])).stdout);
   }
 } finally {
   await env.close();
