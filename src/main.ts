@@ -206,9 +206,9 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
     onQueued: (_feed, targets) => targets.forEach((t) => void delivery.kick(t)),
     onMoved: (name, url) => feedSet.moved(name, url),
     // Awaited by the poller before the feed's next poll (the failure report reads, then writes).
-    onPolled: async (feed, outcome, ms) => {
+    onPolled: async (feed, outcome, ms, before) => {
       metrics.observePoll(outcome, ms);
-      await failureReports.onPolled(feed, outcome);
+      await failureReports.onPolled(feed, outcome, before);
     },
     floodPolicy: configuredFloodPolicy({ maxAgeMs: config.announce.maxAgeMs, maxPerRead: config.announce.maxPerPoll }),
     correctionsMs: config.announce.correctionsMs,

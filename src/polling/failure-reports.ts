@@ -1,4 +1,4 @@
-import type { FeedStateStore } from "../store/store.js";
+import type { FeedState, FeedStateStore } from "../store/store.js";
 import type { PollOutcome } from "./poller.js";
 import { formatDuration } from "../util/duration.js";
 
@@ -23,7 +23,10 @@ export function createFailureReports(deps: FailureReportDeps) {
      * Reads, decides and records in turns: the poller awaits this before the feed's next poll, so
      * two outcomes of one feed are never judged against the same stored state (one report, not two).
      */
-    async onPolled(feed: string, outcome: PollOutcome): Promise<void> {
+    async onPolled(feed: string, outcome: PollOutcome, before?: FeedState): Promise<void> {
+      // A success with no report to take back is the common case (every unchanged poll): the
+      // state the poll started from says so, and only this function writes the report, in turns.
+      if (outcome.result !== "error" && before !== undefined && before.failureReportedAt === undefined) return;
       const state = await deps.feedState.get(feed);
       if (!state) return;
       const now = deps.now();

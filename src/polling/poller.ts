@@ -1,5 +1,5 @@
 import type { Logger } from "../log.js";
-import type { EntryStore, FeedStateStore, Target } from "../store/store.js";
+import type { EntryStore, FeedState, FeedStateStore, Target } from "../store/store.js";
 import type { Accepts, FloodPolicy } from "../announce/flood-policy.js";
 import { recordRead } from "./record-read.js";
 import type { Backfill } from "../announce/flood-policy.js";
@@ -51,10 +51,11 @@ export interface PollerDeps {
   /** A feed answered with a permanent redirect (and the new address gave a readable feed). */
   readonly onMoved?: (feed: string, url: string) => void;
   /**
-   * Told of every poll's outcome and duration (metrics, failure reports). A returned promise is
-   * awaited before the feed can be polled again, so its reads and writes never overlap the next poll's.
+   * Told of every poll's outcome and duration (metrics, failure reports), with the feed's state as
+   * the poll found it. A returned promise is awaited before the feed can be polled again, so its
+   * reads and writes never overlap the next poll's (and `before` is current for what it wrote).
    */
-  readonly onPolled?: (feed: string, outcome: PollOutcome, ms: number) => void | Promise<void>;
+  readonly onPolled?: (feed: string, outcome: PollOutcome, ms: number, before: FeedState) => void | Promise<void>;
   /** Flood limits for a feed's new entries (max age, per-read cap and its footer). */
   readonly floodPolicy?: (feed: string, about: { readonly title: string | undefined; readonly link: string }) => FloodPolicy;
   /** How long after its announcement a changed post is corrected (XEP-0308); 0 or absent: never. */
@@ -179,7 +180,7 @@ export function createPoller(deps: PollerDeps) {
     }
     const fields = { feed: spec.name, ms: deps.now() - startedAt, ...outcome };
     try {
-      await deps.onPolled?.(spec.name, outcome, fields.ms);
+      await deps.onPolled?.(spec.name, outcome, fields.ms, state);
     } catch (err) {
       // The poll's own outcome stands; only what was to be told of it failed.
       log.error({ feed: spec.name, err }, "could not handle a poll's outcome");
@@ -220,7 +221,8 @@ export function createPoller(deps: PollerDeps) {
     // A pushed body may be only the new items, without the feed's links: it says nothing of them.
     if (pushed) return;
     if (read.kind !== "entries") {
-      item.hints = { ...item.hints, freshForMs: read.hints?.freshForMs };
+      // Most unchanged polls say what the last one said: nothing to copy then.
+      if (item.hints.freshForMs !== read.hints?.freshForMs) item.hints = { ...item.hints, freshForMs: read.hints?.freshForMs };
       return;
     }
     item.hints = { ...(read.hints ?? {}) };

@@ -81,14 +81,15 @@ export function createHttpFetcher(options: FetchOptions): FetchFeed {
   const connectTimeoutMs = Math.min(options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS, options.timeoutMs);
   const resolveHost = options.resolveHost ?? systemResolver;
   const now = options.now ?? Date.now;
+  const baseHeaders: Readonly<Record<string, string>> = {
+    "user-agent": options.userAgent,
+    accept: "application/atom+xml, application/rss+xml, application/rdf+xml;q=0.9, application/xml;q=0.8, text/xml;q=0.8, */*;q=0.5",
+    "accept-encoding": "gzip, deflate, br",
+  };
 
   return async (url, validators, call = {}) => {
     const policy = call.addressPolicy ?? options.addressPolicy ?? "any";
-    const headers: Record<string, string> = {
-      "user-agent": options.userAgent,
-      accept: "application/atom+xml, application/rss+xml, application/rdf+xml;q=0.9, application/xml;q=0.8, text/xml;q=0.8, */*;q=0.5",
-      "accept-encoding": "gzip, deflate, br",
-    };
+    const headers: Record<string, string> = { ...baseHeaders };
     if (validators.etag) headers["if-none-match"] = validators.etag;
     if (validators.lastModified) headers["if-modified-since"] = validators.lastModified;
 
@@ -160,7 +161,9 @@ function parseHttpUrl(text: string, base?: URL): URL {
     throw new FetchError(`"${text}" is not a URL`, false);
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") throw new FetchError(`${url.protocol} URLs cannot be fetched; only http: and https:`, false);
-  url.hash = ""; // a fragment is never sent (RFC 9110 §7.1)
+  // A fragment is never sent (RFC 9110 §7.1). Set only when there is one: the setter
+  // re-serialises the whole URL even to clear an empty fragment.
+  if (url.hash !== "" || url.href.endsWith("#")) url.hash = "";
   return url;
 }
 

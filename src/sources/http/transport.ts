@@ -31,46 +31,70 @@ export interface HopOptions {
 /**
  * One request, up to its response headers. The connect timer covers the lookup, the TCP connect
  * and the TLS handshake; the total deadline (`signal`) covers everything.
+ *
+ * Cheap on purpose: an unchanged poll is mostly this function and node:http (docs/PERFORMANCE.md).
+ * A pooled socket is connected already, so the connect timer starts only when there is something
+ * to connect (a name to vet, a new socket), and the request listens on the total deadline itself
+ * rather than through a second AbortController.
  */
 export async function requestOnce(url: URL, hop: HopOptions): Promise<IncomingMessage> {
-  const aborted = new AbortController();
-  const abort = (reason: unknown) => aborted.abort(reason);
-  const onTotal = () => abort(hop.signal.reason);
-  hop.signal.addEventListener("abort", onTotal, { once: true });
-  const connectTimer = setTimeout(() => abort(new FetchError(`could not connect to ${url.host} within ${hop.connectTimeoutMs / 1000} s`, true)), hop.connectTimeoutMs);
-  try {
-    const vetted = hop.policy === "any" ? undefined : await raceAbort(vetHost(url.hostname, hop.policy, hop.resolveHost), aborted.signal);
-    return await new Promise<IncomingMessage>((resolve, reject) => {
-      const https = url.protocol === "https:";
-      const req = (https ? httpsRequest : httpRequest)(url, {
-        method: "GET",
-        headers: hop.headers,
-        agent: agentFor(hop.policy, https),
-        ...(vetted === undefined ? {} : { lookup: pinnedLookup(vetted) }),
-      });
-      const fail = (err: unknown) => {
-        req.destroy();
-        reject(aborted.signal.aborted ? aborted.signal.reason : err);
-      };
-      if (aborted.signal.aborted) return fail(aborted.signal.reason);
-      aborted.signal.addEventListener("abort", () => fail(aborted.signal.reason), { once: true });
-      req.once("socket", (socket) => {
-        // A pooled socket is connected already.
-        if (!socket.connecting) clearTimeout(connectTimer);
-        else socket.once(https ? "secureConnect" : "connect", () => clearTimeout(connectTimer));
-      });
-      req.on("error", fail);
-      req.once("response", (response) => {
-        // From here on only the total deadline applies, and readBody watches it.
-        hop.signal.removeEventListener("abort", onTotal);
-        resolve(response);
-      });
-      req.end();
+  const startedAt = performance.now();
+  const connectError = () => new FetchError(`could not connect to ${url.host} within ${hop.connectTimeoutMs / 1000} s`, true);
+  const vetted = hop.policy === "any" ? undefined : await vetWithin(vetHost(url.hostname, hop.policy, hop.resolveHost), hop, connectError);
+  return new Promise<IncomingMessage>((resolve, reject) => {
+    if (hop.signal.aborted) return reject(hop.signal.reason);
+    const https = url.protocol === "https:";
+    const req = (https ? httpsRequest : httpRequest)(url, {
+      method: "GET",
+      headers: hop.headers,
+      agent: agentFor(hop.policy, https),
+      ...(vetted === undefined ? {} : { lookup: pinnedLookup(vetted) }),
     });
-  } finally {
-    clearTimeout(connectTimer);
-    hop.signal.removeEventListener("abort", onTotal);
-  }
+    let connectTimer: NodeJS.Timeout | undefined;
+    let settled = false;
+    const done = () => {
+      settled = true;
+      clearTimeout(connectTimer);
+      hop.signal.removeEventListener("abort", onTotal);
+    };
+    const fail = (err: unknown) => {
+      if (settled) return;
+      done();
+      req.destroy();
+      reject(hop.signal.aborted ? hop.signal.reason : err);
+    };
+    const onTotal = () => fail(hop.signal.reason);
+    hop.signal.addEventListener("abort", onTotal, { once: true });
+    req.once("socket", (socket) => {
+      // A pooled socket is connected already: nothing to time.
+      if (!socket.connecting || settled) return;
+      // What the name's vetting used of the connect budget is not given again.
+      const left = Math.max(0, hop.connectTimeoutMs - (performance.now() - startedAt));
+      connectTimer = setTimeout(() => fail(connectError()), left);
+      socket.once(https ? "secureConnect" : "connect", () => clearTimeout(connectTimer));
+    });
+    req.on("error", fail);
+    req.once("response", (response) => {
+      // From here on only the total deadline applies, and readBody watches it.
+      done();
+      resolve(response);
+    });
+    req.end();
+  });
+}
+
+/** The address policy's look-up, bounded by the connect timer and the total deadline. */
+function vetWithin<T>(promise: Promise<T>, hop: HopOptions, connectError: () => FetchError): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    if (hop.signal.aborted) return reject(hop.signal.reason);
+    const onAbort = () => reject(hop.signal.reason);
+    const timer = setTimeout(() => reject(connectError()), hop.connectTimeoutMs);
+    hop.signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => {
+      clearTimeout(timer);
+      hop.signal.removeEventListener("abort", onAbort);
+    });
+  });
 }
 
 /** An idle pooled socket is closed after this (below the 5 s keep-alive of Apache and Node servers). */
@@ -79,7 +103,8 @@ const agents = new Map<string, HttpAgent | HttpsAgent>();
 
 /** The keep-alive pool for one address policy and scheme. */
 function agentFor(policy: AddressPolicy, https: boolean): HttpAgent | HttpsAgent {
-  const key = `${https ? "https" : "http"} ${JSON.stringify(policy)}`;
+  // The common policies are strings: no serialising on every request for them.
+  const key = `${https ? "https" : "http"} ${typeof policy === "string" ? policy : JSON.stringify(policy)}`;
   let agent = agents.get(key);
   if (agent === undefined) {
     const options = { keepAlive: true, timeout: IDLE_SOCKET_MS, maxFreeSockets: 64, scheduling: "lifo" as const };
@@ -110,15 +135,6 @@ function pinnedLookup(addresses: readonly ResolvedAddress[]): LookupFunction {
     if (typeof options === "object" && options !== null && options.all) return void (callback as unknown as (e: null, a: ResolvedAddress[]) => void)(null, [...usable]);
     callback(null, usable[0]!.address, usable[0]!.family);
   };
-}
-
-function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
-  });
 }
 
 /** Reads the body, undoing Content-Encoding, and stops as soon as it passes `maxBytes`. */

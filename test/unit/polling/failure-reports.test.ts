@@ -15,9 +15,11 @@ async function setup() {
     await state.recordError("blog", error, t);
     await reports.onPolled("blog", { result: "error", error, temporary: true, ...extra });
   };
+  // As the poller does: the state the poll opened goes with its outcome.
   const ok = async () => {
+    const before = await state.open("blog", "https://b/feed");
     await state.recordNotModified("blog", t);
-    await reports.onPolled("blog", { result: "not-modified" });
+    await reports.onPolled("blog", { result: "not-modified" }, before);
   };
   return { state, told, fail, ok, at: (ms: number) => (t = ms), setOnline: (v: boolean) => (online = v) };
 }
