@@ -85,11 +85,11 @@ async function httpClientCostMs(env: BenchEnv, fx: PollingFixture): Promise<{ fe
  * node:http alone, paced like the bot's polls in the long window (the same requests per second),
  * in a separate process measuring its own CPU: the floor of a poll that wakes the process for itself.
  */
-async function httpPacedCostMs(env: BenchEnv, fx: PollingFixture, perSecond: number, seconds: number): Promise<number> {
+async function httpPacedCostMs(env: BenchEnv, fx: PollingFixture, perSecond: number, seconds: number, mode: "paced" | "ticked" = "paced"): Promise<number> {
   const file = join(fx.dir, "validators.json");
   writeFileSync(file, JSON.stringify(Object.fromEntries(fx.paths.map((p) => [p, env.farm.validatorsOf(p)]))));
-  const { stdout } = await promisify(execFile)(process.execPath, [join(ROOT, "build/bench/probe-fetch.js"), env.farm.url(""), "0", file, "paced", String(perSecond), String(seconds)]);
-  return (JSON.parse(stdout) as { paced: number }).paced;
+  const { stdout } = await promisify(execFile)(process.execPath, [join(ROOT, "build/bench/probe-fetch.js"), env.farm.url(""), "0", file, mode, String(perSecond), String(seconds)]);
+  return (JSON.parse(stdout) as Record<string, number>)[mode]!;
 }
 
 export async function steady(env: BenchEnv): Promise<ScenarioResult> {
@@ -102,6 +102,10 @@ export async function steady(env: BenchEnv): Promise<ScenarioResult> {
   const pacedSeconds = env.quick ? 60 : 120;
   const httpPaced = await httpPacedCostMs(env, fx, window.polls / window.windowS, pacedSeconds);
   say(`  node:http alone, paced like the bot (${r(window.polls / window.windowS, 1)} requests per s): ${r(httpPaced)} ms CPU per request`);
+  // The same requests per second sent together once a second, as the poller's ticks send them:
+  // the floor of the bot's own spacing (the paced one is a client that never batches).
+  const httpTicked = await httpPacedCostMs(env, fx, window.polls / window.windowS, pacedSeconds, "ticked");
+  say(`  node:http alone, in one-second ticks like the bot's: ${r(httpTicked)} ms CPU per request`);
   const off = await steadyMode(env, fx, false, runs);
   env.farm.validators = true; // for the other scenarios' feeds; the database catches up when "changed" needs it
   const m = (v: number[]) => median(v);
@@ -114,6 +118,8 @@ export async function steady(env: BenchEnv): Promise<ScenarioResult> {
       { key: "cpu_per_poll_ms", label: "CPU per poll, conditional GET (warm)", value: r(window.cpuPerPoll), unit: "ms", target: { op: "<=", value: 0.15 } },
       { key: "ratio_cpu_per_poll_node_http", label: "CPU per poll / node:http 304 alone", value: r(window.cpuPerPoll / httpPaced, 1), unit: "x", target: { op: "<=", value: 3 } },
       { key: "node_http_paced_per_poll_ms", label: "  for comparison: node:http of a 304 alone, paced like the bot's polls", value: r(httpPaced), unit: "ms" },
+      { key: "ratio_cpu_per_poll_node_http_ticked", label: "CPU per poll / node:http 304 alone in one-second ticks (the bot's spacing)", value: r(window.cpuPerPoll / httpTicked, 2), unit: "x" },
+      { key: "node_http_ticked_per_poll_ms", label: "  for comparison: node:http of a 304 alone, in one-second ticks like the bot's", value: r(httpTicked), unit: "ms" },
       { key: "ratio_cpu_per_poll_node_http_burst", label: "CPU per poll / node:http 304 alone in bursts of 32", value: r(window.cpuPerPoll / client.http, 1), unit: "x" },
       { key: "idle_cpu_ms_per_s", label: "  part: the idle bot (same session and room, no feeds), CPU per second", value: r(window.idleMsPerS, 2), unit: "ms/s" },
       { key: "idle_share_per_poll_ms", label: "  part: that idle floor's share of a poll", value: r(window.idlePerPoll), unit: "ms" },
@@ -133,7 +139,7 @@ export async function steady(env: BenchEnv): Promise<ScenarioResult> {
     ],
     settings: { longWindowS: window.windowS, longWindowPolls: window.polls, longWindowIntervalS: 60, longWindowRssMb: r(window.rssMb, 1), feeds: n, postsPerFeed: POSTS_PER_FEED, documentBytes: r(fx.documentBytes, 0), intervalS: { conditional: on.intervalS, noConditional: off.intervalS }, runsPerMode: runs, fetchConcurrency: 32, logLevel: "debug" },
     notes: [
-      `CPU per poll, conditional GET (warm): the whole process over a long window. The bot as shipped (its node flag, info logging, logged in to Prosody, in one room) polls the ${n} unchanged feeds every 60 s; after one interval of warm-up, its CPU (all threads) over ${window.windowS} s is divided by the requests the farm answered in that time (${window.polls}, all 304). The idle floor is a second bot with the same session and room and no feeds, measured for ${Math.min(window.windowS, 60)} s after 30 s of settling (the start-up's garbage collection and compilation go on for some 20 s on V8's threads); its CPU per second times the window, over the polls, is its share of a poll. The floor it is divided by is node:http alone in a separate process, paced like the bot's polls (the same requests per second, each on its own timer) for ${pacedSeconds} s after a warm-up: a poll spread out in time pays its own wake-up (timer, epoll, the socket's write and read), which a burst of 32 shares; the burst floor is kept below for comparison.`,
+      `CPU per poll, conditional GET (warm): the whole process over a long window. The bot as shipped (its node flag, info logging, logged in to Prosody, in one room) polls the ${n} unchanged feeds every 60 s; after one interval of warm-up, its CPU (all threads) over ${window.windowS} s is divided by the requests the farm answered in that time (${window.polls}, all 304). The idle floor is a second bot with the same session and room and no feeds, measured for ${Math.min(window.windowS, 60)} s after 30 s of settling (the start-up's garbage collection and compilation go on for some 20 s on V8's threads); its CPU per second times the window, over the polls, is its share of a poll. The floor it is divided by is node:http alone in a separate process, paced like the bot's polls (the same requests per second, each on its own timer) for ${pacedSeconds} s after a warm-up: a poll spread out in time pays its own wake-up (timer, epoll, the socket's write and read), which a burst of 32 shares; the burst floor is kept below for comparison. The ticked floor sends the same requests per second all together once a second, as the poller's one-second ticks do (polling/poller.ts): Herald's own spacing with nothing of Herald in it.`,
       `Each run restarts the bot on a database where every feed has its baseline and validators; at start every feed is due at once. Cycle wall time: the bot's "configuration applied" log line to its last feed's "polled" line (bot clock). Median of ${runs} runs per mode.`,
       "CPU: user+system of all the bot's threads (/proc/<pid>/task/*/schedstat), from that line to the last poll (cold), then over the next round, in which every feed is polled once more on its own timer (warm), divided by the polls in it.",
       "Conditional GET off: the bot has no switch, so the farm serves the same documents without ETag/Last-Modified; from the bot's side that is the same as turning it off (it has no validators to send and gets a full 200 every time, parses it, and finds nothing new).",
