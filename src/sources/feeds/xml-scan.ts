@@ -33,7 +33,12 @@ export interface XmlScanHandler {
   open(qname: string, attrs: Readonly<Record<string, string>>, selfClosing: boolean): void;
   /** An end tag: its name is text[start, end) (a span, not a string: most are only compared). */
   close(text: string, start: number, end: number): void;
-  text(text: string): void;
+  /**
+   * Text: text[start, end), never empty, with references still to decode (decodeReferences)
+   * unless `cdata`. A span, not a string, so that the handler makes a string only of what it
+   * keeps: most of a feed's text nodes are indentation it drops.
+   */
+  text(text: string, start: number, end: number, cdata: boolean): void;
 }
 
 const LT = 0x3c; // <
@@ -64,10 +69,10 @@ export function scanXml(text: string, handler: XmlScanHandler): void {
   while (i < length) {
     const lt = text.indexOf("<", i);
     if (lt < 0) {
-      emitText(text, i, length, handler);
+      handler.text(text, i, length, false);
       return;
     }
-    if (lt > i) emitText(text, i, lt, handler);
+    if (lt > i) handler.text(text, i, lt, false);
     const c = text.charCodeAt(lt + 1);
     if (c === BANG) {
       if (text.startsWith("<!--", lt)) {
@@ -77,10 +82,10 @@ export function scanXml(text: string, handler: XmlScanHandler): void {
       } else if (text.startsWith("<![CDATA[", lt)) {
         const end = text.indexOf("]]>", lt + 9);
         if (end < 0) {
-          if (lt + 9 < length) handler.text(text.slice(lt + 9));
+          if (lt + 9 < length) handler.text(text, lt + 9, length, true);
           return;
         }
-        if (end > lt + 9) handler.text(text.slice(lt + 9, end));
+        if (end > lt + 9) handler.text(text, lt + 9, end, true);
         i = end + 3;
       } else {
         const end = text.indexOf(">", lt + 2);
@@ -102,7 +107,7 @@ export function scanXml(text: string, handler: XmlScanHandler): void {
       i = end + 1;
     } else if (lt + 1 >= length || endsName(c)) {
       // "< " or "<>" or "</" handled above: a literal "<" in text.
-      emitText(text, lt, lt + 1, handler);
+      handler.text(text, lt, lt + 1, false);
       i = lt + 1;
     } else {
       const next = openTag(text, lt + 1, handler);
@@ -189,10 +194,6 @@ function intern(text: string, start: number, end: number): string {
   const name = text.slice(start, end);
   INTERNED[slot] = name;
   return name;
-}
-
-function emitText(text: string, start: number, end: number, handler: XmlScanHandler): void {
-  handler.text(decodeReferences(text, start, end));
 }
 
 /** text[start, end) with XML's predefined entities and character references decoded; other "&"s kept. */

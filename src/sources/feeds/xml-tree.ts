@@ -17,7 +17,7 @@
  *   ("billion laughs") stays a few bytes of literal text; undeclared HTML entities stay literal too
  *   and are decoded later, as HTML, by the plain-text conversion.
  */
-import { NO_ATTRIBUTES, scanXml } from "./xml-scan.js";
+import { decodeReferences, NO_ATTRIBUTES, scanXml } from "./xml-scan.js";
 
 export interface XmlElement {
   /** Namespace URI, or "" for no namespace. */
@@ -70,6 +70,8 @@ export function parseXml(text: string, documentUrl: string | undefined, onClosed
   const bases: (string | undefined)[] = [documentUrl];
   // The innermost real element (text goes there; text outside the root element is ignored).
   let open: XmlElement | undefined;
+  // Whether `open` is a structural element, whose whitespace text is dropped (see text below).
+  let openDropsSpace = false;
 
   scanXml(text, {
     open(qname, attrs, selfClosing) {
@@ -89,7 +91,7 @@ export function parseXml(text: string, documentUrl: string | undefined, onClosed
       const base = xmlBase === undefined ? parentBase : resolveBase(xmlBase, parentBase);
       const colon = qname.indexOf(":");
       const element: XmlElement = {
-        ns: namespaces.get(colon > 0 ? qname.slice(0, colon) : "") ?? "",
+        ns: namespaces.get(colon > 0 ? prefixOf(qname, colon) : "") ?? "",
         local: localName(qname, colon),
         qname,
         attrs,
@@ -109,6 +111,7 @@ export function parseXml(text: string, documentUrl: string | undefined, onClosed
       scopes.push(namespaces);
       bases.push(base);
       open = element;
+      openDropsSpace = dropsSpace(element);
     },
     close(source, start, end) {
       // An end tag closes the innermost open element of that name and every element opened
@@ -132,12 +135,18 @@ export function parseXml(text: string, documentUrl: string | undefined, onClosed
       }
       // Stack slots 1..MAX_DEPTH hold real elements; only those above are placeholders.
       open = elements[Math.min(at - 1, MAX_DEPTH)];
+      openDropsSpace = open !== undefined && dropsSpace(open);
     },
-    text(t) {
-      if (open === undefined || t === "") return;
+    text(source, start, end, cdata) {
+      if (open === undefined) return;
       // Indentation between a feed's structural elements is no content of any field, and it is
-      // most of a feed's text nodes: not keeping it spares a string and an array slot each.
-      if (STRUCTURAL.has(open.local) && open.ns !== XHTML_NS && isWhitespace(t)) return;
+      // most of a feed's text nodes: not keeping it spares a string and an array slot each. The
+      // span is looked at before any string is made of it.
+      const dropsSpace = openDropsSpace;
+      if (dropsSpace && isWhitespaceSpan(source, start, end)) return;
+      const t = cdata ? source.slice(start, end) : decodeReferences(source, start, end);
+      // A reference may decode to whitespace ("&#32;"): dropped as before.
+      if (dropsSpace && !cdata && isWhitespaceSpan(t, 0, t.length)) return;
       const children = open.children;
       const last = children.length - 1;
       if (last >= 0 && typeof children[last] === "string") children[last] += t;
@@ -155,9 +164,13 @@ export function parseXml(text: string, documentUrl: string | undefined, onClosed
 const STRUCTURAL: ReadonlySet<string> = new Set(["rss", "rdf", "channel", "item", "feed", "entry"]);
 const XHTML_NS = "http://www.w3.org/1999/xhtml";
 
-/** XML 1.0 §2.3 S: space, tab, CR, LF. */
-function isWhitespace(t: string): boolean {
-  for (let i = 0; i < t.length; i++) {
+function dropsSpace(element: XmlElement): boolean {
+  return STRUCTURAL.has(element.local) && element.ns !== XHTML_NS;
+}
+
+/** XML 1.0 §2.3 S: space, tab, CR, LF; t[start, end) holds nothing else. */
+function isWhitespaceSpan(t: string, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
     const c = t.charCodeAt(i);
     if (c !== 0x20 && c !== 0x0a && c !== 0x09 && c !== 0x0d) return false;
   }
@@ -178,6 +191,18 @@ function localName(qname: string, colon: number): string {
   return local;
 }
 
+/** Prefixes by qualified name, for the same reason as LOCAL_NAMES: a slice per tag is garbage per tag. */
+const PREFIXES = new Map<string, string>();
+
+function prefixOf(qname: string, colon: number): string {
+  let prefix = PREFIXES.get(qname);
+  if (prefix === undefined) {
+    prefix = qname.slice(0, colon);
+    if (PREFIXES.size < 1024) PREFIXES.set(qname, prefix);
+  }
+  return prefix;
+}
+
 /** Tag names are mostly lower-case already: skip the copy toLowerCase would make. */
 function lowerCase(name: string): string {
   for (let i = 0; i < name.length; i++) {
@@ -192,12 +217,17 @@ function declaredNamespaces(attrs: Readonly<Record<string, string>>, inherited: 
   let scope = inherited;
   for (const name in attrs) {
     if (!name.startsWith("xmlns") || (name.length > 5 && name.charCodeAt(5) !== 0x3a)) continue;
+    const prefix = name === "xmlns" ? "" : name.slice(6);
+    const uri = attrs[name]!.trim();
+    // Feeds repeat their declarations on element after element (a podcast feed's every
+    // <itunes:*> says xmlns:itunes again): one that changes nothing needs no copy of the scope.
+    if (scope.get(prefix) === uri) continue;
     if (scope === inherited) {
       // Copied with forEach: new Map(map) goes through the iterator protocol, an array per entry.
       scope = new Map();
-      inherited.forEach((uri, prefix) => scope.set(prefix, uri));
+      inherited.forEach((u, p) => scope.set(p, u));
     }
-    scope.set(name === "xmlns" ? "" : name.slice(6), attrs[name]!.trim());
+    scope.set(prefix, uri);
   }
   return scope;
 }

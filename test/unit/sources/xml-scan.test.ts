@@ -6,7 +6,7 @@ function tokens(xml: string): string[] {
   scanXml(xml, {
     open: (qname, attrs, selfClosing) => void out.push(`<${qname}${Object.entries(attrs).map(([k, v]) => ` ${k}=${JSON.stringify(v)}`).join("")}${selfClosing ? "/" : ""}>`),
     close: (text, start, end) => void out.push(`</${text.slice(start, end)}>`),
-    text: (text) => void out.push(JSON.stringify(text)),
+    text: (text, start, end, cdata) => void out.push(JSON.stringify(cdata ? text.slice(start, end) : decodeReferences(text, start, end))),
   });
   return out;
 }
