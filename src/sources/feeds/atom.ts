@@ -5,7 +5,7 @@
  */
 import type { FeedEntryDraft, FeedReadResult } from "./feed-entry.js";
 import { childElement, childElements, textContent, type XmlElement } from "./xml-tree.js";
-import { childText, distinct, firstDate, nonBlank, NS, personName, resolveLink, textConstructHtml } from "./values.js";
+import { childText, DC, distinct, firstDate, NONE, nonBlank, personName, resolveLink, textConstructHtml } from "./values.js";
 import { enclosureCandidate, readItemMedia } from "./media.js";
 import { readFeedHints } from "./feed-hints.js";
 
@@ -19,7 +19,7 @@ export function readAtom(root: XmlElement): FeedReadResult {
     title: titleElement && nonBlank(textContent(titleElement)),
     link: home,
     items: childElements(root, "entry", ns).map((entry) => readEntry(entry, ns, home, feedAuthor)),
-    hints: readFeedHints(root, [], ns),
+    hints: readFeedHints(root, NONE, ns),
   };
 }
 
@@ -36,7 +36,7 @@ function readEntry(entry: XmlElement, ns: readonly string[], home: string | unde
     // escaped, and the announcement's plain-text step reads all three the same way.
     title: title ? textConstructHtml(title).trim() : "",
     link,
-    author: personName(childElement(entry, "author", ns), ns) ?? childText(entry, "creator", [NS.dc]) ?? feedAuthor,
+    author: personName(childElement(entry, "author", ns), ns) ?? childText(entry, "creator", DC) ?? feedAuthor,
     // Atom 1.0: published, else updated. Atom 0.3: issued, modified, created.
     published: firstDate(
       childText(entry, "published", ns),
@@ -44,7 +44,7 @@ function readEntry(entry: XmlElement, ns: readonly string[], home: string | unde
       childText(entry, "updated", ns),
       childText(entry, "modified", ns),
       childText(entry, "created", ns),
-      childText(entry, "date", [NS.dc]),
+      childText(entry, "date", DC),
     ),
     summaryHtml,
     categories: distinct(childElements(entry, "category", ns).map((c) => c.attrs["term"] ?? c.attrs["label"] ?? textContent(c))),

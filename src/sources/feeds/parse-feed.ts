@@ -7,7 +7,7 @@ import type { Entry } from "../entry.js";
 import type { FeedEntryDraft, FeedReadResult } from "./feed-entry.js";
 import { readAtom } from "./atom.js";
 import { readRss, readRssItemEarly } from "./rss.js";
-import { parseXml, type XmlElement } from "./xml-tree.js";
+import { NO_CHILDREN, parseXml, type XmlElement } from "./xml-tree.js";
 import { SourceError } from "../errors.js";
 import type { FeedHints } from "./feed-hints.js";
 import { repairMojibake } from "./mojibake.js";
@@ -80,7 +80,7 @@ function readDocument(text: string, baseUrl: string): ParsedFeed & { root: strin
     const draft = readRssItemEarly(feedRoot, element, parent);
     if (draft === undefined) return;
     early.set(element, draft);
-    element.children.length = 0;
+    element.children = NO_CHILDREN;
   });
   // Junk before the real root (a PHP warning, an HTML comment) is skipped: the first element
   // that names a feed format is the feed.

@@ -8,7 +8,7 @@
  */
 import type { FeedEntryDraft, FeedReadResult } from "./feed-entry.js";
 import { childElement, childElements, textContent, type XmlElement } from "./xml-tree.js";
-import { childText, distinct, EXTENSION_NAMESPACES, firstDate, nonBlank, NS, personName, resolveLink } from "./values.js";
+import { ATOM, childText, CONTENT, DC, distinct, EXTENSION_NAMESPACES, firstDate, nonBlank, NS, personName, resolveLink } from "./values.js";
 import { enclosureCandidate, readItemMedia } from "./media.js";
 import { readFeedHints } from "./feed-hints.js";
 
@@ -27,7 +27,7 @@ export function readRss(root: XmlElement, early?: ReadonlyMap<XmlElement, FeedEn
     title: channel && childText(channel, "title", rssNamespaces),
     link: home,
     items: items.map((item) => early?.get(item) ?? readItem(item, rssNamespaces, home)),
-    hints: readFeedHints(channel, rssNamespaces, [NS.atom]),
+    hints: readFeedHints(channel, rssNamespaces, ATOM),
   };
 }
 
@@ -82,20 +82,20 @@ function readItem(item: XmlElement, rss: readonly string[], home: string | undef
   const description = childText(item, "description", rss);
   return {
     id: guid ?? about,
-    title: childText(item, "title", rss) ?? childText(item, "title", [NS.dc]) ?? "",
+    title: childText(item, "title", rss) ?? childText(item, "title", DC) ?? "",
     link,
     author:
-      childText(item, "creator", [NS.dc]) ?? childText(item, "author", rss) ?? personName(childElement(item, "author", [NS.atom]), [NS.atom]),
+      childText(item, "creator", DC) ?? childText(item, "author", rss) ?? personName(childElement(item, "author", ATOM), ATOM),
     published: firstDate(
       childText(item, "pubdate", rss),
-      childText(item, "date", [NS.dc]),
-      childText(item, "published", [NS.atom]),
-      childText(item, "updated", [NS.atom]),
+      childText(item, "date", DC),
+      childText(item, "published", ATOM),
+      childText(item, "updated", ATOM),
     ),
     // <description> is the summary (RSS 2.0: "the item synopsis"); content:encoded is the full
     // post, a good second choice.
-    summaryHtml: description ?? childText(item, "encoded", [NS.content]) ?? "",
-    categories: distinct([...childElements(item, "category", rss).map(textContent), ...childElements(item, "subject", [NS.dc]).map(textContent)]),
+    summaryHtml: description ?? childText(item, "encoded", CONTENT) ?? "",
+    categories: distinct([...childElements(item, "category", rss).map(textContent), ...childElements(item, "subject", DC).map(textContent)]),
     // RSS 2.0 <enclosure url length type>; podcasts and some publishers write several.
     media: readItemMedia(item, (child, base) => (child.local === "enclosure" && rss.includes(child.ns) ? enclosureCandidate(child, "url", base) : undefined), link ?? home),
     complete: item.closed,
@@ -104,7 +104,7 @@ function readItem(item: XmlElement, rss: readonly string[], home: string | undef
 
 /** The href of an atom:link rel="alternate" (or without rel) inside an RSS element. */
 function atomLinkHref(element: XmlElement): string | undefined {
-  const links = childElements(element, "link", [NS.atom]);
+  const links = childElements(element, "link", ATOM);
   const alternate = links.find((l) => (l.attrs["rel"] ?? "alternate").trim() === "alternate");
   return nonBlank(alternate?.attrs["href"]);
 }

@@ -17,6 +17,16 @@ export const NS = {
   sy: "http://purl.org/rss/1.0/modules/syndication/",
 } as const;
 
+/**
+ * One-namespace lists for the lookups (childText(item, "creator", DC)): made once, not an array
+ * literal per lookup per item.
+ */
+export const DC: readonly string[] = [NS.dc];
+export const ATOM: readonly string[] = [NS.atom];
+export const CONTENT: readonly string[] = [NS.content];
+export const SY: readonly string[] = [NS.sy];
+export const NONE: readonly string[] = [];
+
 /** Namespaces that only ever hold extension elements: never mistaken for RSS's own elements. */
 export const EXTENSION_NAMESPACES: ReadonlySet<string> = new Set([NS.atom, NS.atom03, NS.rdf, NS.dc, NS.content, NS.xhtml]);
 

@@ -28,14 +28,34 @@ export interface XmlElement {
   readonly qname: string;
   /** Attributes by the name as written (e.g. "xml:base", "rdf:about", "href"). */
   readonly attrs: Readonly<Record<string, string>>;
-  readonly children: XmlNode[];
+  /**
+   * Child nodes in document order. Not to be changed in place: a childless element shares
+   * NO_CHILDREN, and the tree gives an element its own array with its first child.
+   */
+  children: readonly XmlNode[];
   /** Base URI in scope for this element (XML Base), or undefined when none is known. */
   readonly base: string | undefined;
   /** False when the input ended while this element was still open (a truncated document). */
   closed: boolean;
+  /**
+   * TEXT_ENCODED when the text children still hold character and entity references to decode
+   * (decodeReferences): text is decoded when it is read (textContent, innerXml), not when it is
+   * parsed, as much of a feed's text is never read (itunes:summary beside description,
+   * content:encoded beside description...). Only text of one piece is kept undecoded: text joined
+   * from pieces (around a comment, or CDATA) is decoded piece by piece as it is joined, so a
+   * reference is never read across two pieces, and the element's text is all decoded from then on
+   * (TEXT_DECODED). NO_TEXT until the element has text.
+   */
+  text: TextForm;
 }
 
 export type XmlNode = XmlElement | string;
+
+/** XmlElement.text: how the element's text children are held. */
+export type TextForm = typeof NO_TEXT | typeof TEXT_ENCODED | typeof TEXT_DECODED;
+export const NO_TEXT = 0;
+export const TEXT_ENCODED = 1;
+export const TEXT_DECODED = 2;
 
 export interface XmlDocument {
   /** Top-level elements in document order (a well-formed document has exactly one). */
@@ -43,6 +63,18 @@ export interface XmlDocument {
 }
 
 export const XML_NS = "http://www.w3.org/XML/1998/namespace";
+
+/**
+ * The children of every element without any (empty and self-closing elements, and a reader may
+ * drop a subtree it has read by setting it). An element's own array is made with its first child,
+ * at its size: `[]` then push would give each one-text leaf, most of a feed's elements, room for 16.
+ */
+export const NO_CHILDREN: readonly XmlNode[] = Object.freeze([]);
+
+function addChild(parent: XmlElement, node: XmlNode): void {
+  if (parent.children === NO_CHILDREN) parent.children = [node]; // x
+  else (parent.children as XmlNode[]).push(node);
+}
 
 /**
  * Elements nested deeper than this are flattened into their parent's text. No feed needs more;
@@ -95,13 +127,14 @@ export function parseXml(text: string, documentUrl: string | undefined, onClosed
         local: localName(qname, colon),
         qname,
         attrs,
-        children: [],
+        children: NO_CHILDREN,
         base,
         // <name/> is complete; anything else is until its end tag is read.
         closed: selfClosing,
+        text: NO_TEXT,
       };
       if (open === undefined) roots.push(element);
-      else open.children.push(element);
+      else addChild(open, element);
       if (selfClosing) {
         onClosed?.(element, open, roots);
         return;
@@ -144,13 +177,23 @@ export function parseXml(text: string, documentUrl: string | undefined, onClosed
       // span is looked at before any string is made of it.
       const dropsSpace = openDropsSpace;
       if (dropsSpace && isWhitespaceSpan(source, start, end)) return;
+      const children = open.children;
+      const last = children.length - 1;
+      const joins = last >= 0 && typeof children[last] === "string";
+      // Kept as written, to decode when read (see XmlElement.encoded), when it is a piece of its
+      // own and the element's other text (if any) is undecoded too.
+      if (!cdata && !joins && !dropsSpace && open.text !== TEXT_DECODED) {
+        open.text = TEXT_ENCODED;
+        addChild(open, source.slice(start, end));
+        return;
+      }
+      if (open.text === TEXT_ENCODED) decodeTextChildren(open);
+      open.text = TEXT_DECODED;
       const t = cdata ? source.slice(start, end) : decodeReferences(source, start, end);
       // A reference may decode to whitespace ("&#32;"): dropped as before.
       if (dropsSpace && !cdata && isWhitespaceSpan(t, 0, t.length)) return;
-      const children = open.children;
-      const last = children.length - 1;
-      if (last >= 0 && typeof children[last] === "string") children[last] += t;
-      else children.push(t);
+      if (joins) (open.children as XmlNode[])[last] += t;
+      else addChild(open, t);
     },
   });
   // Elements still open at the end of the input stay `closed: false`: the document was cut off.
@@ -163,6 +206,21 @@ export function parseXml(text: string, documentUrl: string | undefined, onClosed
  */
 const STRUCTURAL: ReadonlySet<string> = new Set(["rss", "rdf", "channel", "item", "feed", "entry"]);
 const XHTML_NS = "http://www.w3.org/1999/xhtml";
+
+/** Decodes the element's undecoded text children in place: from now on its text is decoded as it comes. */
+function decodeTextChildren(element: XmlElement): void {
+  const children = element.children as XmlNode[];
+  for (let i = 0; i < children.length; i++) {
+    const child = children[i]!;
+    if (typeof child === "string") children[i] = decodeReferences(child, 0, child.length);
+  }
+  element.text = TEXT_DECODED;
+}
+
+/** The element's text child `child`, decoded. */
+function decodedText(element: XmlElement, child: string): string {
+  return element.text === TEXT_ENCODED ? decodeReferences(child, 0, child.length) : child;
+}
 
 function dropsSpace(element: XmlElement): boolean {
   return STRUCTURAL.has(element.local) && element.ns !== XHTML_NS;
@@ -244,15 +302,24 @@ function resolveBase(value: string | undefined, parent: string | undefined): str
 
 /** Child elements of `element`, optionally only those with `local` name in one of `namespaces`. */
 export function childElements(element: XmlElement, local?: string, namespaces?: readonly string[]): XmlElement[] {
-  return element.children.filter(
-    (child): child is XmlElement =>
-      typeof child !== "string" && (local === undefined || child.local === local) && (namespaces === undefined || namespaces.includes(child.ns)),
-  );
+  // Indexed loops, no callbacks: the readers make a dozen lookups per item, and a closure for each.
+  const out: XmlElement[] = [];
+  const children = element.children;
+  for (let i = 0; i < children.length; i++) {
+    const child = children[i]!;
+    if (typeof child !== "string" && (local === undefined || child.local === local) && (namespaces === undefined || namespaces.includes(child.ns))) out.push(child);
+  }
+  return out;
 }
 
 /** The first child element with that local name and one of those namespaces. */
 export function childElement(element: XmlElement, local: string, namespaces: readonly string[]): XmlElement | undefined {
-  return element.children.find((child): child is XmlElement => typeof child !== "string" && child.local === local && namespaces.includes(child.ns));
+  const children = element.children;
+  for (let i = 0; i < children.length; i++) {
+    const child = children[i]!;
+    if (typeof child !== "string" && child.local === local && namespaces.includes(child.ns)) return child;
+  }
+  return undefined;
 }
 
 /** All text inside `element`, markup removed (nested elements contribute their text). */
@@ -263,7 +330,7 @@ export function textContent(element: XmlElement): string {
   const children = element.children;
   for (let i = 0; i < children.length; i++) {
     const child = children[i]!;
-    out += typeof child === "string" ? child : textContent(child);
+    out += typeof child === "string" ? decodedText(element, child) : textContent(child);
   }
   return out;
 }
@@ -275,7 +342,7 @@ export function innerXml(element: XmlElement): string {
   for (let i = 0; i < children.length; i++) {
     const child = children[i]!;
     if (typeof child === "string") {
-      out += escapeText(child);
+      out += escapeText(decodedText(element, child));
       continue;
     }
     // XHTML elements are written by local name: a prefix means nothing to an HTML reader.
