@@ -105,3 +105,39 @@ describe("RSS items read as they close", () => {
     expect(feed).toMatchObject({ truncated: true, heldBack: 1 });
   });
 });
+
+describe("Atom entries read as they close", () => {
+  // parse-feed.ts reads an Atom entry as soon as its end tag is parsed when the feed's home page
+  // is settled (atom.ts AtomEarlyReader), and at the end otherwise; the feed's author is filled in
+  // at the end either way. The entries must be the same whichever way they were read.
+  const A = 'xmlns="http://www.w3.org/2005/Atom"';
+  const entry = (n: number, author = "") =>
+    `<entry><id>urn:${n}</id><title>Post ${n}</title><link href="/posts/${n}"/><link rel="enclosure" href="/media/${n}.mp3" type="audio/mpeg"/>${author}</entry>`;
+  const expected = (author: string) =>
+    [1, 2].map((n) => ({ title: `Post ${n}`, author: n === 2 ? "Own" : author, link: `https://home.example.org/posts/${n}`, media: [expect.objectContaining({ url: `https://home.example.org/media/${n}.mp3` })] }));
+  const own = "<author><name>Own</name></author>";
+  const home = '<link rel="alternate" type="text/html" href="https://home.example.org/"/>';
+
+  test.each([
+    ["home page and author before the entries", `<feed ${A}>${home}<author><name>Feed</name></author>${entry(1)}${entry(2, own)}</feed>`],
+    ["the author after the entries", `<feed ${A}>${home}${entry(1)}${entry(2, own)}<author><name>Feed</name></author></feed>`],
+    ["the home page after the entries", `<feed ${A}><author><name>Feed</name></author>${entry(1)}${entry(2, own)}${home}</feed>`],
+    // An alternate of another type first: an HTML alternate after the entries would still win.
+    ["an Atom alternate first, the HTML one after", `<feed ${A}><link rel="alternate" type="application/atom+xml" href="https://other.example.org/"/><author><name>Feed</name></author>${entry(1)}${entry(2, own)}${home}</feed>`],
+  ])("%s", async (_name, xml) => {
+    const feed = await parseFeed(xml, "file:///tmp/feed.atom");
+    expect(feed.link).toBe("https://home.example.org/");
+    expect(feed.entries).toEqual(expected("Feed").map((e) => expect.objectContaining(e)));
+  });
+
+  test("without a feed author, an entry without one has none", async () => {
+    const feed = await parseFeed(`<feed ${A}>${home}${entry(1)}${entry(2, own)}</feed>`, "file:///tmp/feed.atom");
+    expect(feed.entries.map((e) => e.author)).toEqual([undefined, "Own"]);
+  });
+
+  test("an entry nested in an entry is still ignored, and a cut-off entry still held back", async () => {
+    const feed = await parseFeed(`<feed ${A}>${home}<entry><title>A</title><entry><title>B</title></entry></entry>${entry(2).replace("</entry>", "")}`, "https://h.example/atom");
+    expect(feed.entries.map((e) => e.title)).toEqual(["A"]);
+    expect(feed).toMatchObject({ truncated: true, heldBack: 1 });
+  });
+});
