@@ -30,7 +30,7 @@ export interface XmlScanHandler {
    * A start tag; `selfClosing` for `<name/>`. `attrs` is a fresh object the handler may keep, or
    * the frozen NO_ATTRIBUTES for a tag without any (most of a feed's tags: one object fewer each).
    */
-  open(qname: string, attrs: Readonly<Record<string, string>>, selfClosing: boolean): void;
+  open(qname: string, attrs: Readonly<Record<string, string>>, selfClosing: boolean, xmlAttributes: number): void;
   /** An end tag: its name is text[start, end) (a span, not a string: most are only compared). */
   close(text: string, start: number, end: number): void;
   /**
@@ -63,7 +63,47 @@ function endsName(c: number): boolean {
 
 export const NO_ATTRIBUTES: Readonly<Record<string, string>> = Object.freeze({});
 
+/**
+ * Bits of XmlScanHandler.open's `xmlAttributes`: the tag has an attribute named xmlns or
+ * xmlns:*, or one named xml:base. Most tags have neither, and then the tree need not look.
+ */
+export const HAS_XMLNS = 1;
+export const HAS_XML_BASE = 2;
+
+function xmlAttribute(name: string): number {
+  if (name.charCodeAt(0) !== 0x78 || !name.startsWith("xml")) return 0; // x
+  if (name.startsWith("xmlns")) return HAS_XMLNS;
+  return name === "xml:base" ? HAS_XML_BASE : 0;
+}
+
 export function scanXml(text: string, handler: XmlScanHandler): void {
+  try {
+    scan(text, handler);
+  } finally {
+    ampText = ""; // the memo below must not keep the document alive
+  }
+}
+
+/**
+ * Where the first "&" at or after a position of the document being scanned is (-1: none): the
+ * decoding of one attribute value after another asks for it, and indexOf alone would run on past
+ * each value to the next "&" of the whole document, which in a feed without any is its end.
+ */
+let ampText = "";
+let ampFrom = 0;
+let ampAt = -1;
+
+/** The first "&" in text[start, ...) as indexOf gives it, remembered while scanning one document. */
+export function ampAfter(text: string, start: number): number {
+  if (text !== ampText || start < ampFrom || (ampAt >= 0 && ampAt < start)) {
+    ampText = text;
+    ampFrom = start;
+    ampAt = text.indexOf("&", start);
+  }
+  return ampAt;
+}
+
+function scan(text: string, handler: XmlScanHandler): void {
   const length = text.length;
   let i = 0;
   while (i < length) {
@@ -124,15 +164,16 @@ function openTag(text: string, at: number, handler: XmlScanHandler): number {
   while (i < length && !endsName(text.charCodeAt(i))) i++;
   const qname = intern(text, at, i);
   let attrs: Record<string, string> | undefined;
+  let xml = 0;
   while (i < length) {
     const c = text.charCodeAt(i);
     if (c === GT) {
-      handler.open(qname, attrs ?? NO_ATTRIBUTES, false);
+      handler.open(qname, attrs ?? NO_ATTRIBUTES, false, xml);
       return i + 1;
     }
     if (c === SLASH) {
       if (text.charCodeAt(i + 1) === GT) {
-        handler.open(qname, attrs ?? NO_ATTRIBUTES, true);
+        handler.open(qname, attrs ?? NO_ATTRIBUTES, true, xml);
         return i + 2;
       }
       i++; // a stray "/" inside a tag is ignored
@@ -161,17 +202,20 @@ function openTag(text: string, at: number, handler: XmlScanHandler): number {
       if (q === DQUOTE || q === SQUOTE) {
         const end = text.indexOf(q === DQUOTE ? '"' : "'", j + 1);
         if (end < 0) return -1;
-        value = decodeReferences(text, j + 1, end);
+        value = decodeReferences(text, j + 1, end, ampAfter(text, j + 1));
         i = end + 1;
       } else {
         let end = j;
         while (end < length && !isSpace(text.charCodeAt(end)) && text.charCodeAt(end) !== GT) end++;
-        value = decodeReferences(text, j, end);
+        value = decodeReferences(text, j, end, ampAfter(text, j));
         i = end;
       }
     }
     attrs ??= {};
-    if (name !== "" && !Object.prototype.hasOwnProperty.call(attrs, name)) attrs[name] = value;
+    if (name !== "" && !Object.prototype.hasOwnProperty.call(attrs, name)) {
+      attrs[name] = value;
+      xml |= xmlAttribute(name);
+    }
   }
   return -1;
 }
@@ -196,9 +240,12 @@ function intern(text: string, start: number, end: number): string {
   return name;
 }
 
-/** text[start, end) with XML's predefined entities and character references decoded; other "&"s kept. */
-export function decodeReferences(text: string, start: number, end: number): string {
-  let amp = text.indexOf("&", start);
+/**
+ * text[start, end) with XML's predefined entities and character references decoded; other "&"s
+ * kept. `firstAmp` is text.indexOf("&", start) when the caller knows it already (ampAfter).
+ */
+export function decodeReferences(text: string, start: number, end: number, firstAmp?: number): string {
+  let amp = firstAmp ?? text.indexOf("&", start);
   if (amp < 0 || amp >= end) return text.slice(start, end);
   let out = "";
   let copied = start;

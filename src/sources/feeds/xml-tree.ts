@@ -17,7 +17,7 @@
  *   ("billion laughs") stays a few bytes of literal text; undeclared HTML entities stay literal too
  *   and are decoded later, as HTML, by the plain-text conversion.
  */
-import { decodeReferences, NO_ATTRIBUTES, scanXml } from "./xml-scan.js";
+import { ampAfter, decodeReferences, HAS_XML_BASE, HAS_XMLNS, scanXml } from "./xml-scan.js";
 
 export interface XmlElement {
   /** Namespace URI, or "" for no namespace. */
@@ -106,7 +106,7 @@ export function parseXml(text: string, documentUrl: string | undefined, onClosed
   let openDropsSpace = false;
 
   scanXml(text, {
-    open(qname, attrs, selfClosing) {
+    open(qname, attrs, selfClosing, xmlAttributes) {
       const depth = elements.length;
       const parentScope = scopes[depth - 1]!;
       const parentBase = bases[depth - 1];
@@ -118,8 +118,8 @@ export function parseXml(text: string, documentUrl: string | undefined, onClosed
         bases.push(parentBase);
         return;
       }
-      const namespaces = attrs === NO_ATTRIBUTES ? parentScope : declaredNamespaces(attrs, parentScope);
-      const xmlBase = attrs["xml:base"];
+      const namespaces = (xmlAttributes & HAS_XMLNS) === 0 ? parentScope : declaredNamespaces(attrs, parentScope);
+      const xmlBase = (xmlAttributes & HAS_XML_BASE) === 0 ? undefined : attrs["xml:base"];
       const base = xmlBase === undefined ? parentBase : resolveBase(xmlBase, parentBase);
       const colon = qname.indexOf(":");
       const element: XmlElement = {
@@ -189,7 +189,7 @@ export function parseXml(text: string, documentUrl: string | undefined, onClosed
       }
       if (open.text === TEXT_ENCODED) decodeTextChildren(open);
       open.text = TEXT_DECODED;
-      const t = cdata ? source.slice(start, end) : decodeReferences(source, start, end);
+      const t = cdata ? source.slice(start, end) : decodeReferences(source, start, end, ampAfter(source, start));
       // A reference may decode to whitespace ("&#32;"): dropped as before.
       if (dropsSpace && !cdata && isWhitespaceSpan(t, 0, t.length)) return;
       if (joins) (open.children as XmlNode[])[last] += t;
