@@ -8,6 +8,7 @@ import { childElement, childElements, textContent, type XmlElement } from "./xml
 import { childText, DC, distinct, firstDate, NONE, nonBlank, personName, resolveLink, textConstructHtml } from "./values.js";
 import { enclosureCandidate, readItemMedia } from "./media.js";
 import { readFeedHints } from "./feed-hints.js";
+import type { MediaCandidate } from "../media.js";
 
 /**
  * `root` is <feed>. `early` holds the entries an AtomEarlyReader has read already, while the
@@ -101,7 +102,7 @@ function readEntry(entry: XmlElement, ns: readonly string[], home: string | unde
     ),
     summaryHtml,
     categories: distinct(childElements(entry, "category", ns).map((c) => c.attrs["term"] ?? c.attrs["label"] ?? textContent(c))),
-    media: readItemMedia(entry, (child, base) => (child.local === "link" && ns.includes(child.ns) && isEnclosure(child) ? enclosureCandidate(child, "href", base) : undefined), link ?? home),
+    media: readItemMedia(entry, atomEnclosure, ns, link ?? home),
     complete: entry.closed,
   };
 }
@@ -123,6 +124,11 @@ function isAlternate(link: XmlElement): boolean {
 
 function isHtmlType(link: XmlElement): boolean {
   return (link.attrs["type"] ?? "text/html").includes("html");
+}
+
+/** Atom's <link rel="enclosure" href length type>. */
+function atomEnclosure(child: XmlElement, base: string | undefined, ns: readonly string[]): MediaCandidate | undefined {
+  return child.local === "link" && ns.includes(child.ns) && isEnclosure(child) ? enclosureCandidate(child, "href", base) : undefined;
 }
 
 /** RFC 4287 §4.2.7.2: rel="enclosure", or the same relation written as its full IANA IRI. */

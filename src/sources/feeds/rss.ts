@@ -11,6 +11,7 @@ import { childElement, childElements, textContent, type XmlElement } from "./xml
 import { ATOM, childText, CONTENT, DC, distinct, EXTENSION_NAMESPACES, firstDate, nonBlank, NS, personName, resolveLink } from "./values.js";
 import { enclosureCandidate, readItemMedia } from "./media.js";
 import { readFeedHints } from "./feed-hints.js";
+import type { MediaCandidate } from "../media.js";
 
 /**
  * `root` is <rss> (0.9x/2.0) or <rdf:RDF> (0.90/1.0). `early` holds the items readRssItemEarly
@@ -97,9 +98,14 @@ function readItem(item: XmlElement, rss: readonly string[], home: string | undef
     summaryHtml: description ?? childText(item, "encoded", CONTENT) ?? "",
     categories: distinct([...childElements(item, "category", rss).map(textContent), ...childElements(item, "subject", DC).map(textContent)]),
     // RSS 2.0 <enclosure url length type>; podcasts and some publishers write several.
-    media: readItemMedia(item, (child, base) => (child.local === "enclosure" && rss.includes(child.ns) ? enclosureCandidate(child, "url", base) : undefined), link ?? home),
+    media: readItemMedia(item, rssEnclosure, rss, link ?? home),
     complete: item.closed,
   };
+}
+
+/** RSS 2.0 <enclosure url length type>. */
+function rssEnclosure(child: XmlElement, base: string | undefined, rss: readonly string[]): MediaCandidate | undefined {
+  return child.local === "enclosure" && rss.includes(child.ns) ? enclosureCandidate(child, "url", base) : undefined;
 }
 
 /** The href of an atom:link rel="alternate" (or without rel) inside an RSS element. */
