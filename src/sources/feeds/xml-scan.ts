@@ -58,7 +58,25 @@ function isSpace(c: number): boolean {
 
 /** Where a tag or attribute name ends: whitespace, "/", ">" (and "=" for attribute names). */
 function endsName(c: number): boolean {
-  return c === SLASH || c === GT || isSpace(c);
+  // Names are mostly letters: one comparison rules out whitespace for them.
+  return c === SLASH || c === GT || (c <= 0x20 && isSpace(c));
+}
+
+/** The hash of the name nameEnd last read, for intern: the name is hashed as it is scanned. */
+let nameHash = 0;
+
+/** Where the name starting at `at` ends (endsName; also "=" for an attribute name); hashes it into nameHash. */
+function nameEnd(text: string, at: number, attribute: boolean): number {
+  const length = text.length;
+  let hash = 0;
+  let i = at;
+  for (; i < length; i++) {
+    const c = text.charCodeAt(i);
+    if (endsName(c) || (attribute && c === EQUALS)) break;
+    hash = (Math.imul(hash, 31) + c) | 0;
+  }
+  nameHash = hash;
+  return i;
 }
 
 export const NO_ATTRIBUTES: Readonly<Record<string, string>> = Object.freeze({});
@@ -160,9 +178,8 @@ function scan(text: string, handler: XmlScanHandler): void {
 /** Reads a start tag whose name starts at `at`; returns the index after its ">", or -1 at the end of the input. */
 function openTag(text: string, at: number, handler: XmlScanHandler): number {
   const length = text.length;
-  let i = at;
-  while (i < length && !endsName(text.charCodeAt(i))) i++;
-  const qname = intern(text, at, i);
+  let i = nameEnd(text, at, false);
+  const qname = intern(text, at, i, nameHash);
   let attrs: Record<string, string> | undefined;
   let xml = 0;
   while (i < length) {
@@ -185,13 +202,13 @@ function openTag(text: string, at: number, handler: XmlScanHandler): number {
     }
     // An attribute name, then optionally "=" and a value.
     const nameStart = i;
-    while (i < length) {
-      const n = text.charCodeAt(i);
-      if (n === EQUALS || endsName(n)) break;
-      i++;
+    i = nameEnd(text, i, true);
+    let hash = nameHash;
+    if (i === nameStart) {
+      i++; // "=" with no name: skip it
+      hash = EQUALS;
     }
-    if (i === nameStart) i++; // "=" with no name: skip it
-    const name = intern(text, nameStart, i);
+    const name = intern(text, nameStart, i, hash);
     let j = i;
     while (j < length && isSpace(text.charCodeAt(j))) j++;
     let value = "";
@@ -227,12 +244,11 @@ function openTag(text: string, at: number, handler: XmlScanHandler): number {
  */
 const INTERNED: string[] = new Array<string>(512).fill("");
 
-function intern(text: string, start: number, end: number): string {
+/** text[start, end), whose hash (as nameEnd computes it) is `hash`, from the table or into it. */
+function intern(text: string, start: number, end: number, hash: number): string {
   const length = end - start;
   if (length > 32) return text.slice(start, end);
-  let hash = length;
-  for (let i = start; i < end; i++) hash = (Math.imul(hash, 31) + text.charCodeAt(i)) | 0;
-  const slot = hash & 511;
+  const slot = (hash + length) & 511;
   const cached = INTERNED[slot]!;
   if (cached.length === length && text.startsWith(cached, start)) return cached;
   const name = text.slice(start, end);
