@@ -77,7 +77,7 @@ function mediaRss(element: XmlElement, fallbackBase: string | undefined): MediaC
       const type = mediaType(attribute(element, "type"));
       const content = { url, type, length: mediaLength(attribute(element, "filesize")), role: mediaRole({ medium: attribute(element, "medium"), type, url }) };
       // Media RSS: the optional elements (media:thumbnail among them) may sit inside media:content.
-      return [content, ...thumbnailsIn(element, fallbackBase)];
+      return element.children.length === 0 ? [content] : [content, ...thumbnailsIn(element, fallbackBase)];
     }
     case "thumbnail":
       return [image(element, "url", fallbackBase)];
