@@ -5,7 +5,7 @@
  */
 import type { FeedEntryDraft, FeedReadResult } from "./feed-entry.js";
 import { childElement, childElements, textContent, type XmlElement } from "./xml-tree.js";
-import { childText, DC, distinct, firstDate, NONE, nonBlank, personName, resolveLink, textConstructHtml } from "./values.js";
+import { childText, DC, distinct, NONE, nonBlank, parseFeedDate, personName, resolveLink, textConstructHtml } from "./values.js";
 import { enclosureCandidate, readItemMedia } from "./media.js";
 import { readFeedHints } from "./feed-hints.js";
 import type { MediaCandidate } from "../media.js";
@@ -92,14 +92,14 @@ function readEntry(entry: XmlElement, ns: readonly string[], home: string | unde
     link,
     author: personName(childElement(entry, "author", ns), ns) ?? childText(entry, "creator", DC) ?? feedAuthor,
     // Atom 1.0: published, else updated. Atom 0.3: issued, modified, created.
-    published: firstDate(
-      childText(entry, "published", ns),
-      childText(entry, "issued", ns),
-      childText(entry, "updated", ns),
-      childText(entry, "modified", ns),
-      childText(entry, "created", ns),
-      childText(entry, "date", DC),
-    ),
+    // The first that reads as a date; a later element is looked up only when needed.
+    published:
+      parseFeedDate(childText(entry, "published", ns)) ??
+      parseFeedDate(childText(entry, "issued", ns)) ??
+      parseFeedDate(childText(entry, "updated", ns)) ??
+      parseFeedDate(childText(entry, "modified", ns)) ??
+      parseFeedDate(childText(entry, "created", ns)) ??
+      parseFeedDate(childText(entry, "date", DC)),
     summaryHtml,
     categories: distinct(childElements(entry, "category", ns).map((c) => c.attrs["term"] ?? c.attrs["label"] ?? textContent(c))),
     media: readItemMedia(entry, atomEnclosure, ns, link ?? home),

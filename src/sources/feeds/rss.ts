@@ -8,7 +8,7 @@
  */
 import type { FeedEntryDraft, FeedReadResult } from "./feed-entry.js";
 import { childElement, childElements, textContent, type XmlElement } from "./xml-tree.js";
-import { ATOM, childText, CONTENT, DC, distinct, EXTENSION_NAMESPACES, firstDate, nonBlank, NS, personName, resolveLink } from "./values.js";
+import { ATOM, childText, CONTENT, DC, distinct, EXTENSION_NAMESPACES, nonBlank, NS, parseFeedDate, personName, resolveLink } from "./values.js";
 import { enclosureCandidate, readItemMedia } from "./media.js";
 import { readFeedHints } from "./feed-hints.js";
 import type { MediaCandidate } from "../media.js";
@@ -87,20 +87,38 @@ function readItem(item: XmlElement, rss: readonly string[], home: string | undef
     link,
     author:
       childText(item, "creator", DC) ?? childText(item, "author", rss) ?? personName(childElement(item, "author", ATOM), ATOM),
-    published: firstDate(
-      childText(item, "pubdate", rss),
-      childText(item, "date", DC),
-      childText(item, "published", ATOM),
-      childText(item, "updated", ATOM),
-    ),
+    // The first that reads as a date; a later element is looked up only when needed.
+    published:
+      parseFeedDate(childText(item, "pubdate", rss)) ??
+      parseFeedDate(childText(item, "date", DC)) ??
+      parseFeedDate(childText(item, "published", ATOM)) ??
+      parseFeedDate(childText(item, "updated", ATOM)),
     // <description> is the summary (RSS 2.0: "the item synopsis"); content:encoded is the full
     // post, a good second choice.
     summaryHtml: description ?? childText(item, "encoded", CONTENT) ?? "",
-    categories: distinct([...childElements(item, "category", rss).map(textContent), ...childElements(item, "subject", DC).map(textContent)]),
+    categories: categoriesOf(item, rss),
     // RSS 2.0 <enclosure url length type>; podcasts and some publishers write several.
     media: readItemMedia(item, rssEnclosure, rss, link ?? home),
     complete: item.closed,
   };
+}
+
+/** The categories of every item that has none: toEntry copies an item's categories. */
+const NO_CATEGORIES: readonly string[] = Object.freeze([]);
+
+/** <category> elements, then dc:subject ones, distinct: in one walk over the item, no list when there are none. */
+function categoriesOf(item: XmlElement, rss: readonly string[]): readonly string[] {
+  let categories: string[] | undefined;
+  let subjects: string[] | undefined;
+  const children = item.children;
+  for (let i = 0; i < children.length; i++) {
+    const child = children[i]!;
+    if (typeof child === "string") continue;
+    if (child.local === "category" && rss.includes(child.ns)) (categories ??= []).push(textContent(child));
+    else if (child.local === "subject" && child.ns === NS.dc) (subjects ??= []).push(textContent(child));
+  }
+  if (categories === undefined && subjects === undefined) return NO_CATEGORIES;
+  return distinct(subjects === undefined ? categories! : categories === undefined ? subjects : [...categories, ...subjects]);
 }
 
 /** RSS 2.0 <enclosure url length type>. */

@@ -137,15 +137,6 @@ function validDate(date: Date): Date | undefined {
   return Number.isNaN(time) ? undefined : date;
 }
 
-/** The first parsable date among the candidates, in order of preference. */
-export function firstDate(...candidates: (string | undefined)[]): Date | undefined {
-  for (let i = 0; i < candidates.length; i++) {
-    const date = parseFeedDate(candidates[i]);
-    if (date !== undefined) return date;
-  }
-  return undefined;
-}
-
 /** An Atom person construct's name (RFC 4287 §3.2), also used for RSS items' atom:author. */
 export function personName(element: XmlElement | undefined, namespaces: readonly string[]): string | undefined {
   if (element === undefined) return undefined;
