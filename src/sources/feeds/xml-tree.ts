@@ -100,6 +100,8 @@ export function parseXml(text: string, documentUrl: string | undefined, onClosed
   const qnames: string[] = [""];
   const scopes: Map<string, string>[] = [new Map([["xml", XML_NS]])];
   const bases: (string | undefined)[] = [documentUrl];
+  // Whether each open element drops whitespace text (see text below); false for the document.
+  const drops: boolean[] = [false];
   // The innermost real element (text goes there; text outside the root element is ignored).
   let open: XmlElement | undefined;
   // Whether `open` is a structural element, whose whitespace text is dropped (see text below).
@@ -116,15 +118,17 @@ export function parseXml(text: string, documentUrl: string | undefined, onClosed
         qnames.push(qname);
         scopes.push(parentScope);
         bases.push(parentBase);
+        drops.push(openDropsSpace);
         return;
       }
       const namespaces = (xmlAttributes & HAS_XMLNS) === 0 ? parentScope : declaredNamespaces(attrs, parentScope);
       const xmlBase = (xmlAttributes & HAS_XML_BASE) === 0 ? undefined : attrs["xml:base"];
       const base = xmlBase === undefined ? parentBase : resolveBase(xmlBase, parentBase);
-      const colon = qname.indexOf(":");
+      const name = nameOf(qname);
+      const ns = namespaces.get(name.prefix) ?? "";
       const element: XmlElement = {
-        ns: namespaces.get(colon > 0 ? prefixOf(qname, colon) : "") ?? "",
-        local: localName(qname, colon),
+        ns,
+        local: name.local,
         qname,
         attrs,
         children: NO_CHILDREN,
@@ -144,7 +148,8 @@ export function parseXml(text: string, documentUrl: string | undefined, onClosed
       scopes.push(namespaces);
       bases.push(base);
       open = element;
-      openDropsSpace = dropsSpace(element);
+      openDropsSpace = name.structural && ns !== XHTML_NS;
+      drops.push(openDropsSpace);
     },
     close(source, start, end) {
       // An end tag closes the innermost open element of that name and every element opened
@@ -165,10 +170,11 @@ export function parseXml(text: string, documentUrl: string | undefined, onClosed
         qnames.pop();
         scopes.pop();
         bases.pop();
+        drops.pop();
       }
       // Stack slots 1..MAX_DEPTH hold real elements; only those above are placeholders.
       open = elements[Math.min(at - 1, MAX_DEPTH)];
-      openDropsSpace = open !== undefined && dropsSpace(open);
+      openDropsSpace = drops[Math.min(at - 1, MAX_DEPTH)]!;
     },
     text(source, start, end, cdata) {
       if (open === undefined) return;
@@ -222,10 +228,6 @@ function decodedText(element: XmlElement, child: string): string {
   return element.text === TEXT_ENCODED ? decodeReferences(child, 0, child.length) : child;
 }
 
-function dropsSpace(element: XmlElement): boolean {
-  return STRUCTURAL.has(element.local) && element.ns !== XHTML_NS;
-}
-
 /** XML 1.0 §2.3 S: space, tab, CR, LF; t[start, end) holds nothing else. */
 function isWhitespaceSpan(t: string, start: number, end: number): boolean {
   for (let i = start; i < end; i++) {
@@ -235,30 +237,29 @@ function isWhitespaceSpan(t: string, start: number, end: number): boolean {
   return true;
 }
 
-/** Local names by qualified name: qualified names are interned by the scanner, so this is a small map. */
-const LOCAL_NAMES = new Map<string, string>();
-
-function localName(qname: string, colon: number): string {
-  if (colon < 0) return lowerCase(qname);
-  let local = LOCAL_NAMES.get(qname);
-  if (local === undefined) {
-    local = lowerCase(qname.slice(colon + 1));
-    // Bounded: a hostile document's thousands of distinct names are not all remembered.
-    if (LOCAL_NAMES.size < 1024) LOCAL_NAMES.set(qname, local);
-  }
-  return local;
+/** What the tree needs of a qualified name: its prefix, its lower-cased local name, whether it is STRUCTURAL. */
+interface NameParts {
+  readonly prefix: string;
+  readonly local: string;
+  readonly structural: boolean;
 }
 
-/** Prefixes by qualified name, for the same reason as LOCAL_NAMES: a slice per tag is garbage per tag. */
-const PREFIXES = new Map<string, string>();
+/**
+ * NameParts by qualified name. Qualified names are interned by the scanner, so this is a small
+ * map, and one lookup per tag replaces a slice, a case check and a set lookup per tag.
+ */
+const NAMES = new Map<string, NameParts>();
 
-function prefixOf(qname: string, colon: number): string {
-  let prefix = PREFIXES.get(qname);
-  if (prefix === undefined) {
-    prefix = qname.slice(0, colon);
-    if (PREFIXES.size < 1024) PREFIXES.set(qname, prefix);
+function nameOf(qname: string): NameParts {
+  let name = NAMES.get(qname);
+  if (name === undefined) {
+    const colon = qname.indexOf(":");
+    const local = lowerCase(colon < 0 ? qname : qname.slice(colon + 1));
+    name = { prefix: colon > 0 ? qname.slice(0, colon) : "", local, structural: STRUCTURAL.has(local) };
+    // Bounded: a hostile document's thousands of distinct names are not all remembered.
+    if (NAMES.size < 1024) NAMES.set(qname, name);
   }
-  return prefix;
+  return name;
 }
 
 /** Tag names are mostly lower-case already: skip the copy toLowerCase would make. */
