@@ -17,7 +17,7 @@
  *   ("billion laughs") stays a few bytes of literal text; undeclared HTML entities stay literal too
  *   and are decoded later, as HTML, by the plain-text conversion.
  */
-import { ampAfter, decodeReferences, HAS_XML_BASE, HAS_XMLNS, scanXml } from "./xml-scan.js";
+import { ampAfter, decodeReferences, HAS_XML_BASE, HAS_XMLNS, scanXml, spanEquals } from "./xml-scan.js";
 
 export interface XmlElement {
   /** Namespace URI, or "" for no namespace. */
@@ -156,7 +156,7 @@ export function parseXml(text: string, documentUrl: string | undefined, onClosed
       // after it (mis-nesting is not truncation); an end tag nothing matches is ignored.
       const length = end - start;
       let at = qnames.length - 1;
-      while (at > 0 && !(qnames[at]!.length === length && source.startsWith(qnames[at]!, start))) at--;
+      while (at > 0 && !(qnames[at]!.length === length && spanEquals(source, start, qnames[at]!))) at--;
       if (at === 0) return;
       for (let i = elements.length - 1; i >= at; i--) {
         const element = elements[i];
