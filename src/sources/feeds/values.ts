@@ -23,7 +23,6 @@ export const NS = {
  */
 export const DC: readonly string[] = [NS.dc];
 export const ATOM: readonly string[] = [NS.atom];
-export const CONTENT: readonly string[] = [NS.content];
 export const SY: readonly string[] = [NS.sy];
 export const NONE: readonly string[] = [];
 

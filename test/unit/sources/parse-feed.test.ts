@@ -141,3 +141,20 @@ describe("Atom entries read as they close", () => {
     expect(feed).toMatchObject({ truncated: true, heldBack: 1 });
   });
 });
+
+test("an RSS item's fields come from the first element of each kind, then the fallbacks in order", async () => {
+  const ns = 'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:atom="http://www.w3.org/2005/Atom" xmlns:content="http://purl.org/rss/1.0/modules/content/"';
+  const feed = await parseFeed(
+    `<rss ${ns}><channel><link>https://h.example/</link>` +
+      // A blank first <title> hides the second: dc:title is next. A blank <description>: content:encoded.
+      `<item><title> </title><title>Second</title><dc:title>DC</dc:title><guid>g1</guid><description> </description><content:encoded>Full</content:encoded>` +
+      `<atom:updated>2024-01-02T00:00:00Z</atom:updated><dc:date>not a date</dc:date><atom:author><atom:name>Ann</atom:name></atom:author><link>https://h.example/1</link><link>https://h.example/other</link></item>` +
+      `<item><pubDate>Tue, 03 Sep 2019 15:56:00 GMT</pubDate><dc:creator>Bo</dc:creator><author>x@example.org (X)</author><title>T2</title><guid>g2</guid></item>` +
+      `</channel></rss>`,
+    "https://h.example/rss",
+  );
+  expect(feed.entries.map((e) => [e.title, e.summaryHtml, e.link, e.author, e.published?.toISOString()])).toEqual([
+    ["DC", "Full", "https://h.example/1", "Ann", "2024-01-02T00:00:00.000Z"],
+    ["T2", "", undefined, "Bo", "2019-09-03T15:56:00.000Z"],
+  ]);
+});
