@@ -261,9 +261,21 @@ function intern(text: string, start: number, end: number, hash: number): string 
   const slot = (hash + length) & 511;
   const cached = INTERNED[slot]!;
   if (cached.length === length && spanEquals(text, start, cached)) return cached;
-  const name = text.slice(start, end);
+  const name = copyOf(text, start, end);
   INTERNED[slot] = name;
   return name;
+}
+
+/**
+ * text[start, end) as a string of its own. A slice of 13 characters or more is, in V8, a view of
+ * the whole text: kept in a module-level table (INTERNED here, the tree's name table), it would
+ * keep a whole feed document alive after its parse, for as long as the process runs. Only for
+ * names new to a table, so rarely: one string per character is no cost there.
+ */
+export function copyOf(text: string, start: number, end: number): string {
+  let out = "";
+  for (let i = start; i < end; i++) out += text[i]!;
+  return out;
 }
 
 /**

@@ -17,7 +17,7 @@
  *   ("billion laughs") stays a few bytes of literal text; undeclared HTML entities stay literal too
  *   and are decoded later, as HTML, by the plain-text conversion.
  */
-import { ampAfter, decodeReferences, HAS_XML_BASE, HAS_XMLNS, scanXml, spanEquals } from "./xml-scan.js";
+import { ampAfter, copyOf, decodeReferences, HAS_XML_BASE, HAS_XMLNS, scanXml, spanEquals } from "./xml-scan.js";
 
 export interface XmlElement {
   /** Namespace URI, or "" for no namespace. */
@@ -72,7 +72,7 @@ export const XML_NS = "http://www.w3.org/XML/1998/namespace";
 export const NO_CHILDREN: readonly XmlNode[] = Object.freeze([]);
 
 function addChild(parent: XmlElement, node: XmlNode): void {
-  if (parent.children === NO_CHILDREN) parent.children = [node]; // x
+  if (parent.children === NO_CHILDREN) parent.children = [node];
   else (parent.children as XmlNode[]).push(node);
 }
 
@@ -186,7 +186,7 @@ export function parseXml(text: string, documentUrl: string | undefined, onClosed
       const children = open.children;
       const last = children.length - 1;
       const joins = last >= 0 && typeof children[last] === "string";
-      // Kept as written, to decode when read (see XmlElement.encoded), when it is a piece of its
+      // Kept as written, to decode when read (see XmlElement.text), when it is a piece of its
       // own and the element's other text (if any) is undecoded too.
       if (!cdata && !joins && !dropsSpace && open.text !== TEXT_DECODED) {
         open.text = TEXT_ENCODED;
@@ -253,11 +253,15 @@ const NAMES = new Map<string, NameParts>();
 function nameOf(qname: string): NameParts {
   let name = NAMES.get(qname);
   if (name === undefined) {
-    const colon = qname.indexOf(":");
-    const local = lowerCase(colon < 0 ? qname : qname.slice(colon + 1));
-    name = { prefix: colon > 0 ? qname.slice(0, colon) : "", local, structural: STRUCTURAL.has(local) };
-    // Bounded: a hostile document's thousands of distinct names are not all remembered.
-    if (NAMES.size < 1024) NAMES.set(qname, name);
+    // Bounded: a hostile document's thousands of distinct names are not all remembered. What is
+    // remembered is made of a copy of the name: a long qname may be a slice of the document,
+    // which the table would keep alive (see copyOf).
+    const remembered = NAMES.size < 1024;
+    const key = remembered ? copyOf(qname, 0, qname.length) : qname;
+    const colon = key.indexOf(":");
+    const local = lowerCase(colon < 0 ? key : key.slice(colon + 1));
+    name = { prefix: colon > 0 ? key.slice(0, colon) : "", local, structural: STRUCTURAL.has(local) };
+    if (remembered) NAMES.set(key, name);
   }
   return name;
 }
