@@ -253,10 +253,10 @@ const NAMES = new Map<string, NameParts>();
 function nameOf(qname: string): NameParts {
   let name = NAMES.get(qname);
   if (name === undefined) {
-    // Bounded: a hostile document's thousands of distinct names are not all remembered. What is
+    // Bounded: a hostile document's thousands of distinct or long names are not remembered. What is
     // remembered is made of a copy of the name: a long qname may be a slice of the document,
     // which the table would keep alive (see copyOf).
-    const remembered = NAMES.size < 1024;
+    const remembered = NAMES.size < 1024 && qname.length <= 256;
     const key = remembered ? copyOf(qname, 0, qname.length) : qname;
     const colon = key.indexOf(":");
     const local = lowerCase(colon < 0 ? key : key.slice(colon + 1));
