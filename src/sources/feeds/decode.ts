@@ -17,9 +17,9 @@ export function decodeFeedBody(bytes: Uint8Array, contentType: string | null): s
     if (decoder !== undefined) return decode(decoder, bytes); // strips a BOM matching its encoding
   }
   try {
-    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    return STRICT_UTF8.decode(bytes);
   } catch {
-    return decode(new TextDecoder("windows-1252"), bytes);
+    return decode(decoderFor("windows-1252")!, bytes);
   }
 }
 
@@ -36,12 +36,23 @@ function decode(decoder: TextDecoder, bytes: Uint8Array): string {
   return text.replace(/[\u0080-\u009F]/g, (c) => WINDOWS_1252_C1[c.charCodeAt(0) - 0x80]!);
 }
 
+/**
+ * Decoders by label, made once: a TextDecoder keeps no state between whole-buffer decode()
+ * calls, and making one (its options, its converter) is a cost per feed. Unknown labels are not
+ * remembered, so a hostile set of labels cannot grow the map; known ones are a few dozen at most.
+ */
+const DECODERS = new Map<string, TextDecoder>();
+
 function decoderFor(label: string): TextDecoder | undefined {
+  let decoder = DECODERS.get(label);
+  if (decoder !== undefined) return decoder;
   try {
-    return new TextDecoder(label);
+    decoder = new TextDecoder(label);
   } catch {
     return undefined;
   }
+  if (DECODERS.size < 64) DECODERS.set(label, decoder);
+  return decoder;
 }
 
 function sniffBom(b: Uint8Array): string | undefined {
@@ -59,8 +70,10 @@ function charsetFromContentType(contentType: string | null): string | undefined 
   return match?.[1]?.toLowerCase();
 }
 
+const STRICT_UTF8 = new TextDecoder("utf-8", { fatal: true });
+
 function charsetFromXmlDeclaration(bytes: Uint8Array): string | undefined {
-  const head = new TextDecoder("latin1").decode(bytes.subarray(0, 512));
+  const head = decoderFor("latin1")!.decode(bytes.subarray(0, 512));
   const label = head.match(/<\?xml[^>]*encoding\s*=\s*["']([\w.:-]+)["']/i)?.[1]?.toLowerCase();
   // Bytes we could read the declaration from as ASCII are not UTF-16: a declaration that says
   // "utf-16" there is left over from a conversion (UTF-16 starts with a BOM or "<\0?\0", above).

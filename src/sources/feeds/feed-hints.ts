@@ -5,7 +5,7 @@
  */
 // Local names are lower-cased by the tree (xml-tree.ts), so updatePeriod is looked up as updateperiod.
 import { childElements, type XmlElement } from "./xml-tree.js";
-import { childText, NS, resolveLink } from "./values.js";
+import { childText, resolveLink, SY } from "./values.js";
 
 export interface FeedHints {
   readonly ttlMs?: number | undefined;
@@ -25,8 +25,8 @@ const MAX_HINT_MS = 86_400_000;
 export function readFeedHints(container: XmlElement | undefined, rssNamespaces: readonly string[], linkNamespaces: readonly string[]): FeedHints {
   if (container === undefined) return {};
   const ttlMinutes = Number(childText(container, "ttl", rssNamespaces));
-  const period = childText(container, "updateperiod", [NS.sy])?.toLowerCase();
-  const frequency = Number(childText(container, "updatefrequency", [NS.sy]) ?? "1");
+  const period = childText(container, "updateperiod", SY)?.toLowerCase();
+  const frequency = Number(childText(container, "updatefrequency", SY) ?? "1");
   const periodMs = period === undefined ? undefined : PERIODS[period];
   const links = childElements(container, "link", linkNamespaces);
   const rel = (name: string) => {

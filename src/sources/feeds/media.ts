@@ -12,26 +12,40 @@ export const MEDIA_RSS_NAMESPACES: readonly string[] = ["http://search.yahoo.com
 /** Apple's podcast namespace, as published and as sometimes miswritten with https. */
 export const ITUNES_NAMESPACES: readonly string[] = ["http://www.itunes.com/dtds/podcast-1.0.dtd", "https://www.itunes.com/dtds/podcast-1.0.dtd"];
 
-/** Reads one child of the item as the format's own enclosure, or says it is none. */
-export type EnclosureReader = (element: XmlElement, fallbackBase: string | undefined) => MediaCandidate | undefined;
+/**
+ * Reads one child of the item as the format's own enclosure, or says it is none. `namespaces`
+ * are the format's own (passed through, so that a reader needs no closure per item).
+ */
+export type EnclosureReader = (element: XmlElement, fallbackBase: string | undefined, namespaces: readonly string[]) => MediaCandidate | undefined;
+
+/** The media of every item that has none: never changed, and an entry only copies media it has. */
+const NO_MEDIA: Media[] = [];
 
 /**
  * The item's media. References resolve against the element's xml:base (the document's URL when
  * none is set), else `fallbackBase`: the item's link, else the feed's home page.
  */
-export function readItemMedia(item: XmlElement, enclosure: EnclosureReader, fallbackBase: string | undefined): Media[] {
-  const found: MediaCandidate[] = [];
+export function readItemMedia(item: XmlElement, enclosure: EnclosureReader, namespaces: readonly string[], fallbackBase: string | undefined): Media[] {
+  let found: MediaCandidate[] | undefined;
+  const add = (candidate: MediaCandidate): void => {
+    if (isAvatar(candidate.url)) return;
+    if (found === undefined) found = [candidate];
+    else found.push(candidate);
+  };
   const children = item.children;
   for (let i = 0; i < children.length; i++) {
     const child = children[i]!;
     if (typeof child === "string") continue; // text between the elements
-    const own = enclosure(child, fallbackBase);
-    if (own !== undefined) found.push(own);
-    else if (MEDIA_RSS_NAMESPACES.includes(child.ns)) found.push(...mediaRss(child, fallbackBase));
-    else if (ITUNES_NAMESPACES.includes(child.ns) && child.local === "image") found.push(image(child, "href", fallbackBase));
+    const own = enclosure(child, fallbackBase, namespaces);
+    if (own !== undefined) add(own);
+    else if (MEDIA_RSS_NAMESPACES.includes(child.ns)) mediaRss(child, fallbackBase).forEach(add);
+    else if (ITUNES_NAMESPACES.includes(child.ns) && child.local === "image") add(image(child, "href", fallbackBase));
   }
-  return settleMedia(found.filter((candidate) => !isAvatar(candidate.url)));
+  // Most items have no media: no need to settle nothing.
+  return found === undefined ? NO_MEDIA : settleMedia(found);
 }
+
+const GRAVATAR = /gravatar\.com/i;
 
 /**
  * WordPress feeds (TechCrunch's among them) list each author's Gravatar as a media:content
@@ -39,7 +53,7 @@ export function readItemMedia(item: XmlElement, enclosure: EnclosureReader, fall
  */
 function isAvatar(url: string | undefined): boolean {
   // Most URLs are no Gravatar: a substring test spares parsing each of them.
-  if (url === undefined || !url.toLowerCase().includes("gravatar.com")) return false;
+  if (url === undefined || !GRAVATAR.test(url)) return false;
   const { hostname, pathname } = new URL(url);
   return (hostname === "gravatar.com" || hostname.endsWith(".gravatar.com")) && pathname.startsWith("/avatar/");
 }
@@ -63,7 +77,7 @@ function mediaRss(element: XmlElement, fallbackBase: string | undefined): MediaC
       const type = mediaType(attribute(element, "type"));
       const content = { url, type, length: mediaLength(attribute(element, "filesize")), role: mediaRole({ medium: attribute(element, "medium"), type, url }) };
       // Media RSS: the optional elements (media:thumbnail among them) may sit inside media:content.
-      return [content, ...thumbnailsIn(element, fallbackBase)];
+      return element.children.length === 0 ? [content] : [content, ...thumbnailsIn(element, fallbackBase)];
     }
     case "thumbnail":
       return [image(element, "url", fallbackBase)];

@@ -5,9 +5,9 @@
 import { createHash } from "node:crypto";
 import type { Entry } from "../entry.js";
 import type { FeedEntryDraft, FeedReadResult } from "./feed-entry.js";
-import { readAtom } from "./atom.js";
+import { AtomEarlyReader, readAtom } from "./atom.js";
 import { readRss, readRssItemEarly } from "./rss.js";
-import { parseXml, type XmlElement } from "./xml-tree.js";
+import { NO_CHILDREN, parseXml, type XmlElement } from "./xml-tree.js";
 import { SourceError } from "../errors.js";
 import type { FeedHints } from "./feed-hints.js";
 import { repairMojibake } from "./mojibake.js";
@@ -69,24 +69,31 @@ function withoutRoot({ root: _root, ...feed }: ParsedFeed & { root: string }): P
 }
 
 function readDocument(text: string, baseUrl: string): ParsedFeed & { root: string } {
-  // RSS items are read as they close (rss.ts, readRssItemEarly) and their subtrees dropped, so
-  // that a big feed's tree is not all live at once: with the bot's 2 MB young generation, every
-  // object still live is copied by each scavenge, and promoted garbage raises the peak.
+  // Items and entries are read as they close (rss.ts readRssItemEarly, atom.ts AtomEarlyReader)
+  // and their subtrees dropped, so that a big feed's tree is not all live at once: with the bot's
+  // 2 MB young generation, every object still live is copied by each scavenge, and promoted
+  // garbage raises the peak.
   const early = new Map<XmlElement, FeedEntryDraft>();
+  let feedRoot: XmlElement | undefined;
+  let atom: AtomEarlyReader | undefined;
   const document = parseXml(typeof text === "string" ? text : "", baseUrl, (element, parent, roots) => {
-    if (parent === undefined || element.local !== "item") return;
-    const feedRoot = roots.find((r) => FEED_ROOTS.has(r.local));
-    if (feedRoot === undefined || feedRoot.local === "feed") return;
-    const draft = readRssItemEarly(feedRoot, element, parent);
+    if (parent === undefined || (element.local !== "item" && element.local !== "entry")) return;
+    feedRoot ??= roots.find((r) => FEED_ROOTS.has(r.local));
+    if (feedRoot === undefined) return;
+    let draft: FeedEntryDraft | undefined;
+    if (feedRoot.local === "feed") {
+      atom ??= new AtomEarlyReader(feedRoot);
+      draft = atom.read(element, parent);
+    } else if (element.local === "item") draft = readRssItemEarly(feedRoot, element, parent);
     if (draft === undefined) return;
     early.set(element, draft);
-    element.children.length = 0;
+    element.children = NO_CHILDREN;
   });
   // Junk before the real root (a PHP warning, an HTML comment) is skipped: the first element
   // that names a feed format is the feed.
   const root = document.roots.find((element) => FEED_ROOTS.has(element.local));
   if (root === undefined) throw new FeedParseError(notAFeedReason(document.roots[0]));
-  const read: FeedReadResult = root.local === "feed" ? readAtom(root) : readRss(root, early);
+  const read: FeedReadResult = root.local === "feed" ? readAtom(root, early) : readRss(root, early);
   // An item cut off by the end of the file may carry half a title: leave it out.
   const complete = read.items.filter((item) => item.complete);
   return {

@@ -8,9 +8,10 @@
  */
 import type { FeedEntryDraft, FeedReadResult } from "./feed-entry.js";
 import { childElement, childElements, textContent, type XmlElement } from "./xml-tree.js";
-import { childText, distinct, EXTENSION_NAMESPACES, firstDate, nonBlank, NS, personName, resolveLink } from "./values.js";
+import { ATOM, childText, distinct, EXTENSION_NAMESPACES, nonBlank, NS, parseFeedDate, personName, resolveLink } from "./values.js";
 import { enclosureCandidate, readItemMedia } from "./media.js";
 import { readFeedHints } from "./feed-hints.js";
+import type { MediaCandidate } from "../media.js";
 
 /**
  * `root` is <rss> (0.9x/2.0) or <rdf:RDF> (0.90/1.0). `early` holds the items readRssItemEarly
@@ -27,7 +28,7 @@ export function readRss(root: XmlElement, early?: ReadonlyMap<XmlElement, FeedEn
     title: channel && childText(channel, "title", rssNamespaces),
     link: home,
     items: items.map((item) => early?.get(item) ?? readItem(item, rssNamespaces, home)),
-    hints: readFeedHints(channel, rssNamespaces, [NS.atom]),
+    hints: readFeedHints(channel, rssNamespaces, ATOM),
   };
 }
 
@@ -66,45 +67,129 @@ function rssNamespacesOf(root: XmlElement): string[] {
   return namespaces;
 }
 
+/**
+ * The first child of each kind readItem reads (childElement's rule: the first element with that
+ * local name in those namespaces), found in one walk over the item rather than one per field.
+ * The namespace groups are disjoint: rssNamespacesOf never includes an extension namespace.
+ */
+class ItemParts {
+  guid: XmlElement | undefined = undefined;
+  link: XmlElement | undefined = undefined;
+  description: XmlElement | undefined = undefined;
+  title: XmlElement | undefined = undefined;
+  pubDate: XmlElement | undefined = undefined;
+  author: XmlElement | undefined = undefined;
+  dcTitle: XmlElement | undefined = undefined;
+  dcCreator: XmlElement | undefined = undefined;
+  dcDate: XmlElement | undefined = undefined;
+  atomAuthor: XmlElement | undefined = undefined;
+  atomPublished: XmlElement | undefined = undefined;
+  atomUpdated: XmlElement | undefined = undefined;
+  encoded: XmlElement | undefined = undefined;
+
+  constructor(item: XmlElement, rss: readonly string[]) {
+    const children = item.children;
+    for (let i = 0; i < children.length; i++) {
+      const child = children[i]!;
+      if (typeof child === "string") continue;
+      const ns = child.ns;
+      if (rss.includes(ns)) {
+        switch (child.local) {
+          case "guid":
+            this.guid ??= child;
+            break;
+          case "link":
+            this.link ??= child;
+            break;
+          case "description":
+            this.description ??= child;
+            break;
+          case "title":
+            this.title ??= child;
+            break;
+          case "pubdate":
+            this.pubDate ??= child;
+            break;
+          case "author":
+            this.author ??= child;
+            break;
+        }
+      } else if (ns === NS.dc) {
+        if (child.local === "title") this.dcTitle ??= child;
+        else if (child.local === "creator") this.dcCreator ??= child;
+        else if (child.local === "date") this.dcDate ??= child;
+      } else if (ns === NS.atom) {
+        if (child.local === "author") this.atomAuthor ??= child;
+        else if (child.local === "published") this.atomPublished ??= child;
+        else if (child.local === "updated") this.atomUpdated ??= child;
+      } else if (ns === NS.content && child.local === "encoded") this.encoded ??= child;
+    }
+  }
+}
+
+/** Trimmed text of the element, undefined when absent or blank (childText's rule). */
+function textOf(element: XmlElement | undefined): string | undefined {
+  return element === undefined ? undefined : nonBlank(textContent(element));
+}
+
 function readItem(item: XmlElement, rss: readonly string[], home: string | undefined): FeedEntryDraft {
-  const guidElement = childElement(item, "guid", rss);
-  const guid = guidElement && nonBlank(textContent(guidElement));
+  const parts = new ItemParts(item, rss);
+  const guidElement = parts.guid;
+  const guid = textOf(guidElement);
   // RSS 2.0 <guid>: isPermaLink defaults to true, so a guid that is a URL may serve as the link.
   const guidIsLink = guid !== undefined && (guidElement?.attrs["isPermaLink"] ?? "true").trim().toLowerCase() !== "false";
   // RSS 1.0 §5.5: rdf:about is the item's URI, its identity.
   const about = nonBlank(item.attrs["rdf:about"]);
   const link =
-    resolveLink(childText(item, "link", rss), item.base, home) ??
+    resolveLink(textOf(parts.link), item.base, home) ??
     resolveLink(atomLinkHref(item), item.base, home) ??
     // A permalink guid or rdf:about is a full URL by definition: a relative one is no link.
     (guidIsLink ? resolveLink(guid, undefined) : undefined) ??
     resolveLink(about, undefined);
-  const description = childText(item, "description", rss);
+  const description = textOf(parts.description);
   return {
     id: guid ?? about,
-    title: childText(item, "title", rss) ?? childText(item, "title", [NS.dc]) ?? "",
+    title: textOf(parts.title) ?? textOf(parts.dcTitle) ?? "",
     link,
-    author:
-      childText(item, "creator", [NS.dc]) ?? childText(item, "author", rss) ?? personName(childElement(item, "author", [NS.atom]), [NS.atom]),
-    published: firstDate(
-      childText(item, "pubdate", rss),
-      childText(item, "date", [NS.dc]),
-      childText(item, "published", [NS.atom]),
-      childText(item, "updated", [NS.atom]),
-    ),
+    author: textOf(parts.dcCreator) ?? textOf(parts.author) ?? personName(parts.atomAuthor, ATOM),
+    // The first that reads as a date.
+    published: parseFeedDate(textOf(parts.pubDate)) ?? parseFeedDate(textOf(parts.dcDate)) ?? parseFeedDate(textOf(parts.atomPublished)) ?? parseFeedDate(textOf(parts.atomUpdated)),
     // <description> is the summary (RSS 2.0: "the item synopsis"); content:encoded is the full
     // post, a good second choice.
-    summaryHtml: description ?? childText(item, "encoded", [NS.content]) ?? "",
-    categories: distinct([...childElements(item, "category", rss).map(textContent), ...childElements(item, "subject", [NS.dc]).map(textContent)]),
+    summaryHtml: description ?? textOf(parts.encoded) ?? "",
+    categories: categoriesOf(item, rss),
     // RSS 2.0 <enclosure url length type>; podcasts and some publishers write several.
-    media: readItemMedia(item, (child, base) => (child.local === "enclosure" && rss.includes(child.ns) ? enclosureCandidate(child, "url", base) : undefined), link ?? home),
+    media: readItemMedia(item, rssEnclosure, rss, link ?? home),
     complete: item.closed,
   };
 }
 
+/** The categories of every item that has none: toEntry copies an item's categories. */
+const NO_CATEGORIES: readonly string[] = Object.freeze([]);
+
+/** <category> elements, then dc:subject ones, distinct: in one walk over the item, no list when there are none. */
+function categoriesOf(item: XmlElement, rss: readonly string[]): readonly string[] {
+  let categories: string[] | undefined;
+  let subjects: string[] | undefined;
+  const children = item.children;
+  for (let i = 0; i < children.length; i++) {
+    const child = children[i]!;
+    if (typeof child === "string") continue;
+    if (child.local === "category" && rss.includes(child.ns)) (categories ??= []).push(textContent(child));
+    else if (child.local === "subject" && child.ns === NS.dc) (subjects ??= []).push(textContent(child));
+  }
+  if (categories === undefined && subjects === undefined) return NO_CATEGORIES;
+  return distinct(subjects === undefined ? categories! : categories === undefined ? subjects : [...categories, ...subjects]);
+}
+
+/** RSS 2.0 <enclosure url length type>. */
+function rssEnclosure(child: XmlElement, base: string | undefined, rss: readonly string[]): MediaCandidate | undefined {
+  return child.local === "enclosure" && rss.includes(child.ns) ? enclosureCandidate(child, "url", base) : undefined;
+}
+
 /** The href of an atom:link rel="alternate" (or without rel) inside an RSS element. */
 function atomLinkHref(element: XmlElement): string | undefined {
-  const links = childElements(element, "link", [NS.atom]);
+  const links = childElements(element, "link", ATOM);
   const alternate = links.find((l) => (l.attrs["rel"] ?? "alternate").trim() === "alternate");
   return nonBlank(alternate?.attrs["href"]);
 }

@@ -30,10 +30,15 @@ export interface XmlScanHandler {
    * A start tag; `selfClosing` for `<name/>`. `attrs` is a fresh object the handler may keep, or
    * the frozen NO_ATTRIBUTES for a tag without any (most of a feed's tags: one object fewer each).
    */
-  open(qname: string, attrs: Readonly<Record<string, string>>, selfClosing: boolean): void;
+  open(qname: string, attrs: Readonly<Record<string, string>>, selfClosing: boolean, xmlAttributes: number): void;
   /** An end tag: its name is text[start, end) (a span, not a string: most are only compared). */
   close(text: string, start: number, end: number): void;
-  text(text: string): void;
+  /**
+   * Text: text[start, end), never empty, with references still to decode (decodeReferences)
+   * unless `cdata`. A span, not a string, so that the handler makes a string only of what it
+   * keeps: most of a feed's text nodes are indentation it drops.
+   */
+  text(text: string, start: number, end: number, cdata: boolean): void;
 }
 
 const LT = 0x3c; // <
@@ -53,21 +58,79 @@ function isSpace(c: number): boolean {
 
 /** Where a tag or attribute name ends: whitespace, "/", ">" (and "=" for attribute names). */
 function endsName(c: number): boolean {
-  return c === SLASH || c === GT || isSpace(c);
+  // Names are mostly letters: one comparison rules out whitespace for them.
+  return c === SLASH || c === GT || (c <= 0x20 && isSpace(c));
+}
+
+/** The hash of the name nameEnd last read, for intern: the name is hashed as it is scanned. */
+let nameHash = 0;
+
+/** Where the name starting at `at` ends (endsName; also "=" for an attribute name); hashes it into nameHash. */
+function nameEnd(text: string, at: number, attribute: boolean): number {
+  const length = text.length;
+  let hash = 0;
+  let i = at;
+  for (; i < length; i++) {
+    const c = text.charCodeAt(i);
+    if (endsName(c) || (attribute && c === EQUALS)) break;
+    hash = (Math.imul(hash, 31) + c) | 0;
+  }
+  nameHash = hash;
+  return i;
 }
 
 export const NO_ATTRIBUTES: Readonly<Record<string, string>> = Object.freeze({});
 
+/**
+ * Bits of XmlScanHandler.open's `xmlAttributes`: the tag has an attribute named xmlns or
+ * xmlns:*, or one named xml:base. Most tags have neither, and then the tree need not look.
+ */
+export const HAS_XMLNS = 1;
+export const HAS_XML_BASE = 2;
+
+function xmlAttribute(name: string): number {
+  if (name.charCodeAt(0) !== 0x78 || !name.startsWith("xml")) return 0; // x
+  if (name.startsWith("xmlns")) return HAS_XMLNS;
+  return name === "xml:base" ? HAS_XML_BASE : 0;
+}
+
 export function scanXml(text: string, handler: XmlScanHandler): void {
+  try {
+    scan(text, handler);
+  } finally {
+    ampText = ""; // the memo below must not keep the document alive
+  }
+}
+
+/**
+ * Where the first "&" at or after a position of the document being scanned is (-1: none): the
+ * decoding of one attribute value after another asks for it, and indexOf alone would run on past
+ * each value to the next "&" of the whole document, which in a feed without any is its end.
+ */
+let ampText = "";
+let ampFrom = 0;
+let ampAt = -1;
+
+/** The first "&" in text[start, ...) as indexOf gives it, remembered while scanning one document. */
+export function ampAfter(text: string, start: number): number {
+  if (text !== ampText || start < ampFrom || (ampAt >= 0 && ampAt < start)) {
+    ampText = text;
+    ampFrom = start;
+    ampAt = text.indexOf("&", start);
+  }
+  return ampAt;
+}
+
+function scan(text: string, handler: XmlScanHandler): void {
   const length = text.length;
   let i = 0;
   while (i < length) {
     const lt = text.indexOf("<", i);
     if (lt < 0) {
-      emitText(text, i, length, handler);
+      handler.text(text, i, length, false);
       return;
     }
-    if (lt > i) emitText(text, i, lt, handler);
+    if (lt > i) handler.text(text, i, lt, false);
     const c = text.charCodeAt(lt + 1);
     if (c === BANG) {
       if (text.startsWith("<!--", lt)) {
@@ -77,10 +140,10 @@ export function scanXml(text: string, handler: XmlScanHandler): void {
       } else if (text.startsWith("<![CDATA[", lt)) {
         const end = text.indexOf("]]>", lt + 9);
         if (end < 0) {
-          if (lt + 9 < length) handler.text(text.slice(lt + 9));
+          if (lt + 9 < length) handler.text(text, lt + 9, length, true);
           return;
         }
-        if (end > lt + 9) handler.text(text.slice(lt + 9, end));
+        if (end > lt + 9) handler.text(text, lt + 9, end, true);
         i = end + 3;
       } else {
         const end = text.indexOf(">", lt + 2);
@@ -102,7 +165,7 @@ export function scanXml(text: string, handler: XmlScanHandler): void {
       i = end + 1;
     } else if (lt + 1 >= length || endsName(c)) {
       // "< " or "<>" or "</" handled above: a literal "<" in text.
-      emitText(text, lt, lt + 1, handler);
+      handler.text(text, lt, lt + 1, false);
       i = lt + 1;
     } else {
       const next = openTag(text, lt + 1, handler);
@@ -115,19 +178,19 @@ export function scanXml(text: string, handler: XmlScanHandler): void {
 /** Reads a start tag whose name starts at `at`; returns the index after its ">", or -1 at the end of the input. */
 function openTag(text: string, at: number, handler: XmlScanHandler): number {
   const length = text.length;
-  let i = at;
-  while (i < length && !endsName(text.charCodeAt(i))) i++;
-  const qname = intern(text, at, i);
+  let i = nameEnd(text, at, false);
+  const qname = intern(text, at, i, nameHash);
   let attrs: Record<string, string> | undefined;
+  let xml = 0;
   while (i < length) {
     const c = text.charCodeAt(i);
     if (c === GT) {
-      handler.open(qname, attrs ?? NO_ATTRIBUTES, false);
+      handler.open(qname, attrs ?? NO_ATTRIBUTES, false, xml);
       return i + 1;
     }
     if (c === SLASH) {
       if (text.charCodeAt(i + 1) === GT) {
-        handler.open(qname, attrs ?? NO_ATTRIBUTES, true);
+        handler.open(qname, attrs ?? NO_ATTRIBUTES, true, xml);
         return i + 2;
       }
       i++; // a stray "/" inside a tag is ignored
@@ -139,13 +202,13 @@ function openTag(text: string, at: number, handler: XmlScanHandler): number {
     }
     // An attribute name, then optionally "=" and a value.
     const nameStart = i;
-    while (i < length) {
-      const n = text.charCodeAt(i);
-      if (n === EQUALS || endsName(n)) break;
-      i++;
+    i = nameEnd(text, i, true);
+    let hash = nameHash;
+    if (i === nameStart) {
+      i++; // "=" with no name: skip it
+      hash = EQUALS;
     }
-    if (i === nameStart) i++; // "=" with no name: skip it
-    const name = intern(text, nameStart, i);
+    const name = intern(text, nameStart, i, hash);
     let j = i;
     while (j < length && isSpace(text.charCodeAt(j))) j++;
     let value = "";
@@ -156,17 +219,20 @@ function openTag(text: string, at: number, handler: XmlScanHandler): number {
       if (q === DQUOTE || q === SQUOTE) {
         const end = text.indexOf(q === DQUOTE ? '"' : "'", j + 1);
         if (end < 0) return -1;
-        value = decodeReferences(text, j + 1, end);
+        value = decodeReferences(text, j + 1, end, ampAfter(text, j + 1));
         i = end + 1;
       } else {
         let end = j;
         while (end < length && !isSpace(text.charCodeAt(end)) && text.charCodeAt(end) !== GT) end++;
-        value = decodeReferences(text, j, end);
+        value = decodeReferences(text, j, end, ampAfter(text, j));
         i = end;
       }
     }
     attrs ??= {};
-    if (name !== "" && !Object.prototype.hasOwnProperty.call(attrs, name)) attrs[name] = value;
+    if (name !== "" && !Object.prototype.hasOwnProperty.call(attrs, name)) {
+      attrs[name] = value;
+      xml |= xmlAttribute(name);
+    }
   }
   return -1;
 }
@@ -178,26 +244,47 @@ function openTag(text: string, at: number, handler: XmlScanHandler): number {
  */
 const INTERNED: string[] = new Array<string>(512).fill("");
 
-function intern(text: string, start: number, end: number): string {
+/**
+ * Whether text[start, start + name.length) is `name`. A loop rather than startsWith: names are
+ * short, and the builtin call (with its checks on the argument) cost more than the comparison,
+ * a quarter of reading a start tag in a profile.
+ */
+export function spanEquals(text: string, start: number, name: string): boolean {
+  for (let k = 0; k < name.length; k++) if (text.charCodeAt(start + k) !== name.charCodeAt(k)) return false;
+  return true;
+}
+
+/** text[start, end), whose hash (as nameEnd computes it) is `hash`, from the table or into it. */
+function intern(text: string, start: number, end: number, hash: number): string {
   const length = end - start;
   if (length > 32) return text.slice(start, end);
-  let hash = length;
-  for (let i = start; i < end; i++) hash = (Math.imul(hash, 31) + text.charCodeAt(i)) | 0;
-  const slot = hash & 511;
+  const slot = (hash + length) & 511;
   const cached = INTERNED[slot]!;
-  if (cached.length === length && text.startsWith(cached, start)) return cached;
-  const name = text.slice(start, end);
+  if (cached.length === length && spanEquals(text, start, cached)) return cached;
+  const name = copyOf(text, start, end);
   INTERNED[slot] = name;
   return name;
 }
 
-function emitText(text: string, start: number, end: number, handler: XmlScanHandler): void {
-  handler.text(decodeReferences(text, start, end));
+/**
+ * text[start, end) as a string of its own, flat: for short names only (at most a few hundred
+ * characters). A slice of 13 characters or more is, in V8, a view of the whole text: kept in a
+ * module-level table (INTERNED here, the tree's name table), it would keep a whole feed document
+ * alive after its parse, for as long as the process runs. Made from character codes rather than
+ * joined, so that the copy is one flat string, as fast to compare and to use as a key as a slice.
+ */
+export function copyOf(text: string, start: number, end: number): string {
+  const codes: number[] = [];
+  for (let i = start; i < end; i++) codes.push(text.charCodeAt(i));
+  return String.fromCharCode(...codes);
 }
 
-/** text[start, end) with XML's predefined entities and character references decoded; other "&"s kept. */
-export function decodeReferences(text: string, start: number, end: number): string {
-  let amp = text.indexOf("&", start);
+/**
+ * text[start, end) with XML's predefined entities and character references decoded; other "&"s
+ * kept. `firstAmp` is text.indexOf("&", start) when the caller knows it already (ampAfter).
+ */
+export function decodeReferences(text: string, start: number, end: number, firstAmp?: number): string {
+  let amp = firstAmp ?? text.indexOf("&", start);
   if (amp < 0 || amp >= end) return text.slice(start, end);
   let out = "";
   let copied = start;

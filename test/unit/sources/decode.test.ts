@@ -35,6 +35,21 @@ test('a "utf-16" declaration in 8-bit bytes is a leftover and ignored (XML 1.0 F
   expect(decodeFeedBody(Buffer.from('<?xml version="1.0" encoding="utf-16"?><t>ok</t>'), null)).toBe('<?xml version="1.0" encoding="utf-16"?><t>ok</t>');
 });
 
+test("decoders are reused from feed to feed: nothing of one body carries over to the next", () => {
+  // A cut-off multi-byte sequence, then whole bodies, through the same (cached) decoders.
+  const bodies: [Uint8Array, string | null, string][] = [
+    [Buffer.from([0xe2, 0x80]), "text/xml; charset=utf-8", "\uFFFD"],
+    [Buffer.from("<r>é</r>"), "text/xml; charset=utf-8", "<r>é</r>"],
+    [Buffer.from([0xff, 0xfe, ...Buffer.from("<r/>", "utf16le")]), null, "<r/>"],
+    [Buffer.from([0xff, 0xfe, ...Buffer.from("<r/>", "utf16le")]), null, "<r/>"],
+    [Buffer.from([0x3c, 0x72, 0x3e, 0xe9, 0x3c]), null, "<r>é<"], // not UTF-8: windows-1252
+    [Buffer.from("<r>é</r>"), null, "<r>é</r>"],
+    [Buffer.from([0x93, 0x78, 0x94]), "text/xml; charset=iso-8859-1", "“x”"],
+    [Buffer.from([0x93, 0x78, 0x94]), "text/xml; charset=iso-8859-1", "“x”"],
+  ];
+  for (const [bytes, contentType, text] of bodies) expect(decodeFeedBody(bytes, contentType)).toBe(text);
+});
+
 describe("gunzipIfCompressed", () => {
   test("undoes a gzip body and leaves anything else alone", () => {
     const xml = Buffer.from("<rss/>");

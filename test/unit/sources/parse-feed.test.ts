@@ -105,3 +105,56 @@ describe("RSS items read as they close", () => {
     expect(feed).toMatchObject({ truncated: true, heldBack: 1 });
   });
 });
+
+describe("Atom entries read as they close", () => {
+  // parse-feed.ts reads an Atom entry as soon as its end tag is parsed when the feed's home page
+  // is settled (atom.ts AtomEarlyReader), and at the end otherwise; the feed's author is filled in
+  // at the end either way. The entries must be the same whichever way they were read.
+  const A = 'xmlns="http://www.w3.org/2005/Atom"';
+  const entry = (n: number, author = "") =>
+    `<entry><id>urn:${n}</id><title>Post ${n}</title><link href="/posts/${n}"/><link rel="enclosure" href="/media/${n}.mp3" type="audio/mpeg"/>${author}</entry>`;
+  const expected = (author: string) =>
+    [1, 2].map((n) => ({ title: `Post ${n}`, author: n === 2 ? "Own" : author, link: `https://home.example.org/posts/${n}`, media: [expect.objectContaining({ url: `https://home.example.org/media/${n}.mp3` })] }));
+  const own = "<author><name>Own</name></author>";
+  const home = '<link rel="alternate" type="text/html" href="https://home.example.org/"/>';
+
+  test.each([
+    ["home page and author before the entries", `<feed ${A}>${home}<author><name>Feed</name></author>${entry(1)}${entry(2, own)}</feed>`],
+    ["the author after the entries", `<feed ${A}>${home}${entry(1)}${entry(2, own)}<author><name>Feed</name></author></feed>`],
+    ["the home page after the entries", `<feed ${A}><author><name>Feed</name></author>${entry(1)}${entry(2, own)}${home}</feed>`],
+    // An alternate of another type first: an HTML alternate after the entries would still win.
+    ["an Atom alternate first, the HTML one after", `<feed ${A}><link rel="alternate" type="application/atom+xml" href="https://other.example.org/"/><author><name>Feed</name></author>${entry(1)}${entry(2, own)}${home}</feed>`],
+  ])("%s", async (_name, xml) => {
+    const feed = await parseFeed(xml, "file:///tmp/feed.atom");
+    expect(feed.link).toBe("https://home.example.org/");
+    expect(feed.entries).toEqual(expected("Feed").map((e) => expect.objectContaining(e)));
+  });
+
+  test("without a feed author, an entry without one has none", async () => {
+    const feed = await parseFeed(`<feed ${A}>${home}${entry(1)}${entry(2, own)}</feed>`, "file:///tmp/feed.atom");
+    expect(feed.entries.map((e) => e.author)).toEqual([undefined, "Own"]);
+  });
+
+  test("an entry nested in an entry is still ignored, and a cut-off entry still held back", async () => {
+    const feed = await parseFeed(`<feed ${A}>${home}<entry><title>A</title><entry><title>B</title></entry></entry>${entry(2).replace("</entry>", "")}`, "https://h.example/atom");
+    expect(feed.entries.map((e) => e.title)).toEqual(["A"]);
+    expect(feed).toMatchObject({ truncated: true, heldBack: 1 });
+  });
+});
+
+test("an RSS item's fields come from the first element of each kind, then the fallbacks in order", async () => {
+  const ns = 'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:atom="http://www.w3.org/2005/Atom" xmlns:content="http://purl.org/rss/1.0/modules/content/"';
+  const feed = await parseFeed(
+    `<rss ${ns}><channel><link>https://h.example/</link>` +
+      // A blank first <title> hides the second: dc:title is next. A blank <description>: content:encoded.
+      `<item><title> </title><title>Second</title><dc:title>DC</dc:title><guid>g1</guid><description> </description><content:encoded>Full</content:encoded>` +
+      `<atom:updated>2024-01-02T00:00:00Z</atom:updated><dc:date>not a date</dc:date><atom:author><atom:name>Ann</atom:name></atom:author><link>https://h.example/1</link><link>https://h.example/other</link></item>` +
+      `<item><pubDate>Tue, 03 Sep 2019 15:56:00 GMT</pubDate><dc:creator>Bo</dc:creator><author>x@example.org (X)</author><title>T2</title><guid>g2</guid></item>` +
+      `</channel></rss>`,
+    "https://h.example/rss",
+  );
+  expect(feed.entries.map((e) => [e.title, e.summaryHtml, e.link, e.author, e.published?.toISOString()])).toEqual([
+    ["DC", "Full", "https://h.example/1", "Ann", "2024-01-02T00:00:00.000Z"],
+    ["T2", "", undefined, "Bo", "2019-09-03T15:56:00.000Z"],
+  ]);
+});

@@ -1,12 +1,12 @@
 // The tokenizer under xml-tree.ts: what it reads and what it leaves literal (see xml-scan.ts).
-import { decodeReferences, scanXml } from "../../../src/sources/feeds/xml-scan.js";
+import { decodeReferences, HAS_XML_BASE, HAS_XMLNS, scanXml } from "../../../src/sources/feeds/xml-scan.js";
 
 function tokens(xml: string): string[] {
   const out: string[] = [];
   scanXml(xml, {
     open: (qname, attrs, selfClosing) => void out.push(`<${qname}${Object.entries(attrs).map(([k, v]) => ` ${k}=${JSON.stringify(v)}`).join("")}${selfClosing ? "/" : ""}>`),
     close: (text, start, end) => void out.push(`</${text.slice(start, end)}>`),
-    text: (text) => void out.push(JSON.stringify(text)),
+    text: (text, start, end, cdata) => void out.push(JSON.stringify(cdata ? text.slice(start, end) : decodeReferences(text, start, end))),
   });
   return out;
 }
@@ -44,4 +44,23 @@ test("a '<' that starts no tag is text; input cut inside a tag drops the tag, in
   expect(tokens(`<r><a href="x`)).toEqual(["<r>"]);
   expect(tokens("<r><![CDATA[Half a ti")).toEqual(["<r>", `"Half a ti"`]);
   expect(tokens("<r><![CD")).toEqual(["<r>"]);
+});
+
+test("open reports whether a tag has xmlns or xml:base attributes, for the tree to look at only then", () => {
+  const flags: number[] = [];
+  scanXml(`<a xmlns="u"><b xmlns:p="v" xml:base="/x/"><c xmlnsx="1" xml:lang="en" q="xmlns"/></b></a>`, {
+    open: (_qname, _attrs, _selfClosing, xml) => void flags.push(xml),
+    close: () => undefined,
+    text: () => undefined,
+  });
+  expect(flags).toEqual([HAS_XMLNS, HAS_XMLNS | HAS_XML_BASE, HAS_XMLNS]);
+});
+
+test("attribute values are decoded alone, whether the document's next '&' is in them, after them or nowhere", () => {
+  expect(tokens(`<a x="1" y="&lt;2&gt;" z="3"/>t &amp; u<b v="&#65;" w="4"/>`)).toEqual([
+    `<a x="1" y="<2>" z="3"/>`,
+    `"t & u"`,
+    `<b v="A" w="4"/>`,
+  ]);
+  expect(tokens(`<a x="1"/><b y="2"/>`)).toEqual([`<a x="1"/>`, `<b y="2"/>`]);
 });

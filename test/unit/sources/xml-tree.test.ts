@@ -75,3 +75,16 @@ test("indentation between a feed's structural elements is dropped, whitespace in
   const xhtml = root('<div xmlns="http://www.w3.org/1999/xhtml"><item><b>1</b> <b>2</b></item></div>');
   expect(innerXml(xhtml)).toBe("<item><b>1</b> <b>2</b></item>");
 });
+
+test("text is decoded as read, and pieces of text are decoded each on its own before they are joined", () => {
+  // One piece, decoded when read, in text and in markup written back.
+  expect(textContent(root("<t>a &amp;lt; &#x41;&lt;b&gt;</t>"))).toBe("a &lt; A<b>");
+  expect(innerXml(root('<c xmlns="http://www.w3.org/1999/xhtml">1 &lt; 2 <b>&amp;</b> 3&gt;</c>'))).toBe("1 &lt; 2 <b>&amp;</b> 3&gt;");
+  // A reference split by a comment is no reference: "&am" and "p;" are two pieces.
+  expect(textContent(root("<t>a &am<!-- x -->p; b</t>"))).toBe("a &amp; b");
+  // CDATA is never decoded, before or after text that is.
+  expect(textContent(root("<t>&lt;<![CDATA[&lt;]]>&lt;</t>"))).toBe("<&lt;<");
+  expect(textContent(root("<t><![CDATA[&amp;]]><b/>&amp;<b/>&amp;</t>"))).toBe("&amp;&&");
+  // Mixed content: each text child decoded, around the elements.
+  expect(textContent(root("<t>&lt;<b>&gt;</b>&amp;<b/>&quot;</t>"))).toBe(`<>&"`);
+});
