@@ -62,6 +62,8 @@ export function createEntryStore(db: Db): EntryStore {
   const newestIds = db.prepare<[number], { id: number }>(`SELECT e.rowid AS id FROM entries e INDEXED BY entries_by_date ORDER BY ${WHEN} DESC, e.rowid DESC LIMIT ?`);
   const byIds = db.prepare<[string], Row>(`SELECT e.* FROM entries e WHERE e.rowid IN (SELECT value FROM json_each(?)) ORDER BY ${WHEN} DESC, e.rowid DESC`);
   const probe = createSearchProbe(db);
+  // One transaction: every step reads the same snapshot, and the probe's writes (temp schema
+  // only, never the database file) commit once.
   const search = db.transaction((words: readonly string[], limit: number): Row[] => {
     // Each word becomes a quoted FTS5 string with a prefix star: user input never reaches the
     // query syntax (no column filters, no NEAR, no syntax errors).
