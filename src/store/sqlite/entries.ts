@@ -3,6 +3,7 @@ import type { Db } from "./engine.js";
 import type { Entry } from "../../sources/entry.js";
 import type { AnnouncedCopy, ChangedEntry, EntryStore, QueuedAnnouncement, RecordResult, StoredEntry, TargetKind } from "../store.js";
 import { htmlToPlainText } from "../../text/plain-text.js";
+import { createSearchProbe } from "./search-probe.js";
 import { contentHash, isMassIdChange, linkKey } from "../../sources/identity.js";
 
 type Row = EntryRow;
@@ -11,6 +12,9 @@ type Row = EntryRow;
 const WHEN = "COALESCE(e.published_at, e.first_seen_at)";
 /** From this many matches on, a search walks the date index instead of sorting its matches. */
 const MANY_MATCHES = 500;
+/** A search for at most this many posts first looks among the NEWEST_BUDGET newest posts. */
+const NEWEST_LIMIT = 10;
+const NEWEST_BUDGET = 64;
 
 export function createEntryStore(db: Db): EntryStore {
   const stored = db.prepare<[string, string, string, string], { rowid: number; entry_key: string; content_hash: string | null }>(
@@ -39,14 +43,40 @@ export function createEntryStore(db: Db): EntryStore {
   const latestAll = db.prepare<[number], Row>(`SELECT e.* FROM entries e ORDER BY ${WHEN} DESC, e.rowid DESC LIMIT ?`);
   const latestOne = db.prepare<[string, number], Row>(`SELECT e.* FROM entries e WHERE e.feed = ? ORDER BY ${WHEN} DESC, e.rowid DESC LIMIT ?`);
   const newest = db.prepare<[], { feed: string; newest: number }>(`SELECT e.feed, MAX(${WHEN}) AS newest FROM entries e GROUP BY e.feed`);
-  // Search, newest first, in one of two plans (bench/experiments/search-cost.ts measured both on
-  // 50,000 posts): a query matching few posts sorts its matches; one matching many walks the date
-  // index from the newest post and stops at the limit, so it never sorts thousands of rows.
+  // Search, newest first. Every word is a prefix query ("stream"* finds "streaming"), and FTS5
+  // (no prefix index) answers a prefix query by merging the whole posting list of every matching
+  // term before it yields the first row: for a word in most posts that is most of a search's cost
+  // (bench/experiments/search-cost.ts and issue 16: ~2 ms per merge at 50,000 posts). So:
+  // 1. A query that matches many of the newest posts is answered from them alone: the newest
+  //    posts by date are checked against the query in a small contentless FTS5 table with the
+  //    same tokenizer (search-probe.ts), and the first `limit` that match are the answer.
+  // 2. Otherwise one of two plans over the whole index: a query matching few posts sorts its
+  //    matches; one matching many walks the date index from the newest post and stops at the
+  //    limit, so it never sorts thousands of rows. Whether it matches many is known without a
+  //    prefix merge when the words as whole words already match that many (a lower bound).
   const searchFew = db.prepare<[string, number], Row>(`SELECT e.* FROM entries_fts f JOIN entries e ON e.rowid = f.rowid
       WHERE entries_fts MATCH ? ORDER BY ${WHEN} DESC, e.rowid DESC LIMIT ?`);
   const searchMany = db.prepare<[string, number], Row>(`SELECT e.* FROM entries e INDEXED BY entries_by_date
       WHERE e.rowid IN (SELECT rowid FROM entries_fts WHERE entries_fts MATCH ?) ORDER BY ${WHEN} DESC, e.rowid DESC LIMIT ?`);
   const matchesUpTo = db.prepare<[string, number], { n: number }>(`SELECT count(*) AS n FROM (SELECT rowid FROM entries_fts WHERE entries_fts MATCH ? LIMIT ?)`);
+  const newestIds = db.prepare<[number], { id: number }>(`SELECT e.rowid AS id FROM entries e INDEXED BY entries_by_date ORDER BY ${WHEN} DESC, e.rowid DESC LIMIT ?`);
+  const byIds = db.prepare<[string], Row>(`SELECT e.* FROM entries e WHERE e.rowid IN (SELECT value FROM json_each(?)) ORDER BY ${WHEN} DESC, e.rowid DESC`);
+  const probe = createSearchProbe(db);
+  // One transaction: every step reads the same snapshot, and the probe's writes (temp schema
+  // only, never the database file) commit once.
+  const search = db.transaction((words: readonly string[], limit: number): Row[] => {
+    // Each word becomes a quoted FTS5 string with a prefix star: user input never reaches the
+    // query syntax (no column filters, no NEAR, no syntax errors).
+    const quoted = words.map((w) => `"${w.replace(/"/g, '""')}"`);
+    const query = quoted.map((q) => `${q}*`).join(" ");
+    if (limit <= NEWEST_LIMIT) {
+      const ids = newestIds.all(NEWEST_BUDGET).map((r) => r.id);
+      const newest = probe.firstMatches(query, ids, limit, ids.length < NEWEST_BUDGET);
+      if (newest !== undefined) return newest.length === 0 ? [] : byIds.all(JSON.stringify(newest));
+    }
+    const many = matchesUpTo.get(quoted.join(" "), MANY_MATCHES)!.n >= MANY_MATCHES || matchesUpTo.get(query, MANY_MATCHES)!.n >= MANY_MATCHES;
+    return (many ? searchMany : searchFew).all(query, limit);
+  });
 
   const record = db.transaction(
     (feed: string, entries: readonly Entry[], now: number, announce?: (added: readonly Entry[], changed: readonly ChangedEntry[]) => readonly QueuedAnnouncement[]): RecordResult => {
@@ -127,12 +157,8 @@ export function createEntryStore(db: Db): EntryStore {
       return (feed ? latestOne.all(feed, limit) : latestAll.all(limit)).map(toStored);
     },
     async search(words: readonly string[], limit: number): Promise<StoredEntry[]> {
-      // Each word becomes a quoted FTS5 string with a prefix star: user input never reaches the
-      // query syntax (no column filters, no NEAR, no syntax errors).
-      const query = words.map((w) => `"${w.replace(/"/g, '""')}"*`).join(" ");
-      if (!query) return [];
-      const many = matchesUpTo.get(query, MANY_MATCHES)!.n >= MANY_MATCHES;
-      return (many ? searchMany : searchFew).all(query, limit).map(toStored);
+      if (words.length === 0) return [];
+      return search(words, limit).map(toStored);
     },
     async newestByFeed(): Promise<Map<string, number>> {
       return new Map(newest.all().map((r) => [r.feed, r.newest]));

@@ -318,6 +318,39 @@ test("search gives the newest matches first whether few or many posts match (two
   expect((await entries.search(["rare", "common"], 5)).map((e) => e.key)).toEqual(expected("rare"));
 });
 
+test("search answered from the newest posts matches exactly as the index does: prefixes, folding, phrases, every word", async () => {
+  const db = await openDatabase(":memory:");
+  const entries = createEntryStore(db);
+  // Words in most posts, so the newest posts answer (search-probe.ts); "ế" needs the index's
+  // remove_diacritics 2 to fold to "e", so a probe with another tokenizer would miss it.
+  const posts = Array.from({ length: 200 }, (_, i) => ({
+    ...entry(`p${i}`, `Post ${i} ${i % 2 === 0 ? "Café streaming" : "cafeteria"}${i % 3 === 0 ? " XEP-0198" : ""}`),
+    summaryHtml: i % 4 === 0 ? "<p>Tiếng Việt</p>" : "<p>other</p>",
+    published: new Date(((i * 7919) % 200) * 60_000 - (i % 3 === 0 ? 0 : 1)),
+  }));
+  await recordRead(entries, "blog", posts, [], true, 1);
+  const expected = (match: (i: number) => boolean) =>
+    posts
+      .map((p, i) => ({ key: p.key, at: p.published.getTime(), i }))
+      .filter((p) => match(p.i))
+      .sort((a, b) => b.at - a.at || b.i - a.i)
+      .slice(0, 5)
+      .map((p) => p.key);
+  const keys = async (...words: string[]) => (await entries.search(words, 5)).map((e) => e.key);
+  expect(await keys("cafe")).toEqual(expected(() => true));
+  expect(await keys("café", "stream")).toEqual(expected((i) => i % 2 === 0));
+  expect(await keys("xep-01")).toEqual(expected((i) => i % 3 === 0));
+  expect(await keys("CAFÉ", "xep-0198")).toEqual(expected((i) => i % 3 === 0)); // "cafeteria" too
+  expect(await keys("STREAM", "xep-0198")).toEqual(expected((i) => i % 6 === 0));
+  expect(await keys("tieng", "viet")).toEqual(expected((i) => i % 4 === 0));
+  expect(await keys("cafeteria", "stream")).toEqual([]);
+  // Fewer posts than the newest looked at: the probe's answer is complete even when short.
+  const small = createEntryStore(await openDatabase(":memory:"));
+  await recordRead(small, "blog", posts.slice(0, 3), [], true, 1);
+  expect((await small.search(["tieng"], 5)).map((e) => e.key)).toEqual(["p0"]);
+  expect(await small.search(["nothing"], 5)).toEqual([]);
+});
+
 test("unchanged polls of one turn are written together, and every read sees them", async () => {
   const db = await openDatabase(":memory:");
   const state = createFeedStateStore(db);
