@@ -47,7 +47,7 @@ const prosody: ServerConfiguration<"prosody" | "prosodyctl"> = {
   },
 };
 
-function prosodyConfig({ dir, logFile, port, tlsPort, tlsFiles, persistentRooms, logLevel, minMessageIntervalS, pubsub }: ServerSetup<string>): string {
+function prosodyConfig({ dir, logFile, port, tlsPort, tlsFiles, persistentRooms, logLevel, minMessageIntervalS, mucRoomCacheSize, pubsub }: ServerSetup<string>): string {
   const str = (value: string) => JSON.stringify(value); // a valid Lua string literal for paths
   const tls = tlsFiles
     ? [
@@ -88,6 +88,7 @@ function prosodyConfig({ dir, logFile, port, tlsPort, tlsFiles, persistentRooms,
     `Component "conference.localhost" "muc"`,
     `  restrict_room_creation = false`,
     `  muc_room_default_persistent = ${persistentRooms}`,
+    ...(mucRoomCacheSize === undefined ? [] : [`  muc_room_cache_size = ${mucRoomCacheSize}`]),
     ...(minMessageIntervalS === undefined ? [] : [`  modules_enabled = { "herald_test_throttle" }`, `  herald_test_min_message_interval = ${minMessageIntervalS}`]),
     ``,
     // XEP-0060: a service's admins may create nodes and own every node there; others may not.
