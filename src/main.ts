@@ -29,6 +29,7 @@ import { wireSession } from "./bot/session.js";
 import { createMetrics } from "./ops/metrics.js";
 import { createHealth } from "./ops/health.js";
 import { createOpsServer } from "./ops/http-server.js";
+import { compactHeap, createHeapRelease, eventLoopBusy } from "./ops/heap-release.js";
 import { createLeases, feedResource, isFeedResource, soloLeases, targetResource } from "./cluster/leases.js";
 import { instanceIdentity, instanceResource } from "./cluster/identity.js";
 import type { Target } from "./store/store.js";
@@ -324,6 +325,8 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
     for (const r of lost) if (!isFeedResource(r)) delivery.released(targetOf(r));
     for (const r of gained) if (!isFeedResource(r)) void delivery.kick(targetOf(r));
   });
+  // Start-up's garbage (the config's parse, the first cycle) back to the system once it is over.
+  const heapRelease = createHeapRelease({ rss: () => process.memoryUsage.rss(), busy: eventLoopBusy(), compact: compactHeap, log: part("memory") });
   const fatal = new Promise<FatalConnectionError>((resolve) => connection.events.once("fatal", resolve));
 
   const health = createHealth({ online, joinedRooms: () => rooms.joinedRooms(), registry, feedState, outbox, ...(cluster ? { mine: () => myRooms().map((r) => r.jid) } : {}) });
@@ -358,6 +361,7 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
   await applyFeeds();
   selfPing.start();
   refusalReports.start();
+  heapRelease.start();
   // Polling starts before the server answers: posts found meanwhile wait in the outbox.
   await poller.start();
   // A config naming MIX channels on a server without MIX is refused at start, saying what is missing.
@@ -378,6 +382,7 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
         digests.stop();
         selfPing.stop();
         refusalReports.stop();
+        heapRelease.stop();
         await poller.stop();
         await delivery.stop(5_000);
         await rooms.leaveAll();
