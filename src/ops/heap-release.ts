@@ -1,4 +1,4 @@
-import { Session } from "node:inspector";
+import type * as Inspector from "node:inspector";
 import { performance, type EventLoopUtilization } from "node:perf_hooks";
 import type { Logger } from "../log.js";
 
@@ -106,12 +106,15 @@ export function eventLoopBusy(): () => number {
  * pages unmapped), asked through the in-process inspector protocol: Node has no other way to ask
  * for it, and a plain global.gc() (with --expose-gc) frees objects but keeps the pages.
  * Connecting an in-process session opens no port. Resolves false where Node was built without
- * the inspector.
+ * the inspector (nothing is released then).
  */
 export function compactHeap(): Promise<boolean> {
-  let session: Session;
+  let session: Inspector.Session;
   try {
-    session = new Session();
+    // Looked up when needed: on a Node built without the inspector, importing it throws.
+    const inspector = process.getBuiltinModule?.("node:inspector") as typeof Inspector | undefined;
+    if (inspector === undefined) return Promise.resolve(false);
+    session = new inspector.Session();
     session.connect();
   } catch {
     return Promise.resolve(false);
