@@ -10,6 +10,7 @@ function fakeProcess(rssMb: number, afterCompactMb = 40) {
     rss: rssMb * MB,
     busy: 0,
     compactions: 0,
+    now: 0,
     afterCompact: afterCompactMb * MB,
     release: undefined as unknown as ReturnType<typeof createHeapRelease>,
   };
@@ -21,6 +22,7 @@ function fakeProcess(rssMb: number, afterCompactMb = 40) {
       p.rss = p.afterCompact;
     },
     log,
+    now: () => p.now,
   });
   return p;
 }
@@ -44,6 +46,7 @@ describe("heap release", () => {
   it("releases again only once the resident size has grown by the threshold since the last release", async () => {
     const p = fakeProcess(260, 150);
     await p.release.check();
+    p.now = 10 * 60_000;
     p.rss = 150 * MB + 31 * MB;
     expect(await p.release.check()).toBe(false);
     p.rss = 150 * MB + 33 * MB;
@@ -59,6 +62,17 @@ describe("heap release", () => {
     expect(p.compactions).toBe(1);
   });
 
+  it("leaves at least the minimum gap between two releases", async () => {
+    const p = fakeProcess(260, 150);
+    await p.release.check();
+    p.rss = 260 * MB;
+    p.now = 5 * 60_000 - 1;
+    expect(await p.release.check()).toBe(false);
+    p.now = 5 * 60_000;
+    expect(await p.release.check()).toBe(true);
+    expect(p.compactions).toBe(2);
+  });
+
   it("never runs two releases at once", async () => {
     let finish = (): void => undefined;
     let compactions = 0;
@@ -70,6 +84,7 @@ describe("heap release", () => {
         return new Promise<void>((resolve) => (finish = resolve));
       },
       log,
+      now: () => 0,
     });
     const first = release.check();
     expect(await release.check()).toBe(false);
@@ -79,7 +94,7 @@ describe("heap release", () => {
   });
 
   it("survives a release that fails", async () => {
-    const release = createHeapRelease({ rss: () => 300 * MB, busy: () => 0, compact: () => Promise.reject(new Error("no")), log });
+    const release = createHeapRelease({ rss: () => 300 * MB, busy: () => 0, compact: () => Promise.reject(new Error("no")), log, now: () => 0 });
     expect(await release.check()).toBe(true);
     expect(log.warn).toHaveBeenCalled();
   });
@@ -92,7 +107,9 @@ describe("heap release", () => {
       await jest.advanceTimersByTimeAsync(1_000);
       expect(p.compactions).toBe(1);
       p.release.stop();
+      // Grown and past the gap: only the stopped timer keeps it from releasing.
       p.rss = 400 * MB;
+      p.now = 60 * 60_000;
       await jest.advanceTimersByTimeAsync(5_000);
       expect(p.compactions).toBe(1);
     } finally {
