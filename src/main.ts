@@ -361,7 +361,6 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
   await applyFeeds();
   selfPing.start();
   refusalReports.start();
-  heapRelease.start();
   // Polling starts before the server answers: posts found meanwhile wait in the outbox.
   await poller.start();
   // A config naming MIX channels on a server without MIX is refused at start, saying what is missing.
@@ -369,6 +368,14 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
     const missing = await mix.missingSupport();
     if (missing !== undefined) throw new FatalConnectionError(missing);
   });
+  // Not while logging in: the release's pause (~300 ms at 10,000 feeds) has no business in the
+  // middle of the SASL exchange. The start-up's burst is still under way when the session is up.
+  ready.then(
+    () => {
+      if (!stopping) heapRelease.start();
+    },
+    () => undefined,
+  );
 
   const reloader = createReloader({ load: options.reloadConfig ?? (() => config), running: config, registry, notifyAdmins: admins.notify, log: part("config") });
   return {
