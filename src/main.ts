@@ -325,7 +325,7 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
     for (const r of lost) if (!isFeedResource(r)) delivery.released(targetOf(r));
     for (const r of gained) if (!isFeedResource(r)) void delivery.kick(targetOf(r));
   });
-  // Start-up's garbage (the config's parse, the first cycle) back to the system once it is over.
+  // What a burst leaves in the JS heap (the first cycle, a reload) back to the system once it is over.
   const heapRelease = createHeapRelease({ rss: () => process.memoryUsage.rss(), busy: eventLoopBusy(), compact: compactHeap, log: part("memory"), now });
   const fatal = new Promise<FatalConnectionError>((resolve) => connection.events.once("fatal", resolve));
 
