@@ -12,6 +12,7 @@ import { parseDuration } from "./util/duration.js";
 import { exportOpml, importOpml } from "./ops/opml-commands.js";
 import { runningInstance, writePidFile } from "./ops/pid-file.js";
 import { compactHeap } from "./ops/heap-release.js";
+import { installProcessGuard } from "./ops/process-guard.js";
 import { describeArgsError } from "./cli-options.js";
 import { isPostgresUrl, passwordOf, redact } from "./store/location.js";
 
@@ -185,6 +186,8 @@ async function run(config: Parameters<typeof startHerald>[0]["config"], configPa
   };
   process.on("SIGTERM", () => onSignal("SIGTERM"));
   process.on("SIGINT", () => onSignal("SIGINT"));
+  // Errors a library dropped on the floor must not end a bot that can recover from them.
+  installProcessGuard(log);
 
   // The config's parse leaves its garbage in V8's old space (about 55 MB for 10,000 feeds, for 6 MB
   // kept): given back before start-up's own burst is added on top, so the peak stays lower.
