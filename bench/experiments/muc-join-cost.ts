@@ -74,6 +74,8 @@ async function prosodyWithExtras(): Promise<{ pid: number; port: number; proc: C
   const reg = spawnSync("prosodyctl", ["--config", file, "register", "joiner", "localhost", "pw"]);
   if (reg.status !== 0) throw new Error(`register: ${reg.stderr}`);
   const proc = spawn("prosody", ["--config", file, "-F"], { stdio: "ignore" });
+  // A run that fails or times out must not leave its Prosody behind.
+  process.once("exit", () => proc.kill("SIGKILL"));
   for (let i = 0; i < 100; i++) {
     await new Promise((r) => setTimeout(r, 100));
     const up = await new Promise<boolean>((r) => {
