@@ -26,6 +26,13 @@ try {
         const joined = await bot.waitForCount("joined room", fx.rooms, SCALE_TIMEOUT_MS);
         walls.push(joined!.readAt - bot.spawnedAt);
         const prosody1 = env.prosodyCpu();
+        // What held a slow start up: warnings by message and reason (e.g. joins retried).
+        const warned = new Map<string, number>();
+        for (const l of bot.logs) if (l.level >= 40) {
+          const key = `${l.msg} ${String(l.reason ?? "")}`.slice(0, 120);
+          warned.set(key, (warned.get(key) ?? 0) + 1);
+        }
+        for (const [key, n] of warned) console.log(`  ${n}× ${key}`);
         console.log(`${rooms} rooms, restart ${i + 1}: joined after ${walls.at(-1)!.toFixed(0)} ms (bot ${bot.cpu().ms.toFixed(0)} ms CPU, Prosody ${(prosody1!.ms - prosody0!.ms).toFixed(0)} ms CPU)`);
       } finally {
         await bot.stop();
