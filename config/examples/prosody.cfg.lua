@@ -19,3 +19,6 @@ VirtualHost "localhost"
 
 Component "conference.localhost" "muc"
   restrict_room_creation = false
+  -- Rooms kept in memory (default 100). Past that, every join rewrites the whole room list on
+  -- disk: keep it above the number of rooms Herald and your users are in (docs/PERFORMANCE.md).
+  muc_room_cache_size = 2000
