@@ -381,7 +381,8 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
   return {
     ready,
     fatal,
-    reload: () => reloader.reload(),
+    // A reload is a burst of its own (the file parsed, feeds and rooms applied): watched again.
+    reload: () => reloader.reload().finally(() => stopping || heapRelease.start()),
     stop() {
       stopping ??= (async () => {
         feedSet.stop();

@@ -82,19 +82,30 @@ export function createHeapRelease(deps: HeapReleaseDeps) {
     return true;
   }
 
+  function stop(): void {
+    clearInterval(timer);
+    timer = undefined;
+  }
+
   return {
     check,
+    /**
+     * Watches from now until the next release: after a burst (start-up once online, a reload),
+     * not for ever. Watching is not free: the checks every second cost an idle bot about 0.5 ms
+     * of CPU per second (bench/experiments/idle.ts: 0.58 ms/s watching, 0.07 without).
+     */
     start(): void {
       if (timer) return;
       deps.busy();
-      timer = setInterval(() => void check(), everyMs);
+      timer = setInterval(() => {
+        void check().then((released) => {
+          if (released) stop();
+        });
+      }, everyMs);
       // Never what keeps the process alive.
       timer.unref();
     },
-    stop(): void {
-      clearInterval(timer);
-      timer = undefined;
-    },
+    stop,
   };
 }
 

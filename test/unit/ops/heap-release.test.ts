@@ -28,6 +28,39 @@ function fakeProcess(rssMb: number, afterCompactMb = 40) {
 }
 
 describe("heap release", () => {
+  it("watches after a burst until its release, then no more until started again", async () => {
+    jest.useFakeTimers();
+    try {
+      let rss = 260 * MB;
+      let compactions = 0;
+      const release = createHeapRelease({
+        rss: () => rss,
+        busy: () => 0,
+        compact: async () => {
+          compactions++;
+          rss = 40 * MB;
+        },
+        log,
+        now: () => 0,
+        minGapMs: 0,
+      });
+      release.start();
+      await jest.advanceTimersByTimeAsync(1_000);
+      expect(compactions).toBe(1);
+      // Grown again, but nobody started a watch: no check, no release.
+      rss = 300 * MB;
+      await jest.advanceTimersByTimeAsync(10_000);
+      expect(compactions).toBe(1);
+      expect(jest.getTimerCount()).toBe(0);
+      // A reload starts one.
+      release.start();
+      await jest.advanceTimersByTimeAsync(1_000);
+      expect(compactions).toBe(2);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
   it("releases the start-up's memory at the first idle moment", async () => {
     const p = fakeProcess(260);
     expect(await p.release.check()).toBe(true);
