@@ -43,12 +43,16 @@ async function main(): Promise<void> {
       });
     },
   };
-  if (mode === "ticked") {
-    const perTick = Number(rateText);
+  if (mode === "paced" || mode === "ticked") {
+    const rate = Number(rateText);
     const windowMs = Number(secondsText) * 1000;
+    // Paced: one request on each of `rate` timers a second. Ticked: all of a second's requests on
+    // one timer a second, as the bot's poller sends the feeds due on a tick.
+    const everyMs = mode === "paced" ? 1000 / rate : 1000;
+    const perTimer = mode === "paced" ? 1 : rate;
     let i = 0;
     let carry = 0;
-    const tick = (ms: number) =>
+    const drive = (ms: number) =>
       new Promise<number>((resolve, reject) => {
         let n = 0;
         const end = performance.now() + ms;
@@ -56,7 +60,7 @@ async function main(): Promise<void> {
           if (performance.now() >= end) return resolve(n);
           setTimeout(() => {
             // A fractional rate (16.7 per s) sends 16 or 17 a tick, as the bot's ticks do.
-            carry += perTick;
+            carry += perTimer;
             const due = Math.floor(carry);
             carry -= due;
             for (let k = 0; k < due; k++) {
@@ -69,47 +73,16 @@ async function main(): Promise<void> {
                 .catch(reject);
             }
             next();
-          }, 1000);
+          }, everyMs);
         };
         next();
       });
-    await tick(Math.min(windowMs, 20_000)); // warm-up
+    await drive(Math.min(windowMs, 20_000)); // warm-up
     const before = process.cpuUsage();
-    const n = await tick(windowMs);
+    const n = await drive(windowMs);
     const used = process.cpuUsage(before);
     agent.destroy();
-    process.stdout.write(`${JSON.stringify({ ticked: (used.user + used.system) / 1000 / n, requests: n })}\n`);
-    return;
-  }
-  if (mode === "paced") {
-    const gapMs = 1000 / Number(rateText);
-    const windowMs = Number(secondsText) * 1000;
-    let i = 0;
-    const pace = (ms: number) =>
-      new Promise<number>((resolve, reject) => {
-        let n = 0;
-        const end = performance.now() + ms;
-        const next = () => {
-          if (performance.now() >= end) return resolve(n);
-          setTimeout(() => {
-            clients
-              .http(paths[i++ % paths.length]!)
-              .then((status) => {
-                if (status !== 304) throw new Error(`http: expected 304, got ${status}`);
-                n++;
-              })
-              .catch(reject);
-            next();
-          }, gapMs);
-        };
-        next();
-      });
-    await pace(Math.min(windowMs, 20_000)); // warm-up
-    const before = process.cpuUsage();
-    const n = await pace(windowMs);
-    const used = process.cpuUsage(before);
-    agent.destroy();
-    process.stdout.write(`${JSON.stringify({ paced: (used.user + used.system) / 1000 / n, requests: n })}\n`);
+    process.stdout.write(`${JSON.stringify({ [mode]: (used.user + used.system) / 1000 / n, requests: n })}\n`);
     return;
   }
   const result: Record<string, number> = {};
